@@ -1,0 +1,21 @@
+using Dashboard.Core.Operations.Pause;
+using Dashboard.Core.Persistence;
+using Dashboard.Core.Queries;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>The database, the domain operations and the read-side queries every host needs.</summary>
+    public static IServiceCollection AddDashboardCore(this IServiceCollection services, string connectionString)
+    {
+        services.AddDbContextFactory<DashboardDbContext>(options => DashboardDatabase.Configure(options, connectionString));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DagPauseService>();
+        services.AddSingleton<DagListQuery>();
+        services.AddSingleton<AuditLogQuery>();
+        services.AddSingleton<BackfillListQuery>();
+        return services;
+    }
+}

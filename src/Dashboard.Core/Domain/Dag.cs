@@ -1,0 +1,74 @@
+namespace Dashboard.Core.Domain;
+
+/// <summary>A DAG as last parsed from its file; its task structure lives in <see cref="DagVersion"/>s.</summary>
+public sealed class Dag
+{
+    public required string DagId { get; set; }
+    public string? Description { get; set; }
+
+    /// <summary>A cron expression, a preset such as <c>@daily</c>, or null for manual runs only.</summary>
+    public string? Schedule { get; set; }
+
+    public string Timezone { get; set; } = "UTC";
+    public DateTimeOffset? StartDate { get; set; }
+    public DateTimeOffset? EndDate { get; set; }
+    public bool Catchup { get; set; }
+    public int MaxActiveRuns { get; set; } = 16;
+    public int MaxActiveTasks { get; set; } = 16;
+    public bool IsPaused { get; set; } = true;
+
+    /// <summary>False once the DAG's file is gone: its history stays, nothing new is scheduled.</summary>
+    public bool IsActive { get; set; } = true;
+
+    public List<string> Tags { get; set; } = [];
+
+    /// <summary>Default run parameters as a JSON object; a run's conf overrides them.</summary>
+    public string Params { get; set; } = "{}";
+
+    public string? FileLocation { get; set; }
+    public int? CurrentVersionId { get; set; }
+    public DagVersion? CurrentVersion { get; set; }
+    public DateTimeOffset? LastParsedAt { get; set; }
+}
+
+/// <summary>One parsed task structure of a DAG. A run keeps the version it was created with.</summary>
+public sealed class DagVersion
+{
+    public int Id { get; set; }
+    public required string DagId { get; set; }
+    public int VersionNumber { get; set; }
+
+    /// <summary>Hash of the structure, so re-parsing an unchanged file makes no new version.</summary>
+    public required string StructureHash { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public List<DagTask> Tasks { get; set; } = [];
+}
+
+/// <summary>A task of one DAG version, with its settings resolved from the DAG's defaults.</summary>
+public sealed class DagTask
+{
+    public int Id { get; set; }
+    public int DagVersionId { get; set; }
+    public required string TaskId { get; set; }
+
+    /// <summary>Position in a topological order of the version's tasks (the grid's row order).</summary>
+    public int Ordinal { get; set; }
+
+    public TaskKind Kind { get; set; }
+    public string? Command { get; set; }
+    public int Retries { get; set; }
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan? ExecutionTimeout { get; set; }
+    public bool DependsOnPast { get; set; }
+    public bool WaitForDownstream { get; set; }
+    public TriggerRule TriggerRule { get; set; } = TriggerRule.AllSuccess;
+
+    /// <summary>Task group path such as <c>extract.daily</c>, or null at the top level.</summary>
+    public string? GroupId { get; set; }
+
+    public List<string> UpstreamTaskIds { get; set; } = [];
+
+    /// <summary>Extra environment variables for the task's process, as a JSON object.</summary>
+    public string Env { get; set; } = "{}";
+}

@@ -1,0 +1,35 @@
+namespace Dashboard.Core.Domain;
+
+public sealed class DagRun
+{
+    public long Id { get; set; }
+    public required string DagId { get; set; }
+    public required string RunId { get; set; }
+    public DagRunType RunType { get; set; }
+
+    /// <summary>Start of the data interval; null for manual runs triggered without a date.</summary>
+    public DateTimeOffset? LogicalDate { get; set; }
+
+    public DateTimeOffset? DataIntervalStart { get; set; }
+    public DateTimeOffset? DataIntervalEnd { get; set; }
+
+    /// <summary>The earliest time the run may start; the grid's column order.</summary>
+    public DateTimeOffset RunAfter { get; set; }
+
+    public DagRunState State { get; set; } = DagRunState.Queued;
+    public DateTimeOffset? QueuedAt { get; set; }
+    public DateTimeOffset? StartDate { get; set; }
+    public DateTimeOffset? EndDate { get; set; }
+    public DateTimeOffset? LastSchedulingDecision { get; set; }
+
+    /// <summary>How many times a clear has re-queued this run.</summary>
+    public int ClearNumber { get; set; }
+
+    public string Conf { get; set; } = "{}";
+    public int? BackfillId { get; set; }
+    public DagRunTriggeredBy TriggeredBy { get; set; }
+    public string? TriggeringUserName { get; set; }
+    public int? DagVersionId { get; set; }
+    public string? Note { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

@@ -1,0 +1,63 @@
+namespace Dashboard.Core.Domain;
+
+/// <summary>One task of one run: the current try. Finished tries are archived to <see cref="TaskInstanceHistory"/>.</summary>
+public sealed class TaskInstance
+{
+    public long Id { get; set; }
+    public long DagRunId { get; set; }
+    public required string DagId { get; set; }
+    public required string TaskId { get; set; }
+
+    /// <summary>Null is Airflow's "no status": not yet scheduled, or cleared.</summary>
+    public TaskInstanceState? State { get; set; }
+
+    /// <summary>Incremented when the scheduler schedules a try, never by a clear.</summary>
+    public int TryNumber { get; set; }
+
+    public int MaxTries { get; set; }
+    public DateTimeOffset? StartDate { get; set; }
+    public DateTimeOffset? EndDate { get; set; }
+    public double? Duration { get; set; }
+    public string? Hostname { get; set; }
+    public int? Pid { get; set; }
+    public DateTimeOffset? LastHeartbeatAt { get; set; }
+    public DateTimeOffset? QueuedAt { get; set; }
+    public DateTimeOffset? ScheduledAt { get; set; }
+    public string? Note { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>PostgreSQL's xmin: changes with every update, for optimistic concurrency.</summary>
+    public uint RowVersion { get; set; }
+}
+
+/// <summary>A finished try of a task instance.</summary>
+public sealed class TaskInstanceHistory
+{
+    public long Id { get; set; }
+    public long TaskInstanceId { get; set; }
+    public long DagRunId { get; set; }
+    public required string DagId { get; set; }
+    public required string TaskId { get; set; }
+    public int TryNumber { get; set; }
+    public TaskInstanceState? State { get; set; }
+    public int MaxTries { get; set; }
+    public DateTimeOffset? StartDate { get; set; }
+    public DateTimeOffset? EndDate { get; set; }
+    public double? Duration { get; set; }
+    public string? Hostname { get; set; }
+    public int? Pid { get; set; }
+    public DateTimeOffset? QueuedAt { get; set; }
+    public string? Note { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+}
+
+/// <summary>One line of a try's output, appended as the task runs.</summary>
+public sealed class TaskLogLine
+{
+    public long Id { get; set; }
+    public long TaskInstanceId { get; set; }
+    public int TryNumber { get; set; }
+    public DateTimeOffset LoggedAt { get; set; }
+    public LogStream Stream { get; set; }
+    public required string Line { get; set; }
+}

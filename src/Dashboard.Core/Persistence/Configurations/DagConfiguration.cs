@@ -1,0 +1,37 @@
+using Dashboard.Core.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Dashboard.Core.Persistence.Configurations;
+
+internal sealed class DagConfiguration : IEntityTypeConfiguration<Dag>
+{
+    public void Configure(EntityTypeBuilder<Dag> builder)
+    {
+        builder.ToTable("dag");
+        builder.HasKey(d => d.DagId);
+        builder.Property(d => d.Params).HasColumnType("jsonb");
+        builder.HasOne(d => d.CurrentVersion).WithMany().HasForeignKey(d => d.CurrentVersionId).OnDelete(DeleteBehavior.SetNull);
+    }
+}
+
+internal sealed class DagVersionConfiguration : IEntityTypeConfiguration<DagVersion>
+{
+    public void Configure(EntityTypeBuilder<DagVersion> builder)
+    {
+        builder.ToTable("dag_version");
+        builder.HasOne<Dag>().WithMany().HasForeignKey(v => v.DagId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(v => new { v.DagId, v.VersionNumber }).IsUnique().HasDatabaseName("ux_dag_version_dag_number");
+        builder.HasMany(v => v.Tasks).WithOne().HasForeignKey(t => t.DagVersionId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class DagTaskConfiguration : IEntityTypeConfiguration<DagTask>
+{
+    public void Configure(EntityTypeBuilder<DagTask> builder)
+    {
+        builder.ToTable("dag_task");
+        builder.Property(t => t.Env).HasColumnType("jsonb");
+        builder.HasIndex(t => new { t.DagVersionId, t.TaskId }).IsUnique().HasDatabaseName("ux_dag_task_version_task");
+    }
+}

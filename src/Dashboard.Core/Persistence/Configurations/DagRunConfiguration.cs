@@ -1,0 +1,32 @@
+using Dashboard.Core.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Dashboard.Core.Persistence.Configurations;
+
+internal sealed class DagRunConfiguration : IEntityTypeConfiguration<DagRun>
+{
+    public void Configure(EntityTypeBuilder<DagRun> builder)
+    {
+        builder.ToTable("dag_run");
+        builder.Property(r => r.Conf).HasColumnType("jsonb");
+        builder.HasOne<Dag>().WithMany().HasForeignKey(r => r.DagId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<DagVersion>().WithMany().HasForeignKey(r => r.DagVersionId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Backfill>().WithMany().HasForeignKey(r => r.BackfillId).OnDelete(DeleteBehavior.SetNull);
+
+        builder.HasIndex(r => new { r.DagId, r.RunId }).IsUnique().HasDatabaseName("ux_dag_run_dag_run_id");
+
+        // One run per logical date (NULLs, i.e. undated manual runs, do not collide).
+        builder.HasIndex(r => new { r.DagId, r.LogicalDate }).IsUnique().HasDatabaseName("ux_dag_run_dag_logical_date");
+
+        // The grid and the runs list page through a DAG's runs by run_after.
+        builder.HasIndex(r => new { r.DagId, r.RunAfter }).HasDatabaseName("ix_dag_run_dag_run_after");
+
+        // The scheduler only ever looks at unfinished runs.
+        builder.HasIndex(r => new { r.State, r.DagId })
+            .HasFilter("state IN ('queued', 'running')")
+            .HasDatabaseName("ix_dag_run_unfinished");
+
+        builder.HasIndex(r => r.BackfillId).HasDatabaseName("ix_dag_run_backfill");
+    }
+}

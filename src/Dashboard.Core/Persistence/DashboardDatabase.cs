@@ -1,0 +1,60 @@
+using System.Net.Sockets;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Dashboard.Core.Persistence;
+
+/// <summary>Getting from a connection string to a reachable, migrated database, with errors a person can act on.</summary>
+public static class DashboardDatabase
+{
+    public static DbContextOptions<DashboardDbContext> Options(string connectionString)
+    {
+        var builder = new DbContextOptionsBuilder<DashboardDbContext>();
+        Configure(builder, connectionString);
+        return builder.Options;
+    }
+
+    public static void Configure(DbContextOptionsBuilder builder, string connectionString) =>
+        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("ef_migrations_history"));
+
+    /// <summary>Connects (failing fast with a specific message) and applies every pending migration.</summary>
+    public static async Task MigrateAsync(string connectionString, CancellationToken ct = default)
+    {
+        var target = Describe(connectionString);
+        try
+        {
+            await using var db = new DashboardDbContext(Options(connectionString));
+            await db.Database.MigrateAsync(ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
+        {
+            throw new DatabaseUnavailableException($"Cannot use the PostgreSQL database {target}: {Reason(e)}", e);
+        }
+    }
+
+    /// <summary>host:port/database, never the password.</summary>
+    public static string Describe(string connectionString)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DatabaseUnavailableException($"ConnectionStrings:Dashboard is not a valid PostgreSQL connection string: {e.Message}", e);
+        }
+
+        return $"{builder.Host ?? "localhost"}:{builder.Port}/{builder.Database ?? builder.Username ?? "(default)"}";
+    }
+
+    private static string Reason(Exception e) => e switch
+    {
+        PostgresException pg => $"{pg.MessageText} (SQLSTATE {pg.SqlState})",
+        NpgsqlException { InnerException: SocketException socket } => socket.Message,
+        NpgsqlException { InnerException: TimeoutException } => "the server did not answer in time",
+        _ => e.Message,
+    };
+}
+
+public sealed class DatabaseUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

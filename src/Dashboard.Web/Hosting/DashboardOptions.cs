@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Dashboard.Web.Hosting;
+
+/// <summary>The "Dashboard" section of appsettings.json.</summary>
+public sealed class DashboardOptions
+{
+    public const string Section = "Dashboard";
+
+    /// <summary>Shown in the header and the browser tab.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Title { get; set; } = "Dashboard";
+
+    /// <summary>The name audit rows carry for actions taken in the UI, until sign-in exists.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string OperatorName { get; set; } = "operator";
+}
+
+/// <summary>The "Database" section: where the embedded PostgreSQL keeps its files.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary>Relative paths are resolved against the working directory.</summary>
+    public string DataDirectory { get; set; } = ".data/postgres";
+}

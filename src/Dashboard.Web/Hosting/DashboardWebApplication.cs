@@ -1,0 +1,128 @@
+using Dashboard.Core;
+using Dashboard.Core.Persistence;
+using Dashboard.Core.Persistence.LocalPostgres;
+using Dashboard.Web.Components;
+using Dashboard.Web.Components.Shared;
+using Dashboard.Web.Hosting.BlazorScript;
+using Microsoft.Extensions.Options;
+using Radzen;
+
+namespace Dashboard.Web.Hosting;
+
+/// <summary>
+/// The web host: the Blazor UI, the HTTP endpoints and (in later steps) the scheduler in one process.
+/// Tests build it with their own configuration and start it on port 0, so they run the real app.
+/// </summary>
+public static class DashboardWebApplication
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = await BuildAsync(args);
+        }
+        catch (Exception e) when (IsStartupProblem(e))
+        {
+            await Console.Error.WriteLineAsync($"Dashboard cannot start: {e.Message}");
+            return 1;
+        }
+
+        await using (app)
+        {
+            await app.RunAsync();
+        }
+
+        return 0;
+    }
+
+    public static bool IsStartupProblem(Exception e) =>
+        e is LocalPostgresException or DatabaseUnavailableException or OptionsValidationException;
+
+    public static async Task<WebApplication> BuildAsync(
+        string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // The root appsettings.json is linked into the output directory; read it from there.
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(DashboardWebApplication).Assembly.GetName().Name,
+        });
+
+        // Serves the build's static web assets (ours from the root wwwroot/, Radzen's) in every
+        // environment; a published app has no such manifest and serves its own wwwroot instead.
+        builder.WebHost.UseStaticWebAssets();
+        configure?.Invoke(builder);
+
+        var dashboardOptions = builder.Configuration.GetSection(DashboardOptions.Section).Get<DashboardOptions>() ?? new DashboardOptions();
+        ValidateOptions(dashboardOptions);
+
+        using var bootstrapLogging = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole());
+        var (connectionString, cluster) = await DatabaseBootstrap.PrepareAsync(
+            builder.Configuration, bootstrapLogging.CreateLogger("Dashboard.Database"), ct);
+
+        try
+        {
+            ConfigureServices(builder, connectionString, cluster);
+            var app = builder.Build();
+            if (cluster is not null)
+            {
+                // Resolved once so the container owns it and stops the server when the app is disposed.
+                app.Services.GetRequiredService<LocalPostgresCluster>();
+            }
+
+            ConfigurePipeline(app);
+            return app;
+        }
+        catch
+        {
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    private static void ValidateOptions(DashboardOptions options)
+    {
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true))
+        {
+            throw new OptionsValidationException(DashboardOptions.Section, typeof(DashboardOptions),
+                results.Select(r => $"{DashboardOptions.Section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+        }
+    }
+
+    private static void ConfigureServices(WebApplicationBuilder builder, string connectionString, LocalPostgresCluster? cluster)
+    {
+        var services = builder.Services;
+        services.AddOptions<DashboardOptions>().Bind(builder.Configuration.GetSection(DashboardOptions.Section));
+        if (cluster is not null)
+        {
+            services.AddSingleton(_ => cluster);
+        }
+
+        services.AddDashboardCore(connectionString);
+        services.AddRazorComponents()
+            .AddInteractiveServerComponents(circuit => circuit.DetailedErrors = false);
+        services.AddRadzenComponents();
+        services.AddScoped<UiActions>();
+        services.AddScoped<CurrentOperator>();
+    }
+
+    private static void ConfigurePipeline(WebApplication app)
+    {
+        // Errors get a friendly page in every environment: never a stack trace.
+        app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found");
+        app.UseAntiforgery();
+
+        app.MapBlazorScript();
+        app.MapStaticAssets();
+        app.MapHealthEndpoint();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    }
+}

@@ -1,0 +1,3 @@
+using Dashboard.Web.Hosting;
+
+return await DashboardWebApplication.RunAsync(args);
