@@ -1,0 +1,79 @@
+using Dashboard.Core.Persistence;
+using Dashboard.Testing;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Dashboard.Tests.Persistence;
+
+/// <summary>
+/// The migrations are written by hand, so nothing else keeps them in step with the EF model:
+/// a database built by the migrations must have exactly the catalog of one built from the model.
+/// </summary>
+public sealed class MigrationDriftTests
+{
+    [Fact]
+    public async Task Migrations_build_exactly_the_schema_of_the_model()
+    {
+        var migrated = await TestPostgres.CreateDatabaseAsync(migrated: false);
+        await DashboardDatabase.MigrateAsync(migrated);
+
+        var fromModel = await TestPostgres.CreateDatabaseAsync(migrated: false);
+        await using (var db = new DashboardDbContext(DashboardDatabase.Options(fromModel)))
+        {
+            Assert.True(await db.Database.EnsureCreatedAsync());
+        }
+
+        var expected = await CatalogAsync(fromModel);
+        var actual = await CatalogAsync(migrated);
+
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected.Except(actual).Order(), Array.Empty<string>());   // in the model, missing from the migrations
+        Assert.Equal(actual.Except(expected).Order(), Array.Empty<string>());   // in the migrations, not in the model
+    }
+
+    [Fact]
+    public async Task Migrating_twice_is_a_no_op()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync(migrated: false);
+        await DashboardDatabase.MigrateAsync(connectionString);
+        var before = await CatalogAsync(connectionString);
+
+        await DashboardDatabase.MigrateAsync(connectionString);
+
+        Assert.Equal(before, await CatalogAsync(connectionString));
+    }
+
+    /// <summary>Every column, index and constraint of the public schema, one line each.</summary>
+    private static async Task<List<string>> CatalogAsync(string connectionString)
+    {
+        const string sql = """
+            SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || udt_name
+                   || ' nullable=' || is_nullable || ' default=' || coalesce(column_default, '-')
+                   || ' identity=' || is_identity || coalesce(' ' || identity_generation, '')
+            FROM information_schema.columns
+            WHERE table_schema = 'public' AND table_name <> 'ef_migrations_history'
+            UNION ALL
+            SELECT 'index ' || indexdef
+            FROM pg_indexes
+            WHERE schemaname = 'public' AND tablename <> 'ef_migrations_history'
+            UNION ALL
+            SELECT 'constraint ' || rel.relname || '.' || con.conname || ' ' || pg_get_constraintdef(con.oid)
+            FROM pg_constraint con
+            JOIN pg_class rel ON rel.oid = con.conrelid
+            JOIN pg_namespace ns ON ns.oid = rel.relnamespace
+            WHERE ns.nspname = 'public' AND rel.relname <> 'ef_migrations_history'
+            """;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        lines.Sort(StringComparer.Ordinal);
+        return lines;
+    }
+}
