@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Dashboard.Testing;
-using Npgsql;
 
 namespace Dashboard.Web.Tests;
 
@@ -29,7 +28,7 @@ public sealed class HealthzTests
         await using var app = await DashboardAppHost.StartAsync(connectionString);
         using var client = app.CreateClient();
 
-        await DropDatabaseAsync(connectionString);
+        await ErrorPageTests.DropDatabaseAsync(connectionString);
         using var response = await client.GetAsync("/healthz");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -38,16 +37,5 @@ public sealed class HealthzTests
         var database = body.RootElement.GetProperty("database");
         Assert.False(database.GetProperty("reachable").GetBoolean());
         Assert.Contains("does not exist", database.GetProperty("error").GetString());
-    }
-
-    private static async Task DropDatabaseAsync(string connectionString)
-    {
-        var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
-        NpgsqlConnection.ClearAllPools();
-        var cluster = await TestPostgres.GetClusterAsync();
-        await using var admin = new NpgsqlConnection(cluster.ConnectionStringFor("postgres"));
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE {name} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
     }
 }

@@ -9,7 +9,6 @@ public sealed record DagSummary(
     string? Schedule,
     IReadOnlyList<string> Tags,
     bool IsPaused,
-    bool IsActive,
     DateTimeOffset? LastParsedAt);
 
 /// <summary>The DAG list page's rows: every DAG with a file, in name order.</summary>
@@ -21,7 +20,7 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
         return await db.Dags.AsNoTracking()
             .Where(d => d.IsActive)
             .OrderBy(d => d.DagId)
-            .Select(d => new DagSummary(d.DagId, d.Description, d.Schedule, d.Tags, d.IsPaused, d.IsActive, d.LastParsedAt))
+            .Select(d => new DagSummary(d.DagId, d.Description, d.Schedule, d.Tags, d.IsPaused, d.LastParsedAt))
             .ToListAsync(ct);
     }
 }

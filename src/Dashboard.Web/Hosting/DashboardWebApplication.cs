@@ -36,7 +36,7 @@ public static class DashboardWebApplication
         return 0;
     }
 
-    public static bool IsStartupProblem(Exception e) =>
+    private static bool IsStartupProblem(Exception e) =>
         e is LocalPostgresException or DatabaseUnavailableException or OptionsValidationException;
 
     public static async Task<WebApplication> BuildAsync(

@@ -20,8 +20,9 @@ internal static class DatabaseBootstrap
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-            cluster = await LocalPostgresCluster.StartAsync(new LocalPostgresOptions { DataDirectory = options.DataDirectory }, logger, ct);
-            connectionString = cluster.ConnectionStringFor("dashboard");
+            var local = new LocalPostgresOptions { DataDirectory = options.DataDirectory };
+            cluster = await LocalPostgresCluster.StartAsync(local, logger, ct);
+            connectionString = cluster.ConnectionStringFor(local.Database);
         }
         else
         {

@@ -1,0 +1,47 @@
+using Dashboard.Testing;
+using Npgsql;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class ErrorPageTests
+{
+    [Fact]
+    public async Task A_page_that_fails_shows_a_friendly_message_and_no_internals()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        await using var app = await DashboardAppHost.StartAsync(connectionString);
+        using var client = app.CreateClient();
+        await DropDatabaseAsync(connectionString);
+
+        using var response = await client.GetAsync("/");
+        var page = await response.Content.ReadAsStringAsync();
+
+        Assert.Contains("problem", page);
+        Assert.DoesNotContain("Npgsql", page);
+        Assert.DoesNotContain("Exception", page);
+        Assert.DoesNotContain(" at Dashboard.", page);
+    }
+
+    [Fact]
+    public async Task An_unknown_address_gets_the_not_found_page_with_status_404()
+    {
+        await using var app = await DashboardAppHost.StartAsync(await TestPostgres.CreateDatabaseAsync());
+        using var client = app.CreateClient();
+
+        using var response = await client.GetAsync("/no/such/page");
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("There is nothing at this address", await response.Content.ReadAsStringAsync());
+    }
+
+    internal static async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        NpgsqlConnection.ClearAllPools();
+        var cluster = await TestPostgres.GetClusterAsync();
+        await using var admin = new NpgsqlConnection(cluster.ConnectionStringFor("postgres"));
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE {name} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
