@@ -1,0 +1,45 @@
+using Dashboard.Core.Domain;
+
+namespace Dashboard.Core.Dags;
+
+/// <summary>A DAG as its file defines it, validated, with every task's settings resolved.</summary>
+public sealed record DagDefinition(
+    string DagId,
+    string? Description,
+    string? Schedule,
+    string Timezone,
+    DateTimeOffset? StartDate,
+    DateTimeOffset? EndDate,
+    bool Catchup,
+    int MaxActiveRuns,
+    int MaxActiveTasks,
+    IReadOnlyList<string> Tags,
+    string ParamsJson,
+    IReadOnlyList<TaskDefinition> Tasks);
+
+/// <summary>One task; <see cref="Ordinal"/> is its place in a topological order (upstream first, then file order).</summary>
+public sealed record TaskDefinition(
+    string TaskId,
+    int Ordinal,
+    TaskKind Kind,
+    string? Command,
+    IReadOnlyList<string> Upstream,
+    string? GroupId,
+    int Retries,
+    TimeSpan RetryDelay,
+    TimeSpan? ExecutionTimeout,
+    bool DependsOnPast,
+    bool WaitForDownstream,
+    TriggerRule TriggerRule,
+    IReadOnlyDictionary<string, string> Env);
+
+/// <summary>A problem in a DAG file, with the 1-based line it is on when there is one.</summary>
+public sealed record DagFileError(int? Line, string Message)
+{
+    public override string ToString() => Line is { } line ? $"line {line}: {Message}" : Message;
+}
+
+public sealed record DagParseResult(DagDefinition? Dag, IReadOnlyList<DagFileError> Errors)
+{
+    public bool Succeeded => Dag is not null;
+}

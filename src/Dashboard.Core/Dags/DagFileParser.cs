@@ -1,0 +1,270 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Dashboard.Core.Domain;
+using Dashboard.Core.Persistence;
+using NCrontab;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Dashboard.Core.Dags;
+
+/// <summary>
+/// Turns one DAG file (YAML) into a validated <see cref="DagDefinition"/>, or into the complete list
+/// of what is wrong with it, each problem with its line.
+/// </summary>
+public static partial class DagFileParser
+{
+    public static readonly IReadOnlySet<string> SchedulePresets = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@once",
+    };
+
+    private static readonly string[] DefaultArgKeys =
+        ["retries", "retry_delay", "execution_timeout", "depends_on_past", "wait_for_downstream", "trigger_rule"];
+
+    private static readonly string[] DagKeys =
+    [
+        "dag_id", "description", "schedule", "timezone", "start_date", "end_date", "catchup", "max_active_runs",
+        "max_active_tasks", "tags", "params", "default_args", "tasks",
+    ];
+
+    private static readonly string[] TaskKeys = ["id", "kind", "command", "upstream", "group", "env", .. DefaultArgKeys];
+
+    public static DagParseResult Parse(string yaml)
+    {
+        var errors = new List<DagFileError>();
+        YamlMappingNode root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
+            {
+                return Failed(new DagFileError(1, "a DAG file must be a mapping with dag_id, schedule and tasks"));
+            }
+
+            root = mapping;
+        }
+        catch (YamlException e)
+        {
+            return Failed(new DagFileError((int)e.Start.Line, $"not valid YAML: {e.InnerException?.Message ?? e.Message}"));
+        }
+
+        var fields = new YamlFields(errors);
+        fields.RejectUnknownKeys(root, DagKeys, "the DAG");
+
+        var dagId = fields.String(root, "dag_id", "the DAG", required: true);
+        if (dagId is not null && !IdPattern().IsMatch(dagId))
+        {
+            fields.Error(YamlFields.Find(root, "dag_id")!, $"dag_id '{dagId}' may only hold letters, digits, '_', '-' and '.'");
+        }
+
+        var schedule = ReadSchedule(root, fields);
+        var startDate = fields.Date(root, "start_date", "the DAG");
+        var endDate = fields.Date(root, "end_date", "the DAG");
+        if (schedule is not null && startDate is null && YamlFields.Find(root, "start_date") is null)
+        {
+            fields.Error(root, "a scheduled DAG needs 'start_date'");
+        }
+
+        if (startDate is not null && endDate is not null && endDate < startDate)
+        {
+            fields.Error(YamlFields.Find(root, "end_date")!, $"end_date {endDate:yyyy-MM-dd} is before start_date {startDate:yyyy-MM-dd}");
+        }
+
+        var timezone = fields.String(root, "timezone", "the DAG") ?? "UTC";
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(timezone, out _))
+        {
+            fields.Error(YamlFields.Find(root, "timezone")!, $"unknown time zone '{timezone}'; use an IANA name such as Europe/Berlin");
+        }
+
+        var defaults = ReadTaskSettings(fields.Mapping(root, "default_args", "the DAG"), TaskSettings.Airflow, fields, "default_args");
+        var tasks = ReadTasks(root, defaults, fields);
+        var paramsNode = fields.Mapping(root, "params", "the DAG");
+
+        var dag = new DagDefinition(
+            DagId: dagId ?? "",
+            Description: fields.String(root, "description", "the DAG"),
+            Schedule: schedule,
+            Timezone: timezone,
+            StartDate: startDate,
+            EndDate: endDate,
+            Catchup: fields.Bool(root, "catchup", "the DAG") ?? false,
+            MaxActiveRuns: fields.Int(root, "max_active_runs", "the DAG", min: 1) ?? 16,
+            MaxActiveTasks: fields.Int(root, "max_active_tasks", "the DAG", min: 1) ?? 16,
+            Tags: fields.StringList(root, "tags", "the DAG")?.Select(t => t.Value).ToList() ?? [],
+            ParamsJson: (paramsNode is null ? new JsonObject() : YamlFields.ToJson(paramsNode))!.ToJsonString(),
+            Tasks: tasks);
+
+        return errors.Count == 0 ? new DagParseResult(dag, []) : new DagParseResult(null, errors.OrderBy(e => e.Line).ToList());
+    }
+
+    private static DagParseResult Failed(DagFileError error) => new(null, [error]);
+
+    private static string? ReadSchedule(YamlMappingNode root, YamlFields fields)
+    {
+        var schedule = fields.String(root, "schedule", "the DAG");
+        if (schedule is null || SchedulePresets.Contains(schedule))
+        {
+            return schedule;
+        }
+
+        var node = YamlFields.Find(root, "schedule")!;
+        if (schedule.StartsWith('@'))
+        {
+            fields.Error(node, $"unknown schedule preset '{schedule}'; use one of {string.Join(", ", SchedulePresets)}, a cron expression, or null");
+        }
+        else if (schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 5 || CrontabSchedule.TryParse(schedule) is null)
+        {
+            fields.Error(node, $"'{schedule}' is not a valid cron expression (5 fields: minute hour day-of-month month day-of-week)");
+        }
+
+        return schedule;
+    }
+
+    private static List<TaskDefinition> ReadTasks(YamlMappingNode root, TaskSettings defaults, YamlFields fields)
+    {
+        var tasksNode = YamlFields.Find(root, "tasks");
+        if (tasksNode is not YamlSequenceNode { Children.Count: > 0 } sequence)
+        {
+            fields.Error(tasksNode ?? root, "the DAG needs 'tasks': a list of at least one task");
+            return [];
+        }
+
+        var parsed = new List<(TaskDefinition Task, YamlMappingNode Node)>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var item in sequence)
+        {
+            if (item is not YamlMappingNode taskNode)
+            {
+                fields.Error(item, "every task must be a mapping with at least an 'id'");
+                continue;
+            }
+
+            fields.RejectUnknownKeys(taskNode, TaskKeys, "a task");
+            var id = fields.String(taskNode, "id", "a task", required: true);
+            if (id is null)
+            {
+                continue;
+            }
+
+            var where = $"task '{id}'";
+            if (!IdPattern().IsMatch(id))
+            {
+                fields.Error(YamlFields.Find(taskNode, "id")!, $"task id '{id}' may only hold letters, digits, '_', '-' and '.'");
+            }
+
+            if (seen.TryGetValue(id, out var firstLine))
+            {
+                fields.Error(YamlFields.Find(taskNode, "id")!, $"duplicate task id '{id}' (first defined on line {firstLine})");
+                continue;
+            }
+
+            seen[id] = YamlFields.LineOf(taskNode);
+            parsed.Add((ReadTask(taskNode, id, where, defaults, fields), taskNode));
+        }
+
+        foreach (var (task, node) in parsed)
+        {
+            foreach (var (upstream, upstreamNode) in fields.StringList(node, "upstream", $"task '{task.TaskId}'") ?? [])
+            {
+                if (!seen.ContainsKey(upstream))
+                {
+                    fields.Error(upstreamNode, $"task '{task.TaskId}' has unknown upstream task '{upstream}'");
+                }
+            }
+        }
+
+        return DagGraph.Order(parsed, fields);
+    }
+
+    private static TaskDefinition ReadTask(YamlMappingNode node, string id, string where, TaskSettings defaults, YamlFields fields)
+    {
+        var kindText = fields.String(node, "kind", where) ?? "bash";
+        if (!SnakeCase.TryParseSnakeCase<TaskKind>(kindText, out var kind))
+        {
+            fields.Error(YamlFields.Find(node, "kind")!, $"unknown kind '{kindText}' for {where}; expected one of: {string.Join(", ", SnakeCase.NamesOf<TaskKind>())}");
+        }
+
+        var command = fields.String(node, "command", where);
+        if (kind == TaskKind.Bash && string.IsNullOrWhiteSpace(command) && kindText == "bash")
+        {
+            fields.Error(node, $"{where} is a bash task and needs a 'command'");
+        }
+        else if (kind != TaskKind.Bash && command is not null)
+        {
+            fields.Error(YamlFields.Find(node, "command")!, $"{where} is a {kindText} task and takes no 'command'");
+        }
+
+        var group = fields.String(node, "group", where);
+        if (group is not null && !GroupPattern().IsMatch(group))
+        {
+            fields.Error(YamlFields.Find(node, "group")!, $"group '{group}' of {where} must be names separated by dots, such as 'extract' or 'extract.daily'");
+        }
+
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (fields.Mapping(node, "env", where) is { } envNode)
+        {
+            foreach (var (key, value) in envNode.Children)
+            {
+                if (value is YamlScalarNode { Value: { } text } && !YamlFields.IsNull(value))
+                {
+                    env[((YamlScalarNode)key).Value ?? ""] = text;
+                }
+                else
+                {
+                    fields.Error(value, $"environment variable '{(key as YamlScalarNode)?.Value}' of {where} must be a text value");
+                }
+            }
+        }
+
+        var settings = ReadTaskSettings(node, defaults, fields, where);
+        return new TaskDefinition(
+            id, Ordinal: 0, kind, command,
+            Upstream: fields.StringList(node, "upstream", where)?.Select(u => u.Value).Distinct().ToList() ?? [],
+            group, settings.Retries, settings.RetryDelay, settings.ExecutionTimeout, settings.DependsOnPast,
+            settings.WaitForDownstream, settings.TriggerRule, env);
+    }
+
+    private static TaskSettings ReadTaskSettings(YamlMappingNode? node, TaskSettings inherited, YamlFields fields, string where)
+    {
+        if (node is null)
+        {
+            return inherited;
+        }
+
+        if (where == "default_args")
+        {
+            fields.RejectUnknownKeys(node, DefaultArgKeys, "default_args");
+        }
+
+        var rule = inherited.TriggerRule;
+        if (fields.String(node, "trigger_rule", where) is { } ruleText && !SnakeCase.TryParseSnakeCase(ruleText, out rule))
+        {
+            fields.Error(YamlFields.Find(node, "trigger_rule")!, $"unknown trigger_rule '{ruleText}'; expected one of: {string.Join(", ", SnakeCase.NamesOf<TriggerRule>())}");
+            rule = inherited.TriggerRule;
+        }
+
+        var waitForDownstream = fields.Bool(node, "wait_for_downstream", where) ?? inherited.WaitForDownstream;
+        return new TaskSettings(
+            fields.Int(node, "retries", where, min: 0) ?? inherited.Retries,
+            fields.Duration(node, "retry_delay", where) ?? inherited.RetryDelay,
+            fields.Duration(node, "execution_timeout", where) ?? inherited.ExecutionTimeout,
+            // As in Airflow, waiting for the previous run's downstream implies depending on it.
+            (fields.Bool(node, "depends_on_past", where) ?? inherited.DependsOnPast) || waitForDownstream,
+            waitForDownstream,
+            rule);
+    }
+
+    private sealed record TaskSettings(
+        int Retries, TimeSpan RetryDelay, TimeSpan? ExecutionTimeout, bool DependsOnPast, bool WaitForDownstream, TriggerRule TriggerRule)
+    {
+        public static readonly TaskSettings Airflow = new(0, TimeSpan.FromMinutes(5), null, false, false, TriggerRule.AllSuccess);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,250}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$")]
+    private static partial Regex GroupPattern();
+}

@@ -1,0 +1,265 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using YamlDotNet.RepresentationModel;
+
+namespace Dashboard.Core.Dags;
+
+/// <summary>
+/// Reads typed values out of a YAML mapping and records a line-numbered error for each key that
+/// is unknown, missing or of the wrong type, so one pass reports every problem in a file.
+/// </summary>
+internal sealed class YamlFields(List<DagFileError> errors)
+{
+    public void Error(YamlNode node, string message) => errors.Add(new DagFileError(LineOf(node), message));
+
+    public static int LineOf(YamlNode node) => (int)node.Start.Line;
+
+    /// <summary>Reports every key of <paramref name="map"/> that is not in <paramref name="allowed"/>.</summary>
+    public void RejectUnknownKeys(YamlMappingNode map, IReadOnlyCollection<string> allowed, string where)
+    {
+        foreach (var key in map.Children.Keys)
+        {
+            var name = (key as YamlScalarNode)?.Value ?? "";
+            if (!allowed.Contains(name))
+            {
+                Error(key, $"unknown key '{name}' in {where}; expected one of: {string.Join(", ", allowed)}");
+            }
+        }
+    }
+
+    public static YamlNode? Find(YamlMappingNode map, string key) =>
+        map.Children.TryGetValue(new YamlScalarNode(key), out var node) ? node : null;
+
+    public static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
+    public string? String(YamlMappingNode map, string key, string where, bool required = false)
+    {
+        var node = Find(map, key);
+        if (node is null || IsNull(node))
+        {
+            if (required)
+            {
+                Error(node ?? map, $"{where} needs '{key}'");
+            }
+
+            return null;
+        }
+
+        if (node is YamlScalarNode scalar)
+        {
+            return scalar.Value;
+        }
+
+        Error(node, $"'{key}' in {where} must be text, not a {Describe(node)}");
+        return null;
+    }
+
+    public int? Int(YamlMappingNode map, string key, string where, int min)
+    {
+        if (Scalar(map, key, where, "a whole number") is not { } scalar)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(scalar.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            Error(scalar, $"'{key}' in {where} must be a whole number, got '{scalar.Value}'");
+            return null;
+        }
+
+        if (value < min)
+        {
+            Error(scalar, $"'{key}' in {where} must be at least {min}, got {value}");
+            return null;
+        }
+
+        return value;
+    }
+
+    public bool? Bool(YamlMappingNode map, string key, string where)
+    {
+        if (Scalar(map, key, where, "true or false") is not { } scalar)
+        {
+            return null;
+        }
+
+        switch (scalar.Value?.ToLowerInvariant())
+        {
+            case "true" or "yes" or "on":
+                return true;
+            case "false" or "no" or "off":
+                return false;
+            default:
+                Error(scalar, $"'{key}' in {where} must be true or false, got '{scalar.Value}'");
+                return null;
+        }
+    }
+
+    /// <summary>A date (<c>2024-01-01</c>) or a date-time; without an offset it is UTC.</summary>
+    public DateTimeOffset? Date(YamlMappingNode map, string key, string where)
+    {
+        if (Scalar(map, key, where, "a date") is not { } scalar)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(scalar.Value, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        {
+            return value;
+        }
+
+        Error(scalar, $"'{key}' in {where} must be a date such as 2024-01-01, got '{scalar.Value}'");
+        return null;
+    }
+
+    /// <summary>Seconds as a number, or a duration such as <c>90s</c>, <c>5m</c>, <c>2h</c>, <c>1d</c> or <c>00:05:00</c>.</summary>
+    public TimeSpan? Duration(YamlMappingNode map, string key, string where)
+    {
+        if (Scalar(map, key, where, "a duration") is not { } scalar)
+        {
+            return null;
+        }
+
+        if (ParseDuration(scalar.Value ?? "") is { } value)
+        {
+            return value;
+        }
+
+        Error(scalar, $"'{key}' in {where} must be a duration such as 300, 90s, 5m, 2h or 00:05:00, got '{scalar.Value}'");
+        return null;
+    }
+
+    public List<(string Value, YamlNode Node)>? StringList(YamlMappingNode map, string key, string where)
+    {
+        var node = Find(map, key);
+        if (node is null || IsNull(node))
+        {
+            return null;
+        }
+
+        // A single value is a list of one: `upstream: extract` reads naturally.
+        if (node is YamlScalarNode single)
+        {
+            return [(single.Value ?? "", single)];
+        }
+
+        if (node is not YamlSequenceNode sequence)
+        {
+            Error(node, $"'{key}' in {where} must be a list, not a {Describe(node)}");
+            return null;
+        }
+
+        var items = new List<(string, YamlNode)>();
+        foreach (var item in sequence)
+        {
+            if (item is YamlScalarNode { Value: { } value } && !IsNull(item))
+            {
+                items.Add((value, item));
+            }
+            else
+            {
+                Error(item, $"every item of '{key}' in {where} must be text");
+            }
+        }
+
+        return items;
+    }
+
+    public YamlMappingNode? Mapping(YamlMappingNode map, string key, string where)
+    {
+        var node = Find(map, key);
+        if (node is null || IsNull(node))
+        {
+            return null;
+        }
+
+        if (node is YamlMappingNode mapping)
+        {
+            return mapping;
+        }
+
+        Error(node, $"'{key}' in {where} must be a mapping of names to values, not a {Describe(node)}");
+        return null;
+    }
+
+    /// <summary>A YAML value as JSON: plain scalars that look like numbers, booleans or null become those.</summary>
+    public static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(pair =>
+            KeyValuePair.Create(((YamlScalarNode)pair.Key).Value ?? "", ToJson(pair.Value)))),
+        YamlSequenceNode sequence => new JsonArray(sequence.Select(ToJson).ToArray()),
+        YamlScalarNode scalar when IsNull(scalar) => null,
+        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } scalar => PlainScalar(scalar.Value!),
+        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
+        _ => null,
+    };
+
+    public static string Describe(YamlNode node) => node switch
+    {
+        YamlMappingNode => "mapping",
+        YamlSequenceNode => "list",
+        _ => "value",
+    };
+
+    private YamlScalarNode? Scalar(YamlMappingNode map, string key, string where, string expected)
+    {
+        var node = Find(map, key);
+        if (node is null || IsNull(node))
+        {
+            return null;
+        }
+
+        if (node is YamlScalarNode scalar)
+        {
+            return scalar;
+        }
+
+        Error(node, $"'{key}' in {where} must be {expected}, not a {Describe(node)}");
+        return null;
+    }
+
+    private static JsonNode? PlainScalar(string value)
+    {
+        if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var integer))
+        {
+            return JsonValue.Create(integer);
+        }
+
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
+        {
+            return JsonValue.Create(real);
+        }
+
+        return value.ToLowerInvariant() switch
+        {
+            "true" => JsonValue.Create(true),
+            "false" => JsonValue.Create(false),
+            _ => JsonValue.Create(value),
+        };
+    }
+
+    private static TimeSpan? ParseDuration(string text)
+    {
+        text = text.Trim();
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return seconds >= 0 ? TimeSpan.FromSeconds(seconds) : null;
+        }
+
+        if (text.Length > 1 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0)
+        {
+            return text[^1] switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                'd' => TimeSpan.FromDays(amount),
+                _ => null,
+            };
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero ? span : null;
+    }
+}

@@ -1,0 +1,89 @@
+using Dashboard.Core.Dags;
+using Dashboard.Core.Domain;
+
+namespace Dashboard.Tests.Dags;
+
+public sealed class DagFileParserTests
+{
+    private const string Taxi = """
+        dag_id: taxi_pipeline
+        description: Monthly taxi trips
+        schedule: "@monthly"
+        start_date: 2024-01-01
+        catchup: false
+        max_active_runs: 1
+        tags: [taxi, warehouse]
+        params:
+          city: nyc
+          sample: 100
+        default_args:
+          retries: 2
+          retry_delay: 30s
+        tasks:
+          - id: dbt_test
+            upstream: [dbt_run]
+            command: echo test {{ ds }}
+          - id: ingest_taxi_month
+            command: echo ingest
+            env:
+              TARGET: warehouse
+          - id: dbt_run
+            upstream: ingest_taxi_month
+            group: transform
+            retries: 0
+            command: echo run
+        """;
+
+    [Fact]
+    public void A_valid_file_gives_the_dag_with_defaults_applied_and_tasks_in_topological_order()
+    {
+        var result = DagFileParser.Parse(Taxi);
+
+        Assert.Empty(result.Errors);
+        var dag = result.Dag!;
+        Assert.Equal(("taxi_pipeline", "@monthly", 1, false), (dag.DagId, dag.Schedule, dag.MaxActiveRuns, dag.Catchup));
+        Assert.Equal(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), dag.StartDate);
+        Assert.Equal(["taxi", "warehouse"], dag.Tags);
+        Assert.Equal("""{"city":"nyc","sample":100}""", dag.ParamsJson);
+        Assert.Equal(["ingest_taxi_month", "dbt_run", "dbt_test"], dag.Tasks.OrderBy(t => t.Ordinal).Select(t => t.TaskId));
+
+        var ingest = dag.Tasks.Single(t => t.TaskId == "ingest_taxi_month");
+        Assert.Equal((2, TimeSpan.FromSeconds(30), TaskKind.Bash, TriggerRule.AllSuccess), (ingest.Retries, ingest.RetryDelay, ingest.Kind, ingest.TriggerRule));
+        Assert.Equal("warehouse", ingest.Env["TARGET"]);
+        var run = dag.Tasks.Single(t => t.TaskId == "dbt_run");
+        Assert.Equal((0, "transform"), (run.Retries, run.GroupId));
+        Assert.Equal(["ingest_taxi_month"], run.Upstream);
+    }
+
+    [Theory]
+    [InlineData("tasks:\n  - id: a\n    command: x\n    upstream: [ghost]\n", 4, "task 'a' has unknown upstream task 'ghost'")]
+    [InlineData("tasks:\n  - id: a\n    command: x\n    upstream: [b]\n  - id: b\n    command: x\n    upstream: [a]\n", 5, "the tasks form a cycle: ")]
+    [InlineData("tasks:\n  - id: a\n    command: x\n  - id: a\n    command: y\n", 4, "duplicate task id 'a' (first defined on line ")]
+    [InlineData("schedule: '61 * * * *'\ntasks:\n  - id: a\n    command: x\n", 1, "'61 * * * *' is not a valid cron expression")]
+    [InlineData("schedule: '@fortnightly'\ntasks:\n  - id: a\n    command: x\n", 1, "unknown schedule preset '@fortnightly'")]
+    [InlineData("end_date: 2023-01-01\ntasks:\n  - id: a\n    command: x\n", 1, "end_date 2023-01-01 is before start_date 2024-01-01")]
+    [InlineData("owner: me\ntasks:\n  - id: a\n    command: x\n", 1, "unknown key 'owner' in the DAG")]
+    [InlineData("max_active_runs: many\ntasks:\n  - id: a\n    command: x\n", 1, "'max_active_runs' in the DAG must be a whole number, got 'many'")]
+    [InlineData("tasks:\n  - id: a\n    command: x\n    trigger_rule: most_success\n", 4, "unknown trigger_rule 'most_success'")]
+    [InlineData("tasks:\n  - id: a\n    command: x\n    retries: [1]\n", 4, "'retries' in task 'a' must be a whole number, not a list")]
+    [InlineData("tasks:\n  - id: a\n    kind: python\n", 3, "unknown kind 'python' for task 'a'")]
+    [InlineData("tasks:\n  - id: a\n", 2, "task 'a' is a bash task and needs a 'command'")]
+    [InlineData("tasks: [\n", 2, "not valid YAML")]
+    public void Each_problem_is_reported_with_its_line(string body, int line, string message)
+    {
+        var yaml = "dag_id: broken\nschedule: '@daily'\nstart_date: 2024-01-01\n" + body;
+        // The header above takes three lines; messages about it point at those.
+        var expectedLine = body.StartsWith("tasks", StringComparison.Ordinal) || line > 1 ? line + 3 : line + 1;
+        if (body.StartsWith("schedule", StringComparison.Ordinal) || body.StartsWith("end_date", StringComparison.Ordinal) ||
+            body.StartsWith("owner", StringComparison.Ordinal) || body.StartsWith("max_active", StringComparison.Ordinal))
+        {
+            yaml = "dag_id: broken\nstart_date: 2024-01-01\n" + body.Replace("schedule:", "schedule:", StringComparison.Ordinal);
+            expectedLine = line + 2;
+        }
+
+        var result = DagFileParser.Parse(yaml);
+
+        Assert.Null(result.Dag);
+        Assert.Contains(result.Errors, e => e.Line == expectedLine && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+}
