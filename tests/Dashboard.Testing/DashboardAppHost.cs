@@ -2,7 +2,6 @@ using Dashboard.Web.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,19 +24,15 @@ public sealed class DashboardAppHost : IAsyncDisposable
 
     public static async Task<DashboardAppHost> StartAsync(string connectionString, IDictionary<string, string?>? settings = null)
     {
-        var app = await DashboardWebApplication.BuildAsync([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Urls"] = "http://127.0.0.1:0",
-                ["ConnectionStrings:Dashboard"] = connectionString,
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
-            if (settings is not null)
-            {
-                builder.Configuration.AddInMemoryCollection(settings);
-            }
-        });
+        // Given as command-line arguments: they override the root appsettings.json, as they would for a person.
+        string[] args =
+        [
+            "--Urls=http://127.0.0.1:0",
+            $"--ConnectionStrings:Dashboard={connectionString}",
+            "--Logging:LogLevel:Default=Warning",
+            .. (settings ?? new Dictionary<string, string?>()).Select(setting => $"--{setting.Key}={setting.Value}"),
+        ];
+        var app = await DashboardWebApplication.BuildAsync(args);
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
