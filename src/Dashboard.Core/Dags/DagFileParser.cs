@@ -59,9 +59,16 @@ public static partial class DagFileParser
             fields.Error(YamlFields.Find(root, "dag_id")!, $"dag_id '{dagId}' may only hold letters, digits, '_', '-' and '.'");
         }
 
+        var timezone = fields.String(root, "timezone", "the DAG") ?? "UTC";
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(timezone, out var zone))
+        {
+            fields.Error(YamlFields.Find(root, "timezone")!, $"unknown time zone '{timezone}'; use an IANA name such as Europe/Berlin");
+            zone = TimeZoneInfo.Utc;
+        }
+
         var schedule = ReadSchedule(root, fields);
-        var startDate = fields.Date(root, "start_date", "the DAG");
-        var endDate = fields.Date(root, "end_date", "the DAG");
+        var startDate = fields.Date(root, "start_date", "the DAG", zone);
+        var endDate = fields.Date(root, "end_date", "the DAG", zone);
         if (schedule is not null && startDate is null && YamlFields.Find(root, "start_date") is null)
         {
             fields.Error(root, "a scheduled DAG needs 'start_date'");
@@ -69,13 +76,7 @@ public static partial class DagFileParser
 
         if (startDate is not null && endDate is not null && endDate < startDate)
         {
-            fields.Error(YamlFields.Find(root, "end_date")!, $"end_date {endDate:yyyy-MM-dd} is before start_date {startDate:yyyy-MM-dd}");
-        }
-
-        var timezone = fields.String(root, "timezone", "the DAG") ?? "UTC";
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(timezone, out _))
-        {
-            fields.Error(YamlFields.Find(root, "timezone")!, $"unknown time zone '{timezone}'; use an IANA name such as Europe/Berlin");
+            fields.Error(YamlFields.Find(root, "end_date")!, $"end_date {TimeZoneInfo.ConvertTime(endDate.Value, zone):yyyy-MM-dd} is before start_date {TimeZoneInfo.ConvertTime(startDate.Value, zone):yyyy-MM-dd}");
         }
 
         var defaults = ReadTaskSettings(fields.Mapping(root, "default_args", "the DAG"), TaskSettings.Airflow, fields, "default_args");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Dashboard.Core.Domain.Timetables;
 using YamlDotNet.RepresentationModel;
 
 namespace Dashboard.Core.Dags;
@@ -96,18 +97,20 @@ internal sealed class YamlFields(List<DagFileError> errors)
         }
     }
 
-    /// <summary>A date (<c>2024-01-01</c>) or a date-time; without an offset it is UTC.</summary>
-    public DateTimeOffset? Date(YamlMappingNode map, string key, string where)
+    /// <summary>
+    /// A date (<c>2024-01-01</c>) or a date-time, in UTC; without an offset it is wall-clock time in
+    /// <paramref name="zone"/>, as Airflow reads a DAG's dates.
+    /// </summary>
+    public DateTimeOffset? Date(YamlMappingNode map, string key, string where, TimeZoneInfo zone)
     {
         if (Scalar(map, key, where, "a date") is not { } scalar)
         {
             return null;
         }
 
-        if (DateTimeOffset.TryParse(scalar.Value, CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        if (DateTimeOffset.TryParse(scalar.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
         {
-            return value;
+            return HasOffset(scalar.Value!) ? value.ToUniversalTime() : WallClock.ToUtc(value.DateTime, zone);
         }
 
         Error(scalar, $"'{key}' in {where} must be a date such as 2024-01-01, got '{scalar.Value}'");
@@ -219,6 +222,10 @@ internal sealed class YamlFields(List<DagFileError> errors)
         Error(node, $"'{key}' in {where} must be {expected}, not a {Describe(node)}");
         return null;
     }
+
+    private static bool HasOffset(string dateTime) =>
+        DateTime.TryParse(dateTime, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed)
+        && parsed.Kind != DateTimeKind.Unspecified;
 
     private static JsonNode? PlainScalar(string value)
     {

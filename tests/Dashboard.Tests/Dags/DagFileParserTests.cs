@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 
@@ -53,6 +54,28 @@ public sealed class DagFileParserTests
         var run = dag.Tasks.Single(t => t.TaskId == "dbt_run");
         Assert.Equal((0, "transform"), (run.Retries, run.GroupId));
         Assert.Equal(["ingest_taxi_month"], run.Upstream);
+    }
+
+    [Theory]
+    [InlineData("2024-01-01", "2023-12-31T23:00:00Z")]
+    [InlineData("2024-07-01 06:30", "2024-07-01T04:30:00Z")]
+    [InlineData("2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z")]
+    [InlineData("2024-01-01T00:00:00+05:00", "2023-12-31T19:00:00Z")]
+    public void A_date_without_an_offset_is_wall_clock_time_in_the_dag_time_zone(string written, string expectedUtc)
+    {
+        var result = DagFileParser.Parse($"dag_id: berlin\ntimezone: Europe/Berlin\nstart_date: {written}\ntasks:\n  - id: a\n    command: x\n");
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(DateTimeOffset.Parse(expectedUtc, CultureInfo.InvariantCulture), result.Dag!.StartDate);
+        Assert.Equal(TimeSpan.Zero, result.Dag.StartDate!.Value.Offset);
+    }
+
+    [Fact]
+    public void Dates_in_messages_are_shown_in_the_dag_time_zone()
+    {
+        var result = DagFileParser.Parse("dag_id: berlin\ntimezone: Europe/Berlin\nstart_date: 2024-01-01\nend_date: 2023-06-01\ntasks:\n  - id: a\n    command: x\n");
+
+        Assert.Contains(result.Errors, e => e.Message == "end_date 2023-06-01 is before start_date 2024-01-01");
     }
 
     // Every case follows a two-line header (dag_id, start_date); lines are those of the whole file.
