@@ -22,15 +22,29 @@ public sealed class DashboardAppHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <param name="settings">
+    /// Overrides of appsettings.json. The scheduler and executor are off unless a test switches them
+    /// on: most tests seed the rows they look at, and a DAG-file processor would deactivate them.
+    /// </param>
     public static async Task<DashboardAppHost> StartAsync(string connectionString, IDictionary<string, string?>? settings = null)
     {
+        var effective = new Dictionary<string, string?>
+        {
+            ["Scheduler:Enabled"] = "false",
+            ["Executor:Enabled"] = "false",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            effective[key] = value;
+        }
+
         // Given as command-line arguments: they override the root appsettings.json, as they would for a person.
         string[] args =
         [
             "--Urls=http://127.0.0.1:0",
             $"--ConnectionStrings:Dashboard={connectionString}",
             "--Logging:LogLevel:Default=Warning",
-            .. (settings ?? new Dictionary<string, string?>()).Select(setting => $"--{setting.Key}={setting.Value}"),
+            .. effective.Select(setting => $"--{setting.Key}={setting.Value}"),
         ];
         var app = await DashboardWebApplication.BuildAsync(args);
 

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
-using NCrontab;
+using Dashboard.Core.Domain.Timetables;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -14,11 +14,6 @@ namespace Dashboard.Core.Dags;
 /// </summary>
 public static partial class DagFileParser
 {
-    public static readonly IReadOnlySet<string> SchedulePresets = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@once",
-    };
-
     private static readonly string[] DefaultArgKeys =
         ["retries", "retry_delay", "execution_timeout", "depends_on_past", "wait_for_downstream", "trigger_rule"];
 
@@ -102,22 +97,17 @@ public static partial class DagFileParser
 
     private static DagParseResult Failed(DagFileError error) => new(null, [error]);
 
+    /// <summary>The timetable itself judges the schedule, so the parser and the scheduler never disagree on what is valid.</summary>
     private static string? ReadSchedule(YamlMappingNode root, YamlFields fields)
     {
         var schedule = fields.String(root, "schedule", "the DAG");
-        if (schedule is null || SchedulePresets.Contains(schedule))
+        try
         {
-            return schedule;
+            Timetable.For(schedule, "UTC");
         }
-
-        var node = YamlFields.Find(root, "schedule")!;
-        if (schedule.StartsWith('@'))
+        catch (ArgumentException e)
         {
-            fields.Error(node, $"unknown schedule preset '{schedule}'; use one of {string.Join(", ", SchedulePresets)}, a cron expression, or null");
-        }
-        else if (schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length != 5 || CrontabSchedule.TryParse(schedule) is null)
-        {
-            fields.Error(node, $"'{schedule}' is not a valid cron expression (5 fields: minute hour day-of-month month day-of-week)");
+            fields.Error(YamlFields.Find(root, "schedule")!, e.Message.Split(" (Parameter")[0]);
         }
 
         return schedule;

@@ -21,8 +21,16 @@ public sealed class TaskInstance
     public string? Hostname { get; set; }
     public int? Pid { get; set; }
     public DateTimeOffset? LastHeartbeatAt { get; set; }
+
+    /// <summary>The executor instance that claimed the current try; only it may move the try forward.</summary>
+    public string? ExecutorId { get; set; }
+
     public DateTimeOffset? QueuedAt { get; set; }
     public DateTimeOffset? ScheduledAt { get; set; }
+
+    /// <summary>While <c>up_for_retry</c>: the earliest time the next try may be scheduled.</summary>
+    public DateTimeOffset? RetryAt { get; set; }
+
     public string? Note { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 

@@ -1,6 +1,7 @@
 using Dashboard.Core;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
+using Dashboard.Scheduler;
 using Dashboard.Web.Components;
 using Dashboard.Web.Components.Shared;
 using Dashboard.Web.Hosting.BlazorScript;
@@ -10,7 +11,8 @@ using Radzen;
 namespace Dashboard.Web.Hosting;
 
 /// <summary>
-/// The web host: the Blazor UI, the HTTP endpoints and (in later steps) the scheduler in one process.
+/// The web host: the Blazor UI, the HTTP endpoints, the DAG-file processor, the scheduler and the
+/// executor in one process (each engine role can be switched off by configuration).
 /// Tests build it with their own configuration and start it on port 0, so they run the real app.
 /// </summary>
 public static class DashboardWebApplication
@@ -30,7 +32,16 @@ public static class DashboardWebApplication
 
         await using (app)
         {
-            await app.RunAsync();
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (OptionsValidationException e)
+            {
+                // The engine's options are validated as the hosted services start.
+                await Console.Error.WriteLineAsync($"Dashboard cannot start: {e.Message}");
+                return 1;
+            }
         }
 
         return 0;
@@ -106,6 +117,7 @@ public static class DashboardWebApplication
         }
 
         services.AddDashboardCore(connectionString);
+        services.AddDashboardScheduler(builder.Configuration);
         services.AddRazorComponents()
             .AddInteractiveServerComponents(circuit => circuit.DetailedErrors = false);
         services.AddRadzenComponents();

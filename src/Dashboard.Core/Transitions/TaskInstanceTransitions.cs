@@ -1,0 +1,214 @@
+using Dashboard.Core.Domain;
+using Dashboard.Core.Persistence;
+using static Dashboard.Core.Persistence.DbCommands;
+
+namespace Dashboard.Core.Transitions;
+
+/// <summary>
+/// The one door for task-instance state. Every method is a conditional, set-based UPDATE that moves
+/// only rows still in the expected state (and, for the executor, still on the expected try), inside
+/// the caller's transaction, and reports what moved. A row that already moved on is left alone:
+/// that is what keeps a late result from overwriting a clear and a double click from acting twice.
+/// </summary>
+public static class TaskInstanceTransitions
+{
+    /// <summary>
+    /// none or due up_for_retry → scheduled, starting a new try (<c>try_number + 1</c>). The try an
+    /// up_for_retry instance finished is archived to history first.
+    /// </summary>
+    public static async Task<int> ScheduleAsync(DashboardDbContext db, IReadOnlyCollection<long> ids, DateTimeOffset now, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        return await db.ExecuteAsync($"""
+            WITH target AS (
+                SELECT id FROM task_instance
+                WHERE id = ANY(@ids) AND (state IS NULL OR (state = 'up_for_retry' AND coalesce(retry_at, @now) <= @now))
+                FOR UPDATE
+            ), archived AS (
+                {ArchiveSql("JOIN target USING (id) WHERE ti.state = 'up_for_retry'")}
+            )
+            UPDATE task_instance ti
+            SET state = 'scheduled', try_number = ti.try_number + 1, scheduled_at = @now, {ResetTrySql}, updated_at = @now
+            FROM target WHERE ti.id = target.id
+            """, ct, P("ids", ids.ToArray()), P("now", now));
+    }
+
+    /// <summary>
+    /// none → a final state the scheduler decides without running anything: success for an empty or
+    /// latest_only task (which counts as a try), skipped or upstream_failed from trigger rules (which do not).
+    /// </summary>
+    public static async Task<int> FinishWithoutRunningAsync(
+        DashboardDbContext db, IReadOnlyCollection<long> ids, TaskInstanceState state, DateTimeOffset now, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        if (state is not (TaskInstanceState.Success or TaskInstanceState.Skipped or TaskInstanceState.UpstreamFailed))
+        {
+            throw new ArgumentOutOfRangeException(nameof(state), state, "Only success, skipped and upstream_failed need no run.");
+        }
+
+        return await db.ExecuteAsync("""
+            UPDATE task_instance
+            SET state = @state, try_number = try_number + CASE WHEN @state = 'success' THEN 1 ELSE 0 END,
+                start_date = @now, end_date = @now, duration = 0, updated_at = @now
+            WHERE id = ANY(@ids) AND state IS NULL
+            """, ct, P("ids", ids.ToArray()), P("state", SnakeCase.ToSnakeCase(state)), P("now", now));
+    }
+
+    /// <summary>
+    /// Tasks gone from a DAG's file become <c>removed</c> in its unfinished runs, unless a process is
+    /// already running them: those finish and keep their result.
+    /// </summary>
+    public static async Task<int> RemoveVanishedAsync(
+        DashboardDbContext db, string dagId, IReadOnlyCollection<string> remainingTaskIds, DateTimeOffset now, CancellationToken ct) =>
+        await db.ExecuteAsync("""
+            UPDATE task_instance ti
+            SET state = 'removed', end_date = @now, updated_at = @now
+            FROM dag_run r
+            WHERE r.id = ti.dag_run_id AND r.dag_id = @dag AND r.state IN ('queued', 'running')
+              AND ti.task_id <> ALL(@remaining)
+              AND (ti.state IS NULL OR ti.state IN ('scheduled', 'queued', 'up_for_retry'))
+            """, ct, P("dag", dagId), P("remaining", remainingTaskIds.ToArray()), P("now", now));
+
+    /// <summary>scheduled → queued for this executor, oldest first; rows another executor is claiming are skipped, not waited for.</summary>
+    public static async Task<List<ClaimedTry>> ClaimAsync(
+        DashboardDbContext db, string executorId, string hostname, int limit, DateTimeOffset now, CancellationToken ct) =>
+        await db.QueryAsync("""
+            WITH claimable AS (
+                SELECT id FROM task_instance
+                WHERE state = 'scheduled'
+                ORDER BY scheduled_at, id
+                LIMIT @limit
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE task_instance ti
+            SET state = 'queued', queued_at = @now, executor_id = @executor, hostname = @host,
+                last_heartbeat_at = @now, updated_at = @now
+            FROM claimable c WHERE ti.id = c.id
+            RETURNING ti.id, ti.try_number
+            """, r => new ClaimedTry(r.GetInt64(0), r.GetInt32(1)), ct,
+            P("limit", limit), P("executor", executorId), P("host", hostname), P("now", now));
+
+    /// <summary>queued → running, only for the executor that claimed this very try.</summary>
+    public static async Task<bool> StartAsync(DashboardDbContext db, ClaimedTry claim, string executorId, int pid, DateTimeOffset now, CancellationToken ct) =>
+        await db.ExecuteAsync("""
+            UPDATE task_instance
+            SET state = 'running', start_date = @now, pid = @pid, last_heartbeat_at = @now, updated_at = @now
+            WHERE id = @id AND try_number = @try AND executor_id = @executor AND state = 'queued'
+            """, ct, P("id", claim.Id), P("try", claim.TryNumber), P("executor", executorId), P("pid", pid), P("now", now)) == 1;
+
+    /// <summary>
+    /// Records that this executor's tries are alive and returns their current state. A try that is
+    /// missing from the answer, or comes back <c>restarting</c>, must be killed: someone cleared or
+    /// marked it while it ran.
+    /// </summary>
+    public static async Task<Dictionary<ClaimedTry, TaskInstanceState>> HeartbeatAsync(
+        DashboardDbContext db, string executorId, IReadOnlyCollection<long> ids, DateTimeOffset now, CancellationToken ct)
+    {
+        var rows = await db.QueryAsync("""
+            UPDATE task_instance SET last_heartbeat_at = @now
+            WHERE id = ANY(@ids) AND executor_id = @executor AND state IN ('queued', 'running', 'restarting')
+            RETURNING id, try_number, state
+            """, r => (Try: new ClaimedTry(r.GetInt64(0), r.GetInt32(1)), State: SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(2))),
+            ct, P("ids", ids.ToArray()), P("executor", executorId), P("now", now));
+        return rows.ToDictionary(r => r.Try, r => r.State);
+    }
+
+    /// <summary>
+    /// running → success, up_for_retry (while tries remain) or failed. An interrupted try, and any try
+    /// of an instance cleared while it ran (restarting), becomes up_for_retry whatever the retries,
+    /// due at once. Returns the new state, or null when the try had already been moved on by someone
+    /// else, in which case its result is dropped.
+    /// </summary>
+    public static async Task<TaskInstanceState?> FinishTryAsync(
+        DashboardDbContext db, ClaimedTry claim, string executorId, TryOutcome outcome, TimeSpan retryDelay, DateTimeOffset now, CancellationToken ct)
+    {
+        var rows = await db.QueryAsync("""
+            UPDATE task_instance
+            SET state = CASE WHEN state = 'restarting' OR @outcome = 'interrupted' THEN 'up_for_retry'
+                             WHEN @outcome = 'succeeded' THEN 'success'
+                             WHEN try_number <= max_tries THEN 'up_for_retry'
+                             ELSE 'failed' END,
+                retry_at = CASE WHEN state = 'restarting' OR @outcome = 'interrupted' THEN @now
+                                WHEN @outcome = 'failed' AND try_number <= max_tries THEN @now + @delay END,
+                end_date = @now, duration = extract(epoch FROM @now - coalesce(start_date, @now)), updated_at = @now
+            WHERE id = @id AND try_number = @try AND executor_id = @executor AND state IN ('running', 'restarting')
+            RETURNING state
+            """, r => SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(0)), ct,
+            P("id", claim.Id), P("try", claim.TryNumber), P("executor", executorId), P("outcome", SnakeCase.ToSnakeCase(outcome)),
+            P("delay", retryDelay), P("now", now));
+        return rows.Count == 1 ? rows[0] : null;
+    }
+
+    /// <summary>
+    /// Tries whose executor stopped heart-beating before <paramref name="silentSince"/> (it crashed or
+    /// was killed). A running try is retried if it has tries left and failed otherwise; a restarting
+    /// one is always retried; a queued one never started, so it is simply scheduled again.
+    /// </summary>
+    public static async Task<List<LostTry>> RecoverLostAsync(DashboardDbContext db, DateTimeOffset silentSince, DateTimeOffset now, CancellationToken ct) =>
+        await db.QueryAsync("""
+            WITH lost AS (
+                SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.last_heartbeat_at, coalesce(t.retry_delay, interval '0') AS retry_delay
+                FROM task_instance ti
+                JOIN dag_run r ON r.id = ti.dag_run_id
+                LEFT JOIN dag_task t ON t.dag_version_id = r.dag_version_id AND t.task_id = ti.task_id
+                WHERE ti.state IN ('queued', 'running', 'restarting') AND ti.last_heartbeat_at < @silent
+                FOR UPDATE OF ti SKIP LOCKED
+            )
+            UPDATE task_instance ti
+            SET state = CASE WHEN lost.state = 'queued' THEN 'scheduled'
+                             WHEN lost.state = 'restarting' OR lost.try_number <= lost.max_tries THEN 'up_for_retry'
+                             ELSE 'failed' END,
+                retry_at = CASE WHEN lost.state = 'restarting' THEN @now
+                                WHEN lost.state = 'running' AND lost.try_number <= lost.max_tries THEN @now + lost.retry_delay END,
+                end_date = CASE WHEN lost.state = 'queued' THEN NULL ELSE @now END,
+                duration = CASE WHEN lost.state = 'queued' THEN NULL ELSE extract(epoch FROM @now - coalesce(ti.start_date, @now)) END,
+                executor_id = CASE WHEN lost.state = 'queued' THEN NULL ELSE ti.executor_id END,
+                updated_at = @now
+            FROM lost WHERE ti.id = lost.id
+            RETURNING ti.id, ti.try_number, lost.state, ti.state, lost.last_heartbeat_at
+            """, r => new LostTry(
+                new ClaimedTry(r.GetInt64(0), r.GetInt32(1)),
+                SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(2)),
+                SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(3)),
+                r.GetFieldValue<DateTimeOffset>(4)),
+            ct, P("silent", silentSince), P("now", now));
+
+    /// <summary>Copies the selected instances' current try into history (once per try), from the row as it was before this statement.</summary>
+    private static string ArchiveSql(string selection) => $"""
+        INSERT INTO task_instance_history (task_instance_id, dag_run_id, dag_id, task_id, try_number, state, max_tries,
+            start_date, end_date, duration, hostname, pid, queued_at, note, recorded_at)
+        SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.task_id, ti.try_number, ti.state, ti.max_tries,
+            ti.start_date, ti.end_date, ti.duration, ti.hostname, ti.pid, ti.queued_at, ti.note, @now
+        FROM task_instance ti {selection} AND ti.try_number > 0
+        ON CONFLICT (task_instance_id, try_number) DO NOTHING
+        """;
+
+    /// <summary>A new try starts with none of the previous try's run details.</summary>
+    private const string ResetTrySql =
+        "queued_at = NULL, start_date = NULL, end_date = NULL, duration = NULL, hostname = NULL, pid = NULL, " +
+        "executor_id = NULL, last_heartbeat_at = NULL, retry_at = NULL";
+}
+
+/// <summary>How a try ended, as its executor saw it.</summary>
+public enum TryOutcome
+{
+    Succeeded,
+    Failed,
+
+    /// <summary>Stopped from outside (a clear while running, a shutdown): not the task's fault.</summary>
+    Interrupted,
+}
+
+/// <summary>One try of one task instance: the key the executor moves forward by.</summary>
+public readonly record struct ClaimedTry(long Id, int TryNumber);
+
+/// <summary>A try recovered from a dead executor: what it was and what it became.</summary>
+public sealed record LostTry(ClaimedTry Try, TaskInstanceState WasState, TaskInstanceState NewState, DateTimeOffset LastHeartbeatAt);

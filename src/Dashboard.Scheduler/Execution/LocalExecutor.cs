@@ -1,0 +1,322 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Dashboard.Core.Domain;
+using Dashboard.Core.Persistence;
+using Dashboard.Core.Transitions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using static Dashboard.Core.Persistence.DbCommands;
+
+namespace Dashboard.Scheduler.Execution;
+
+/// <summary>
+/// Runs scheduled tries as local processes, up to <see cref="ExecutorOptions.Parallelism"/> at once.
+/// It claims work with SKIP LOCKED, so several executors share one queue, and moves a try forward
+/// only while the try is still its own: a try someone cleared or marked is killed, and its result dropped.
+/// </summary>
+public sealed class LocalExecutor(
+    IDbContextFactory<DashboardDbContext> dbFactory,
+    TaskLogWriter logWriter,
+    EngineSignals signals,
+    IOptions<ExecutorOptions> options,
+    IOptions<DagFileOptions> dagOptions,
+    TimeProvider clock,
+    ILogger<LocalExecutor> logger)
+{
+    private readonly ConcurrentDictionary<ClaimedTry, RunningTry> running = new();
+
+    /// <summary>Unique per process, so a restarted app never mistakes its predecessor's tries for its own.</summary>
+    public string ExecutorId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    public int RunningCount => running.Count;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        Directory.CreateDirectory(DataDirectory);
+        var heartbeats = HeartbeatLoopAsync(stopping);
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                var claimed = await ClaimAndStartAsync(stopping);
+                if (claimed == 0 || running.Count >= options.Value.Parallelism)
+                {
+                    await signals.Executor.WaitAsync(TimeSpan.FromSeconds(1), stopping);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await InterruptAllAsync();
+            await heartbeats;
+        }
+    }
+
+    /// <summary>Claims as many tries as there are free slots and starts them; returns how many.</summary>
+    public async Task<int> ClaimAndStartAsync(CancellationToken ct)
+    {
+        var free = options.Value.Parallelism - running.Count;
+        if (free <= 0)
+        {
+            return 0;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var claims = await TaskInstanceTransitions.ClaimAsync(db, ExecutorId, Environment.MachineName, free, clock.GetUtcNow(), ct);
+        if (claims.Count == 0)
+        {
+            return 0;
+        }
+
+        foreach (var work in await LoadWorkAsync(db, claims, ct))
+        {
+            var attempt = new RunningTry(work);
+            running[work.Try] = attempt;
+            attempt.Completion = Task.Run(() => RunTryAsync(attempt), CancellationToken.None);
+        }
+
+        return claims.Count;
+    }
+
+    private string DataDirectory => Path.GetFullPath(options.Value.DataDirectory);
+
+    private async Task RunTryAsync(RunningTry attempt)
+    {
+        var work = attempt.Work;
+        try
+        {
+            await using (var db = await dbFactory.CreateDbContextAsync())
+            {
+                if (!await TaskInstanceTransitions.StartAsync(db, work.Try, ExecutorId, Environment.ProcessId, clock.GetUtcNow(), CancellationToken.None))
+                {
+                    return; // Cleared or marked between claim and start: nothing to run.
+                }
+            }
+
+            var outcome = await ExecuteAsync(attempt);
+            await logWriter.FlushAsync();
+            await using (var db = await dbFactory.CreateDbContextAsync())
+            {
+                var state = await TaskInstanceTransitions.FinishTryAsync(
+                    db, work.Try, ExecutorId, outcome, work.RetryDelay, clock.GetUtcNow(), CancellationToken.None);
+                if (state is null)
+                {
+                    logger.LogInformation("Try {Try} of {Dag}.{Task} ended after its task instance was changed; its result is dropped",
+                        work.Try.TryNumber, work.DagId, work.TaskId);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // The heartbeat stops with the try, so recovery retries or fails it; the executor itself carries on.
+            logger.LogError(e, "Try {Try} of {Dag}.{Task} could not be completed", work.Try.TryNumber, work.DagId, work.TaskId);
+        }
+        finally
+        {
+            running.TryRemove(work.Try, out _);
+            signals.Scheduler.Pulse();
+            signals.Executor.Pulse();
+        }
+    }
+
+    private async Task<TryOutcome> ExecuteAsync(RunningTry attempt)
+    {
+        var work = attempt.Work;
+        var log = new TryLog(logWriter, work.Try, options.Value.MaxLogLinesPerTry, options.Value.MaxLogLineLength);
+        var context = new TemplateContext(work.DagId, work.TaskId, work.RunId, work.Try.TryNumber, work.LogicalDate,
+            work.DataIntervalStart, work.DataIntervalEnd, work.Params);
+        var template = TaskTemplate.Render(work.Command ?? "", context);
+        if (!template.Succeeded)
+        {
+            template.Errors.ToList().ForEach(e => log.System($"Template error: {e}"));
+            log.System("The command was not run.");
+            log.Complete();
+            return TryOutcome.Failed;
+        }
+
+        var environment = new Dictionary<string, string>(TaskTemplate.EnvironmentVariables(context)) { ["DASHBOARD_DATA_DIR"] = DataDirectory };
+        foreach (var (name, value) in work.Env)
+        {
+            environment[name] = value;
+        }
+
+        log.System($"Try {work.Try.TryNumber} of {work.DagId}.{work.TaskId} ({work.RunId}) on {Environment.MachineName}");
+        log.System($"Command: {template.Command}");
+        var started = clock.GetUtcNow();
+        using var timeout = work.ExecutionTimeout is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
+        using var kill = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, attempt.Kill.Token);
+
+        int exitCode;
+        using (var process = TaskProcess.Start(template.Command, dagOptions.Value.FullFolderPath, environment))
+        {
+            exitCode = await process.RunAsync(line => log.Line(LogStream.Stdout, line), line => log.Line(LogStream.Stderr, line), kill.Token);
+        }
+
+        var elapsed = (clock.GetUtcNow() - started).TotalSeconds;
+        TryOutcome outcome;
+        if (attempt.KillReason is { } reason)
+        {
+            log.System($"Killed after {elapsed:0.##} s: {reason}");
+            outcome = attempt.Interrupted ? TryOutcome.Interrupted : TryOutcome.Failed;
+        }
+        else if (timeout.IsCancellationRequested)
+        {
+            log.System($"Timed out: the execution_timeout of {work.ExecutionTimeout!.Value.TotalSeconds:0.##} s passed; its process tree was killed.");
+            outcome = TryOutcome.Failed;
+        }
+        else
+        {
+            log.System($"Exited with code {exitCode} after {elapsed:0.##} s");
+            outcome = exitCode == 0 ? TryOutcome.Succeeded : TryOutcome.Failed;
+        }
+
+        log.Complete();
+        return outcome;
+    }
+
+    /// <summary>
+    /// Renews this executor's claim on its tries, and kills those whose task instance moved on
+    /// without it: cleared while running (restarting), or cleared or marked by someone else.
+    /// </summary>
+    private async Task HeartbeatLoopAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.HeartbeatInterval, clock, stopping);
+                await HeartbeatAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Heartbeat failed; retrying");
+            }
+        }
+    }
+
+    public async Task HeartbeatAsync(CancellationToken ct)
+    {
+        var mine = running.Keys.ToList();
+        if (mine.Count == 0)
+        {
+            return;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var current = await TaskInstanceTransitions.HeartbeatAsync(db, ExecutorId, mine.Select(t => t.Id).ToList(), clock.GetUtcNow(), ct);
+        foreach (var attempt in mine)
+        {
+            if (!running.TryGetValue(attempt, out var tracked) || !tracked.Started)
+            {
+                continue;
+            }
+
+            if (!current.TryGetValue(attempt, out var state))
+            {
+                tracked.RequestKill("the task instance was cleared or marked while this try ran", interrupted: false);
+            }
+            else if (state == TaskInstanceState.Restarting)
+            {
+                tracked.RequestKill("the task instance was cleared while running; it will run again", interrupted: true);
+            }
+        }
+    }
+
+    /// <summary>On shutdown: stop every try and hand it back to be retried, so no attempt is lost to a restart.</summary>
+    private async Task InterruptAllAsync()
+    {
+        foreach (var attempt in running.Values)
+        {
+            attempt.RequestKill("the app is shutting down; the task will be retried", interrupted: true);
+        }
+
+        await Task.WhenAll(running.Values.Select(a => a.Completion ?? Task.CompletedTask));
+    }
+
+    private static async Task<List<TryWork>> LoadWorkAsync(DashboardDbContext db, List<ClaimedTry> claims, CancellationToken ct)
+    {
+        var tries = claims.ToDictionary(c => c.Id, c => c.TryNumber);
+        return await db.QueryAsync("""
+            SELECT ti.id, ti.dag_id, ti.task_id, r.run_id, r.logical_date, r.data_interval_start, r.data_interval_end,
+                   d.params, r.conf, t.command, t.env, t.execution_timeout, coalesce(t.retry_delay, interval '0')
+            FROM task_instance ti
+            JOIN dag_run r ON r.id = ti.dag_run_id
+            JOIN dag d ON d.dag_id = ti.dag_id
+            LEFT JOIN dag_task t ON t.dag_version_id = r.dag_version_id AND t.task_id = ti.task_id
+            WHERE ti.id = ANY(@ids)
+            """, r => new TryWork(
+                new ClaimedTry(r.GetInt64(0), tries[r.GetInt64(0)]),
+                r.GetString(1), r.GetString(2), r.GetString(3),
+                r.NullableField<DateTimeOffset?>(4), r.NullableField<DateTimeOffset?>(5), r.NullableField<DateTimeOffset?>(6),
+                MergeParams(r.GetString(7), r.GetString(8)),
+                r.NullableField<string>(9),
+                r.IsDBNull(10) ? [] : JsonNode.Parse(r.GetString(10))!.AsObject().ToDictionary(p => p.Key, p => p.Value?.ToString() ?? ""),
+                r.NullableField<TimeSpan?>(11),
+                r.GetFieldValue<TimeSpan>(12)),
+            ct, P("ids", tries.Keys.ToArray()));
+    }
+
+    /// <summary>A run's conf overrides the DAG's params of the same name and adds its own.</summary>
+    private static JsonObject MergeParams(string paramsJson, string confJson)
+    {
+        var merged = JsonNode.Parse(paramsJson) as JsonObject ?? [];
+        if (JsonNode.Parse(confJson) is JsonObject conf)
+        {
+            foreach (var (name, value) in conf)
+            {
+                merged[name] = value?.DeepClone();
+            }
+        }
+
+        return merged;
+    }
+
+    private sealed class RunningTry(TryWork work)
+    {
+        public TryWork Work { get; } = work;
+
+        public CancellationTokenSource Kill { get; } = new();
+
+        public Task? Completion { get; set; }
+
+        public bool Started => Completion is not null;
+
+        public string? KillReason { get; private set; }
+
+        /// <summary>Stopped for reasons other than its own failure: retried whatever its retries.</summary>
+        public bool Interrupted { get; private set; }
+
+        public void RequestKill(string reason, bool interrupted)
+        {
+            if (KillReason is null)
+            {
+                KillReason = reason;
+                Interrupted = interrupted;
+                Kill.Cancel();
+            }
+        }
+    }
+}
+
+/// <summary>Everything one try needs to run.</summary>
+public sealed record TryWork(
+    ClaimedTry Try,
+    string DagId,
+    string TaskId,
+    string RunId,
+    DateTimeOffset? LogicalDate,
+    DateTimeOffset? DataIntervalStart,
+    DateTimeOffset? DataIntervalEnd,
+    JsonObject Params,
+    string? Command,
+    IReadOnlyDictionary<string, string> Env,
+    TimeSpan? ExecutionTimeout,
+    TimeSpan RetryDelay);

@@ -1,0 +1,43 @@
+using Dashboard.Scheduler.DagFiles;
+using Dashboard.Scheduler.Execution;
+using Dashboard.Scheduler.Hosting;
+using Dashboard.Scheduler.Scheduling;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Scheduler;
+
+public static class SchedulerServiceCollectionExtensions
+{
+    /// <summary>
+    /// The DAG-file processor, the scheduler and the local executor. Each role runs as a hosted
+    /// service unless switched off (<c>Scheduler:Enabled</c>, <c>Executor:Enabled</c>), so a large
+    /// install can run them on some instances only.
+    /// </summary>
+    public static IServiceCollection AddDashboardScheduler(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SchedulerOptions>().Bind(configuration.GetSection(SchedulerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ExecutorOptions>().Bind(configuration.GetSection(ExecutorOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DagFileOptions>().Bind(configuration.GetSection(DagFileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<EngineSignals>();
+        services.AddSingleton<TaskLogWriter>();
+        services.AddSingleton<DagFileProcessor>();
+        services.AddSingleton<DagScheduler>();
+        services.AddSingleton<SchedulerLoop>();
+        services.AddSingleton<LocalExecutor>();
+
+        if (configuration.GetValue(SchedulerOptions.Section + ":Enabled", true))
+        {
+            services.AddHostedService<DagFolderService>();
+            services.AddHostedService<SchedulerService>();
+        }
+
+        if (configuration.GetValue(ExecutorOptions.Section + ":Enabled", true))
+        {
+            services.AddHostedService<ExecutorService>();
+        }
+
+        return services;
+    }
+}

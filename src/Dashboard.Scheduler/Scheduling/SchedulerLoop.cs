@@ -1,0 +1,81 @@
+using Dashboard.Core.Domain;
+using Dashboard.Core.Persistence;
+using Dashboard.Core.Transitions;
+using Dashboard.Scheduler.Execution;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Scheduler.Scheduling;
+
+/// <summary>
+/// One scheduler iteration: recover tries whose executor died, then give every active, unpaused DAG
+/// a <see cref="DagScheduler"/> pass. Any number of instances may run this against one database.
+/// </summary>
+public sealed class SchedulerLoop(
+    IDbContextFactory<DashboardDbContext> dbFactory,
+    DagScheduler dagScheduler,
+    TaskLogWriter logWriter,
+    EngineSignals signals,
+    IOptions<SchedulerOptions> options,
+    TimeProvider clock,
+    ILogger<SchedulerLoop> logger)
+{
+    private DateTimeOffset nextRecovery = DateTimeOffset.MinValue;
+
+    /// <returns>True when anything changed, so the caller should look again at once.</returns>
+    public async Task<bool> RunOnceAsync(CancellationToken ct)
+    {
+        var changed = await RecoverLostTriesAsync(ct);
+
+        List<string> dagIds;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            dagIds = await db.Dags.Where(d => d.IsActive && !d.IsPaused).OrderBy(d => d.DagId).Select(d => d.DagId).ToListAsync(ct);
+        }
+
+        foreach (var dagId in dagIds)
+        {
+            try
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                var result = await dagScheduler.ProcessAsync(db, dagId, ct);
+                changed |= result.Changed;
+                if (result.Scheduled > 0)
+                {
+                    signals.Executor.Pulse();
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One DAG's trouble (say, a constraint race with another instance) must not stall the others.
+                logger.LogError(e, "Scheduling DAG {DagId} failed; it is retried on the next pass", dagId);
+            }
+        }
+
+        return changed;
+    }
+
+    private async Task<bool> RecoverLostTriesAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (now < nextRecovery)
+        {
+            return false;
+        }
+
+        var timeout = options.Value.TaskHeartbeatTimeout;
+        nextRecovery = now + timeout / 4;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var lost = await TaskInstanceTransitions.RecoverLostAsync(db, now - timeout, now, ct);
+        foreach (var recovered in lost.Where(l => l.WasState != TaskInstanceState.Queued))
+        {
+            logger.LogWarning("Task instance {Id} try {Try} lost its executor; now {State}", recovered.Try.Id, recovered.Try.TryNumber, recovered.NewState);
+            logWriter.Append(recovered.Try, LogStream.System,
+                $"No heartbeat from this try's executor since {recovered.LastHeartbeatAt:u} (limit {timeout.TotalSeconds:0} s): " +
+                $"its process is presumed dead. The task instance is now {SnakeCase.ToSnakeCase(recovered.NewState)}.");
+        }
+
+        return lost.Count > 0;
+    }
+}
