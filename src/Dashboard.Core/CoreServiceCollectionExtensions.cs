@@ -1,4 +1,5 @@
 using Dashboard.Core.Operations.Pause;
+using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Queries;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,11 @@ public static class CoreServiceCollectionExtensions
         services.AddDbContextFactory<DashboardDbContext>(options => DashboardDatabase.Configure(options, connectionString));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DagPauseService>();
+        services.AddSingleton<DagTriggerService>();
         services.AddSingleton<DagListQuery>();
+        services.AddSingleton<DagRunsQuery>();
+        services.AddSingleton<TaskLogQuery>();
+        services.AddSingleton<ImportErrorQuery>();
         services.AddSingleton<AuditLogQuery>();
         services.AddSingleton<BackfillListQuery>();
         return services;

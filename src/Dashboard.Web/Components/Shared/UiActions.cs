@@ -16,8 +16,7 @@ public sealed class UiActions(NotificationService notifications, ILogger<UiActio
     {
         try
         {
-            var message = await action();
-            notifications.Notify(NotificationSeverity.Success, title, message, TimeSpan.FromSeconds(4));
+            Succeeded(title, await action());
             return true;
         }
         catch (OperationRefusedException refused)
@@ -32,4 +31,8 @@ public sealed class UiActions(NotificationService notifications, ILogger<UiActio
             return false;
         }
     }
+
+    /// <summary>For dialogs that run the action themselves, to keep a refusal next to the fields it is about.</summary>
+    public void Succeeded(string title, string message) =>
+        notifications.Notify(NotificationSeverity.Success, title, message, TimeSpan.FromSeconds(4));
 }
