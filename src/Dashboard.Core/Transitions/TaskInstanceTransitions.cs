@@ -96,13 +96,19 @@ public static class TaskInstanceTransitions
             """, r => new ClaimedTry(r.GetInt64(0), r.GetInt32(1)), ct,
             P("limit", limit), P("executor", executorId), P("host", hostname), P("now", now));
 
-    /// <summary>queued → running, only for the executor that claimed this very try.</summary>
-    public static async Task<bool> StartAsync(DashboardDbContext db, ClaimedTry claim, string executorId, int pid, DateTimeOffset now, CancellationToken ct) =>
+    /// <summary>queued → running, only for the executor that claimed this very try. Nothing runs before this succeeds.</summary>
+    public static async Task<bool> StartAsync(DashboardDbContext db, ClaimedTry claim, string executorId, DateTimeOffset now, CancellationToken ct) =>
         await db.ExecuteAsync("""
             UPDATE task_instance
-            SET state = 'running', start_date = @now, pid = @pid, last_heartbeat_at = @now, updated_at = @now
+            SET state = 'running', start_date = @now, last_heartbeat_at = @now, updated_at = @now
             WHERE id = @id AND try_number = @try AND executor_id = @executor AND state = 'queued'
-            """, ct, P("id", claim.Id), P("try", claim.TryNumber), P("executor", executorId), P("pid", pid), P("now", now)) == 1;
+            """, ct, P("id", claim.Id), P("try", claim.TryNumber), P("executor", executorId), P("now", now)) == 1;
+
+    /// <summary>Records the try's process id once it exists (shown in the UI; not a state change).</summary>
+    public static async Task RecordPidAsync(DashboardDbContext db, ClaimedTry claim, string executorId, int pid, CancellationToken ct) =>
+        await db.ExecuteAsync(
+            "UPDATE task_instance SET pid = @pid WHERE id = @id AND try_number = @try AND executor_id = @executor",
+            ct, P("id", claim.Id), P("try", claim.TryNumber), P("executor", executorId), P("pid", pid));
 
     /// <summary>
     /// Records that this executor's tries are alive and returns their current state. A try that is

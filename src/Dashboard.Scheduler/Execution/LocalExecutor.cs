@@ -91,7 +91,7 @@ public sealed class LocalExecutor(
         {
             await using (var db = await dbFactory.CreateDbContextAsync())
             {
-                if (!await TaskInstanceTransitions.StartAsync(db, work.Try, ExecutorId, Environment.ProcessId, clock.GetUtcNow(), CancellationToken.None))
+                if (!await TaskInstanceTransitions.StartAsync(db, work.Try, ExecutorId, clock.GetUtcNow(), CancellationToken.None))
                 {
                     return; // Cleared or marked between claim and start: nothing to run.
                 }
@@ -153,6 +153,11 @@ public sealed class LocalExecutor(
         int exitCode;
         using (var process = TaskProcess.Start(template.Command, dagOptions.Value.FullFolderPath, environment))
         {
+            await using (var db = await dbFactory.CreateDbContextAsync())
+            {
+                await TaskInstanceTransitions.RecordPidAsync(db, work.Try, ExecutorId, process.Pid, CancellationToken.None);
+            }
+
             exitCode = await process.RunAsync(line => log.Line(LogStream.Stdout, line), line => log.Line(LogStream.Stderr, line), kill.Token);
         }
 
