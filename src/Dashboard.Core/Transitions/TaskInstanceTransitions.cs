@@ -187,11 +187,16 @@ public static class TaskInstanceTransitions
                 r.GetFieldValue<DateTimeOffset>(4)),
             ct, P("silent", silentSince), P("now", now));
 
-    /// <summary>Copies the selected instances' current try into history (once per try), from the row as it was before this statement.</summary>
+    /// <summary>
+    /// Copies the selected instances' current try into history (once per try), from the row as it was
+    /// before this statement. A try that ended in a state that is not final (up_for_retry) is recorded
+    /// as failed, as Airflow's history does: the try itself failed, and the tries list must say so.
+    /// </summary>
     private static string ArchiveSql(string selection) => $"""
         INSERT INTO task_instance_history (task_instance_id, dag_run_id, dag_id, task_id, try_number, state, max_tries,
             start_date, end_date, duration, hostname, pid, queued_at, note, recorded_at)
-        SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.task_id, ti.try_number, ti.state, ti.max_tries,
+        SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.task_id, ti.try_number,
+            CASE WHEN ti.state IN ('success', 'failed', 'skipped', 'upstream_failed', 'removed') THEN ti.state ELSE 'failed' END, ti.max_tries,
             ti.start_date, ti.end_date, ti.duration, ti.hostname, ti.pid, ti.queued_at, ti.note, @now
         FROM task_instance ti {selection} AND ti.try_number > 0
         ON CONFLICT (task_instance_id, try_number) DO NOTHING

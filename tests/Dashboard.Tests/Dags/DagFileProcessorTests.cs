@@ -1,0 +1,146 @@
+using Dashboard.Core.Domain;
+using Dashboard.Core.Persistence;
+using Dashboard.Testing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Tests.Dags;
+
+/// <summary>The DAG folder against the database: import errors, last good versions, deactivation and structure changes.</summary>
+public sealed class DagFileProcessorTests
+{
+    private const string Good = """
+        dag_id: good
+        schedule: null
+        tasks:
+          - id: a
+            command: exit 0
+        """;
+
+    // Every case follows a two-line header (dag_id, start_date); lines are those of the whole file.
+    [Theory]
+    [InlineData("tasks:\n  - id: a\n    command: x\n    upstream: [ghost]\n", 6, "task 'a' has unknown upstream task 'ghost'")]
+    [InlineData("tasks:\n  - id: a\n    command: x\n    upstream: [b]\n  - id: b\n    command: x\n    upstream: [a]\n", 7, "the tasks form a cycle: b -> a -> b")]
+    [InlineData("tasks:\n  - id: a\n    command: x\n  - id: a\n    command: y\n", 6, "duplicate task id 'a' (first defined on line 4)")]
+    [InlineData("schedule: '61 * * * *'\ntasks:\n  - id: a\n    command: x\n", 3, "'61 * * * *' is not a valid cron expression")]
+    [InlineData("end_date: 2023-01-01\ntasks:\n  - id: a\n    command: x\n", 3, "end_date 2023-01-01 is before start_date 2024-01-01")]
+    [InlineData("owner: me\ntasks:\n  - id: a\n    command: x\n", 3, "unknown key 'owner' in the DAG")]
+    [InlineData("max_active_runs: many\ntasks:\n  - id: a\n    command: x\n", 3, "'max_active_runs' in the DAG must be a whole number, got 'many'")]
+    public async Task A_bad_file_records_an_import_error_with_its_line_while_a_good_file_beside_it_loads(string body, int line, string message)
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        engine.WriteDagFile("broken.yaml", "dag_id: broken\nstart_date: 2024-01-01\n" + body);
+        engine.WriteDagFile("good.yaml", Good);
+
+        var result = await engine.ProcessDagFilesAsync();
+
+        Assert.Equal(["good"], result.Loaded);
+        await using var db = engine.CreateContext();
+        var errors = await db.ImportErrors.ToListAsync();
+        Assert.Contains(errors, e => e.FileLocation == "broken.yaml" && e.Line == line && e.Message.Contains(message, StringComparison.Ordinal));
+        Assert.All(errors, e => Assert.Equal("broken.yaml", e.FileLocation));
+        Assert.False(await db.Dags.AnyAsync(d => d.DagId == "broken"));
+        var good = await db.Dags.SingleAsync(d => d.DagId == "good");
+        Assert.True(good.IsActive);
+        Assert.NotNull(good.CurrentVersionId);
+    }
+
+    [Fact]
+    public async Task An_invalid_edit_keeps_the_last_good_version_until_it_is_fixed()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Good);
+        var goodVersion = await CurrentVersionAsync(engine, "good");
+
+        engine.WriteDagFile("good.yaml", Good + "\n  - id: b\n    upstream: [a]\n    command: exit 0\n    retries: lots\n");
+        await engine.ProcessDagFilesAsync();
+
+        await using (var db = engine.CreateContext())
+        {
+            var dag = await db.Dags.SingleAsync(d => d.DagId == "good");
+            Assert.Equal((goodVersion, true), (dag.CurrentVersionId, dag.IsActive));
+            var error = Assert.Single(await db.ImportErrors.ToListAsync());
+            Assert.Equal(("good.yaml", 9), (error.FileLocation, error.Line));
+            Assert.Contains("'retries' in task 'b' must be a whole number, got 'lots'", error.Message, StringComparison.Ordinal);
+        }
+
+        engine.WriteDagFile("good.yaml", Good + "\n  - id: b\n    upstream: [a]\n    command: exit 0\n    retries: 2\n");
+        await engine.ProcessDagFilesAsync();
+
+        await using (var db = engine.CreateContext())
+        {
+            Assert.Empty(await db.ImportErrors.ToListAsync());
+            Assert.NotEqual(goodVersion, (await db.Dags.SingleAsync(d => d.DagId == "good")).CurrentVersionId);
+        }
+    }
+
+    [Fact]
+    public async Task Removing_a_file_deactivates_its_dag_and_keeps_its_runs()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Good);
+        var runId = await engine.TriggerAsync("good");
+
+        engine.DeleteDagFile("good.yaml");
+        var result = await engine.ProcessDagFilesAsync();
+
+        Assert.Equal(["good"], result.Deactivated);
+        await using var db = engine.CreateContext();
+        Assert.False((await db.Dags.SingleAsync(d => d.DagId == "good")).IsActive);
+        Assert.Equal([runId], await db.DagRuns.Where(r => r.DagId == "good").Select(r => r.RunId).ToListAsync());
+        Assert.Single(await db.TaskInstances.Where(t => t.DagId == "good").ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_changed_structure_makes_a_new_version_and_removes_vanished_tasks_only_from_unfinished_runs()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Good + "\n  - id: b\n    upstream: [a]\n    command: exit 0\n");
+        var firstVersion = await CurrentVersionAsync(engine, "good");
+        var finished = await engine.TriggerAsync("good");
+        await engine.RunUntilRunsFinishedAsync("good");
+        var unfinished = await engine.TriggerAsync("good"); // queued, its tasks without a state
+
+        engine.WriteDagFile("good.yaml", Good);
+        var result = await engine.ProcessDagFilesAsync();
+
+        Assert.Equal(["good"], result.Changed);
+        var secondVersion = await CurrentVersionAsync(engine, "good");
+        Assert.NotEqual(firstVersion, secondVersion);
+        Assert.All(await engine.RunsAsync("good"), r => Assert.Equal(firstVersion, r.DagVersionId));
+
+        var states = (await engine.StatesAsync("good")).ToDictionary(r => r.RunId);
+        Assert.Equal((TaskInstanceState.Success, TaskInstanceState.Success), (states[finished]["a"]!.Value, states[finished]["b"]!.Value));
+        Assert.Null(states[unfinished]["a"]);
+        Assert.Equal(TaskInstanceState.Removed, states[unfinished]["b"]);
+
+        // A new run gets the new structure.
+        var next = await engine.TriggerAsync("good");
+        Assert.Equal(["a"], (await engine.StatesAsync("good")).Single(r => r.RunId == next).Tasks.Keys);
+    }
+
+    [Fact]
+    public async Task A_dag_id_already_defined_by_another_file_is_an_import_error_for_the_later_file()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        engine.WriteDagFile("a_first.yaml", Good);
+        engine.WriteDagFile("b_copy.yaml", Good.Replace("exit 0", "exit 1", StringComparison.Ordinal));
+
+        await engine.ProcessDagFilesAsync();
+
+        await using var db = engine.CreateContext();
+        var error = Assert.Single(await db.ImportErrors.ToListAsync());
+        Assert.Equal(("b_copy.yaml", 1), (error.FileLocation, error.Line));
+        Assert.Equal("dag_id 'good' is already defined in a_first.yaml; this file is ignored", error.Message);
+        Assert.Equal("a_first.yaml", (await db.Dags.SingleAsync(d => d.DagId == "good")).FileLocation);
+        var commands = await db.QueryAsync(
+            "SELECT t.command FROM dag_task t JOIN dag d ON d.current_version_id = t.dag_version_id WHERE d.dag_id = 'good'",
+            r => r.GetString(0), CancellationToken.None);
+        Assert.Equal(["exit 0"], commands);
+    }
+
+    private static async Task<int?> CurrentVersionAsync(EngineHarness engine, string dagId)
+    {
+        await using var db = engine.CreateContext();
+        return await db.Dags.Where(d => d.DagId == dagId).Select(d => d.CurrentVersionId).SingleAsync();
+    }
+}

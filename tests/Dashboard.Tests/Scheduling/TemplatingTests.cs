@@ -1,0 +1,75 @@
+using Dashboard.Core.Domain;
+using Dashboard.Testing;
+
+namespace Dashboard.Tests.Scheduling;
+
+public sealed class TemplatingTests
+{
+    [Fact]
+    public async Task An_unknown_template_variable_fails_the_try_without_running_the_command()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        var dagId = await engine.AddDagAsync("""
+            dag_id: typo
+            schedule: null
+            tasks:
+              - id: export
+                command: touch "$DASHBOARD_DATA_DIR/ran" && echo {{ tabel }}
+            """);
+        var runId = await engine.TriggerAsync(dagId);
+
+        await engine.RunUntilRunsFinishedAsync(dagId);
+
+        var ti = await engine.TaskInstanceAsync(dagId, runId, "export");
+        Assert.Equal((TaskInstanceState.Failed, 1), (ti.State!.Value, ti.TryNumber));
+        var log = await engine.LogAsync(ti.Id, 1);
+        Assert.Contains(log, line => line.StartsWith("Template error: unknown template variable 'tabel'", StringComparison.Ordinal));
+        Assert.Contains("The command was not run.", log);
+        Assert.False(File.Exists(Path.Combine(engine.DataDirectory, "ran")));
+    }
+
+    [Fact]
+    public async Task A_date_variable_in_a_manual_run_without_a_logical_date_is_an_error()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        var dagId = await engine.AddDagAsync("""
+            dag_id: dated
+            schedule: null
+            tasks:
+              - id: export
+                command: echo "exporting {{ ds }}"
+            """);
+        var runId = await engine.TriggerAsync(dagId);
+
+        await engine.RunUntilRunsFinishedAsync(dagId);
+
+        var ti = await engine.TaskInstanceAsync(dagId, runId, "export");
+        Assert.Equal(TaskInstanceState.Failed, ti.State);
+        Assert.Contains($"Template error: 'ds' is not available: run {runId} has no logical date", await engine.LogAsync(ti.Id, 1));
+    }
+
+    [Fact]
+    public async Task A_runs_conf_overrides_the_dags_params_in_templates_and_in_the_environment()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        var dagId = await engine.AddDagAsync("""
+            dag_id: export
+            schedule: null
+            params:
+              table: orders
+              rows: 100
+            tasks:
+              - id: export
+                command: echo "{{ params.table }} $PARAMS_TABLE {{ params.rows }} $PARAMS_ROWS"
+            """);
+        var overridden = await engine.TriggerAsync(dagId, """{"table": "customers"}""");
+        var defaults = await engine.TriggerAsync(dagId);
+
+        await engine.RunUntilRunsFinishedAsync(dagId, runs: 2);
+
+        var withConf = await engine.TaskInstanceAsync(dagId, overridden, "export");
+        Assert.Contains("customers customers 100 100", await engine.LogAsync(withConf.Id, 1));
+        var withoutConf = await engine.TaskInstanceAsync(dagId, defaults, "export");
+        Assert.Contains("orders orders 100 100", await engine.LogAsync(withoutConf.Id, 1));
+    }
+}
