@@ -63,7 +63,7 @@ public sealed class EngineCrashTests
 
         Assert.Equal(2, done.TryNumber);
         var firstTry = await db.TaskInstanceHistory.AsNoTracking().SingleAsync(h => h.TaskInstanceId == done.Id);
-        Assert.Equal((1, TaskInstanceState.UpForRetry), (firstTry.TryNumber, firstTry.State));
+        Assert.Equal((1, TaskInstanceState.Failed), (firstTry.TryNumber, firstTry.State));
         var firstLog = await db.TaskLogs.AsNoTracking().Where(l => l.TaskInstanceId == done.Id && l.TryNumber == 1).Select(l => l.Line).ToListAsync();
         Assert.Contains(firstLog, line => line.StartsWith("No heartbeat from this try's executor", StringComparison.Ordinal));
         var secondLog = await db.TaskLogs.AsNoTracking().Where(l => l.TaskInstanceId == done.Id && l.TryNumber == 2).Select(l => l.Line).ToListAsync();

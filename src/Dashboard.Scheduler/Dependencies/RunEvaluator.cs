@@ -62,7 +62,8 @@ public static class RunEvaluator
                     continue;
                 }
 
-                var upstream = UpstreamCounts.Of(task.Upstream.Where(states.ContainsKey).Select(u => states[u]));
+                // A removed upstream is gone from the DAG: its downstream goes on as if the edge were not there.
+                var upstream = UpstreamCounts.Of(task.Upstream.Where(states.ContainsKey).Select(u => states[u]).Where(s => s != TaskInstanceState.Removed));
                 switch (TriggerRules.Evaluate(task.TriggerRule, upstream))
                 {
                     case TriggerVerdict.UpstreamFailed:

@@ -16,7 +16,8 @@ public sealed class SchedulerService(
             var busy = false;
             try
             {
-                busy = await loop.RunOnceAsync(stoppingToken);
+                // A pass is short and transactional: let it finish rather than abort it mid-way at shutdown.
+                busy = await loop.RunOnceAsync(CancellationToken.None);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

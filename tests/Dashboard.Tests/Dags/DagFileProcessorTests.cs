@@ -119,6 +119,25 @@ public sealed class DagFileProcessorTests
     }
 
     [Fact]
+    public async Task A_run_whose_middle_task_was_removed_runs_the_rest_as_if_the_edge_were_gone()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        const string chain = Good + "\n  - id: b\n    upstream: [a]\n    command: exit 0\n  - id: c\n    upstream: [b]\n    command: exit 0\n";
+        await engine.AddDagAsync(chain);
+        var run = await engine.TriggerAsync("good");
+
+        engine.WriteDagFile("good.yaml", Good + "\n  - id: c\n    upstream: [a]\n    command: exit 0\n");
+        await engine.ProcessDagFilesAsync();
+        await engine.RunUntilRunsFinishedAsync("good");
+
+        var states = (await engine.StatesAsync("good")).Single(r => r.RunId == run);
+        Assert.Equal(
+            (TaskInstanceState.Success, TaskInstanceState.Removed, TaskInstanceState.Success),
+            (states["a"]!.Value, states["b"]!.Value, states["c"]!.Value));
+        Assert.Equal(DagRunState.Success, (await engine.RunsAsync("good")).Single(r => r.RunId == run).State);
+    }
+
+    [Fact]
     public async Task A_dag_id_already_defined_by_another_file_is_an_import_error_for_the_later_file()
     {
         await using var engine = await EngineHarness.CreateAsync();
