@@ -11,13 +11,15 @@ namespace Dashboard.Scheduler.Execution;
 /// <summary>
 /// Stores task output as it arrives, batched: lines from every running try are collected for a
 /// moment and written with one statement, so a chatty task costs a few inserts a second, not one
-/// per line, and its log is readable while it runs.
+/// per line, and its log is readable while it runs. A flush ends the moment early: a finished try
+/// waits for its log before it reports its state, and holds its executor slot while it waits.
 /// </summary>
 public sealed class TaskLogWriter : IAsyncDisposable
 {
     private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(100);
 
     private readonly Channel<object> entries = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WorkSignal flushRequested = new();
     private readonly IDbContextFactory<DashboardDbContext> dbFactory;
     private readonly TimeProvider clock;
     private readonly ILogger<TaskLogWriter> logger;
@@ -38,7 +40,13 @@ public sealed class TaskLogWriter : IAsyncDisposable
     public Task FlushAsync()
     {
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return entries.Writer.TryWrite(flushed) ? flushed.Task : Task.CompletedTask;
+        if (!entries.Writer.TryWrite(flushed))
+        {
+            return Task.CompletedTask;
+        }
+
+        flushRequested.Pulse();
+        return flushed.Task;
     }
 
     public async ValueTask DisposeAsync()
@@ -56,8 +64,8 @@ public sealed class TaskLogWriter : IAsyncDisposable
             Drain(batch, flushes);
             if (flushes.Count == 0 && batch.Count < 1000)
             {
-                // Let a burst of output gather into one insert.
-                await Task.Delay(BatchWindow);
+                // Let a burst of output gather into one insert, unless a flush is waiting for it.
+                await flushRequested.WaitAsync(BatchWindow, CancellationToken.None);
                 Drain(batch, flushes);
             }
 
