@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Dashboard.Tests.Scheduler;
+namespace Dashboard.Tests.Scheduling;
 
 /// <summary>
 /// The executor reports a try's state only after flushing its log, so a finished task instance
