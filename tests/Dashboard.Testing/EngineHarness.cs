@@ -33,7 +33,9 @@ public sealed partial class EngineHarness : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly List<IHostedService> _loops = [];
 
-    private EngineHarness(string connectionString, string dagFolder, string dataDirectory, TestClock clock, int parallelism, ITestOutputHelper? output)
+    private EngineHarness(
+        string connectionString, string dagFolder, string dataDirectory, TestClock clock, int parallelism, ITestOutputHelper? output,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         ConnectionString = connectionString;
         DagFolder = dagFolder;
@@ -51,7 +53,7 @@ public sealed partial class EngineHarness : IAsyncDisposable
             ["Executor:Parallelism"] = parallelism.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Executor:HeartbeatInterval"] = "00:00:00.200",
             ["Executor:DataDirectory"] = dataDirectory,
-        }).Build();
+        }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
 
         _services = new ServiceCollection()
             .AddLogging(logging => logging.AddFilter("Microsoft", LogLevel.Warning).AddProvider(Log))
@@ -82,14 +84,15 @@ public sealed partial class EngineHarness : IAsyncDisposable
 
     public LocalExecutor Executor => _services.GetRequiredService<LocalExecutor>();
 
-    /// <summary>A fresh database and scratch folders.</summary>
-    public static async Task<EngineHarness> CreateAsync(int parallelism = 4, ITestOutputHelper? output = null)
+    /// <summary>A fresh database and scratch folders; <paramref name="settings"/> override the harness's configuration.</summary>
+    public static async Task<EngineHarness> CreateAsync(
+        int parallelism = 4, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         var root = TestPostgres.ScratchDirectory("engine");
         var dags = Directory.CreateDirectory(Path.Combine(root, "dags")).FullName;
         var data = Directory.CreateDirectory(Path.Combine(root, "data")).FullName;
-        return new EngineHarness(connectionString, dags, data, new TestClock(), parallelism, output);
+        return new EngineHarness(connectionString, dags, data, new TestClock(), parallelism, output, settings);
     }
 
     /// <summary>Another complete engine on the same database, DAG folder, data directory and clock, as a second app instance.</summary>

@@ -72,4 +72,33 @@ public sealed class TemplatingTests
         var withoutConf = await engine.TaskInstanceAsync(dagId, defaults, "export");
         Assert.Contains("orders orders 100 100", await engine.LogAsync(withoutConf.Id, 1));
     }
+
+    [Fact]
+    public async Task A_runaway_log_is_cut_off_with_a_marker_that_says_how_much_is_missing()
+    {
+        await using var engine = await EngineHarness.CreateAsync(settings: new Dictionary<string, string?>
+        {
+            ["Executor:MaxLogLinesPerTry"] = "10",
+            ["Executor:MaxLogLineLength"] = "100",
+        });
+        var dagId = await engine.AddDagAsync("""
+            dag_id: chatty
+            schedule: null
+            tasks:
+              - id: talk
+                command: 'printf "%0300d\n" 0; for i in $(seq 1 50); do echo "line $i"; done'
+            """);
+        var runId = await engine.TriggerAsync(dagId);
+
+        await engine.RunUntilRunsFinishedAsync(dagId);
+
+        var ti = await engine.TaskInstanceAsync(dagId, runId, "talk");
+        Assert.Equal(TaskInstanceState.Success, ti.State);
+        var log = await engine.LogAsync(ti.Id, 1);
+        // The executor's own lines do not count against the task's ten.
+        Assert.Contains(new string('0', 100) + " [line truncated: 200 more characters]", log);
+        Assert.Contains("line 9", log);
+        Assert.DoesNotContain("line 10", log);
+        Assert.Contains(log, line => line.StartsWith("[log truncated: 41 more lines", StringComparison.Ordinal));
+    }
 }
