@@ -19,7 +19,7 @@ public sealed partial class AppProcessTests
             var address = await first.WaitUntilListeningAsync();
             await AssertHealthyAsync(address);
             Assert.Contains("Creating a local PostgreSQL cluster", first.Output);
-            await InsertDagAsync(first, "kept_across_restarts");
+            await InsertAuditEntryAsync(first, "kept_across_restarts");
 
             first.Terminate();
             Assert.Equal(0, await first.WaitForExitAsync());
@@ -31,8 +31,8 @@ public sealed partial class AppProcessTests
         await using var second = AppProcess.Start(home);
         var again = await second.WaitUntilListeningAsync();
         Assert.DoesNotContain("Creating a local PostgreSQL cluster", second.Output);
-        using var client = new HttpClient { BaseAddress = again };
-        Assert.Contains("kept_across_restarts", await client.GetStringAsync("/"));
+        await AssertHealthyAsync(again);
+        Assert.Equal(1L, await CountAuditEntriesAsync(second, "kept_across_restarts"));
     }
 
     [Fact]
@@ -115,18 +115,34 @@ public sealed partial class AppProcessTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private static async Task InsertDagAsync(AppProcess app, string dagId)
+    /// <summary>A row nothing in the app rewrites (the DAG-file processor owns the dag table), written behind the app's back.</summary>
+    private static async Task InsertAuditEntryAsync(AppProcess app, string actor)
     {
-        var port = ServingPort().Match(app.Output).Groups["port"].Value;
-        await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=dashboard;Database=dashboard;Pooling=false");
-        await connection.OpenAsync();
+        await using var connection = await ConnectAsync(app);
         await using var insert = new NpgsqlCommand(
             """
-            INSERT INTO dag (dag_id, timezone, catchup, max_active_runs, max_active_tasks, is_paused, is_active, tags, params)
-            VALUES (@id, 'UTC', false, 16, 16, true, true, '{}', '{}')
+            INSERT INTO audit_log (occurred_at, actor, action, run_ids, task_ids, details, affected_count)
+            VALUES (now(), @actor, 'test.marker', '{}', '{}', '{}', 0)
             """, connection);
-        insert.Parameters.AddWithValue("id", dagId);
+        insert.Parameters.AddWithValue("actor", actor);
         await insert.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> CountAuditEntriesAsync(AppProcess app, string actor)
+    {
+        await using var connection = await ConnectAsync(app);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM audit_log WHERE actor = @actor", connection);
+        count.Parameters.AddWithValue("actor", actor);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The embedded server, on the port the app reported.</summary>
+    private static async Task<NpgsqlConnection> ConnectAsync(AppProcess app)
+    {
+        var port = ServingPort().Matches(app.Output)[^1].Groups["port"].Value;
+        var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=dashboard;Database=dashboard;Pooling=false");
+        await connection.OpenAsync();
+        return connection;
     }
 
     private static void CopyDirectory(string from, string to)
