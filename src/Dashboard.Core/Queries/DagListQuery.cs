@@ -31,13 +31,14 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
             .Select(d => new { d.DagId, d.Description, d.Schedule, d.Tags, d.IsPaused, d.LastParsedAt })
             .ToListAsync(ct);
         var runs = (await db.QueryAsync("""
-                SELECT dag_id, run_id, state, coalesce(logical_date, run_after)
-                FROM (
-                    SELECT r.*, row_number() OVER (PARTITION BY r.dag_id ORDER BY r.run_after DESC, r.id DESC) AS n
-                    FROM dag_run r JOIN dag d ON d.dag_id = r.dag_id AND d.is_active
-                ) latest
-                WHERE n <= @count
-                ORDER BY dag_id, run_after, id
+                SELECT d.dag_id, r.run_id, r.state, coalesce(r.logical_date, r.run_after)
+                FROM dag d
+                CROSS JOIN LATERAL (
+                    -- Walks ix_dag_run_dag_run_after backwards and stops after a few rows, however long the history.
+                    SELECT * FROM dag_run WHERE dag_id = d.dag_id ORDER BY run_after DESC, id DESC LIMIT @count
+                ) r
+                WHERE d.is_active
+                ORDER BY d.dag_id, r.run_after, r.id
                 """, r => (DagId: r.GetString(0), Run: new RunStateSummary(
                     r.GetString(1), SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(2)), r.GetFieldValue<DateTimeOffset>(3))),
                 ct, P("count", RecentRunCount)))

@@ -70,17 +70,14 @@ public sealed class DagScheduler(TimeProvider clock)
             .FirstOrDefaultAsync(ct);
         var lastInterval = last is null ? (DataInterval?)null : new DataInterval(last.Start, last.End);
 
-        var taken = new HashSet<DateTimeOffset>();
+        HashSet<DateTimeOffset>? taken = null; // logical dates that already have a run, read once when first needed
         var runs = new List<NewDagRun>();
         while (regularActive + runs.Count < dag.MaxActiveRuns
                && timetable.NextAutomatedInterval(lastInterval, dag.StartDate, dag.EndDate, dag.Catchup, now) is { } next
                && next.End <= now)
         {
-            if (taken.Count == 0)
-            {
-                taken = (await db.DagRuns.Where(r => r.DagId == dag.DagId && r.LogicalDate >= next.Start)
-                    .Select(r => r.LogicalDate!.Value).ToListAsync(ct)).ToHashSet();
-            }
+            taken ??= (await db.DagRuns.Where(r => r.DagId == dag.DagId && r.LogicalDate >= next.Start)
+                .Select(r => r.LogicalDate!.Value).ToListAsync(ct)).ToHashSet();
 
             if (!taken.Contains(next.Start))
             {
