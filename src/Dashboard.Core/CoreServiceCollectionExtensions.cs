@@ -1,3 +1,4 @@
+using Dashboard.Core.Notifications;
 using Dashboard.Core.Operations.Pause;
 using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Persistence;
@@ -13,6 +14,7 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddDbContextFactory<DashboardDbContext>(options => DashboardDatabase.Configure(options, connectionString));
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ChangeNotifier>();
         services.AddSingleton<DagPauseService>();
         services.AddSingleton<DagTriggerService>();
         services.AddSingleton<DagListQuery>();

@@ -1,0 +1,168 @@
+namespace Dashboard.Core.Notifications;
+
+/// <summary>
+/// What changed during one coalescing window. <see cref="Resync"/> means notifications may have
+/// been missed (the listening connection dropped): reload everything shown, trust nothing cached.
+/// </summary>
+public sealed record ChangeBatch(IReadOnlySet<string> DagIds, IReadOnlySet<long> RunIds, bool Resync)
+{
+    public bool Touches(string dagId) => Resync || DagIds.Contains(dagId);
+}
+
+/// <summary>
+/// The in-process side of live updates: the PostgreSQL listener publishes every committed change
+/// here, and pages subscribe per DAG (or to all DAGs). Each subscription coalesces a burst into
+/// one batch per window, so a thousand changes cost a page a few re-queries, not a thousand.
+/// </summary>
+public sealed class ChangeNotifier(TimeProvider time)
+{
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromMilliseconds(250);
+
+    private readonly Lock _gate = new();
+    private ChangeSubscription[] _subscriptions = [];
+
+    /// <param name="dagId">The DAG to hear about, or null for every DAG.</param>
+    /// <param name="onChanges">Called at most once per window, never concurrently with itself.</param>
+    public IDisposable Subscribe(string? dagId, Func<ChangeBatch, Task> onChanges, TimeSpan? window = null)
+    {
+        var subscription = new ChangeSubscription(this, dagId, onChanges, window ?? DefaultWindow, time);
+        lock (_gate)
+        {
+            _subscriptions = [.. _subscriptions, subscription];
+        }
+
+        return subscription;
+    }
+
+    /// <summary>A committed change to a DAG (<paramref name="runId"/> 0: to the DAG itself, not one of its runs).</summary>
+    public void Publish(string dagId, long runId)
+    {
+        foreach (var subscription in Volatile.Read(ref _subscriptions))
+        {
+            if (subscription.DagId is null || subscription.DagId == dagId)
+            {
+                subscription.Add(dagId, runId);
+            }
+        }
+    }
+
+    /// <summary>Changes may have been missed: every subscriber reloads.</summary>
+    public void PublishResync()
+    {
+        foreach (var subscription in Volatile.Read(ref _subscriptions))
+        {
+            subscription.AddResync();
+        }
+    }
+
+    internal int SubscriberCount => Volatile.Read(ref _subscriptions).Length;
+
+    private void Remove(ChangeSubscription subscription)
+    {
+        lock (_gate)
+        {
+            _subscriptions = _subscriptions.Where(s => s != subscription).ToArray();
+        }
+    }
+
+    /// <summary>
+    /// Collects changes and delivers them once per window. The first change of a quiet period
+    /// starts the window; changes arriving while the callback runs wait for the next window.
+    /// </summary>
+    private sealed class ChangeSubscription(
+        ChangeNotifier owner, string? dagId, Func<ChangeBatch, Task> onChanges, TimeSpan window, TimeProvider time) : IDisposable
+    {
+        private readonly Lock _gate = new();
+        private HashSet<string> _dagIds = [];
+        private HashSet<long> _runIds = [];
+        private bool _resync;
+        private bool _scheduled;
+        private bool _disposed;
+        private ITimer? _timer;
+
+        public string? DagId => dagId;
+
+        public void Add(string changedDag, long runId)
+        {
+            lock (_gate)
+            {
+                _dagIds.Add(changedDag);
+                if (runId != 0)
+                {
+                    _runIds.Add(runId);
+                }
+
+                ScheduleLocked();
+            }
+        }
+
+        public void AddResync()
+        {
+            lock (_gate)
+            {
+                _resync = true;
+                ScheduleLocked();
+            }
+        }
+
+        private void ScheduleLocked()
+        {
+            if (_scheduled || _disposed)
+            {
+                return;
+            }
+
+            _scheduled = true;
+            _timer?.Dispose();
+            _timer = time.CreateTimer(_ => _ = DeliverAsync(), null, window, Timeout.InfiniteTimeSpan);
+        }
+
+        private async Task DeliverAsync()
+        {
+            ChangeBatch batch;
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                batch = new ChangeBatch(_dagIds, _runIds, _resync);
+                _dagIds = [];
+                _runIds = [];
+                _resync = false;
+            }
+
+            try
+            {
+                await onChanges(batch);
+            }
+            catch
+            {
+                // A page that fails to refresh must not stop the others; the page shows its own error.
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _scheduled = false;
+                    if (_dagIds.Count > 0 || _resync)
+                    {
+                        ScheduleLocked();
+                    }
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _disposed = true;
+                _timer?.Dispose();
+            }
+
+            owner.Remove(this);
+        }
+    }
+}
