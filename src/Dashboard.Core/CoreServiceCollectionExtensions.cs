@@ -3,6 +3,7 @@ using Dashboard.Core.Operations.Pause;
 using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Queries;
+using Dashboard.Core.Queries.Grid;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Core;
@@ -19,6 +20,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DagTriggerService>();
         services.AddSingleton<DagListQuery>();
         services.AddSingleton<DagRunsQuery>();
+        services.AddSingleton<GridQuery>();
         services.AddSingleton<TaskLogQuery>();
         services.AddSingleton<ImportErrorQuery>();
         services.AddSingleton<AuditLogQuery>();

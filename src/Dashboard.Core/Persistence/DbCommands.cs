@@ -25,6 +25,18 @@ public static class DbCommands
         return rows;
     }
 
+    /// <summary>Streams rows to <paramref name="onRow"/> without collecting them, for reads that fill their own structure.</summary>
+    public static async Task ForEachRowAsync(
+        this DashboardDbContext db, string sql, Action<DbDataReader> onRow, CancellationToken ct, params NpgsqlParameter[] parameters)
+    {
+        await using var command = await CreateAsync(db, sql, parameters, ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            onRow(reader);
+        }
+    }
+
     public static async Task<int> ExecuteAsync(this DashboardDbContext db, string sql, CancellationToken ct, params NpgsqlParameter[] parameters)
     {
         await using var command = await CreateAsync(db, sql, parameters, ct);

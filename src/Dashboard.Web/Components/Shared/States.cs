@@ -24,8 +24,8 @@ public static class States
 
     public static string Time(DateTimeOffset? value) => value?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss") ?? "";
 
-    /// <summary>Run ids hold ':' and '+'; links carry them escaped.</summary>
-    public static string RunLink(string dagId, string runId) => $"dags/{Uri.EscapeDataString(dagId)}?run={Uri.EscapeDataString(runId)}";
+    /// <summary>The grid with the run's panel open. Run ids hold ':' and '+'; links carry them escaped.</summary>
+    public static string RunLink(string dagId, string runId) => $"dags/{Uri.EscapeDataString(dagId)}/grid?run={Uri.EscapeDataString(runId)}";
 
     public static string LogLink(string dagId, string runId, string taskId, int? tryNumber = null) =>
         $"dags/{Uri.EscapeDataString(dagId)}/runs/{Uri.EscapeDataString(runId)}/tasks/{Uri.EscapeDataString(taskId)}"

@@ -1,0 +1,190 @@
+using Dashboard.Core.Domain;
+
+namespace Dashboard.Core.Queries.Grid;
+
+/// <summary>
+/// A row as drawn: a task, or a task group with one aggregated state per run. <see cref="Stamp"/>
+/// changes whenever anything the row draws changes, so the page re-renders only rows whose stamp moved.
+/// </summary>
+public sealed record GridRow(
+    string Id,
+    string Label,
+    int Depth,
+    int TaskIndex,
+    IReadOnlyList<int> GroupTasks,
+    IReadOnlyList<GroupState> GroupStates,
+    bool Expanded,
+    int Stamp)
+{
+    public bool IsGroup => TaskIndex < 0;
+}
+
+/// <summary>How the rows are drawn: which groups are collapsed, and whether only rows with failures show.</summary>
+public sealed record GridLayoutOptions(IReadOnlySet<string> CollapsedGroups, bool FailedOnly)
+{
+    public static readonly GridLayoutOptions Default = new(new HashSet<string>(), false);
+}
+
+/// <summary>
+/// Turns a snapshot's flat, topologically ordered tasks into the rows of the grid: task groups
+/// nest by their dotted path and appear where their first task does; a collapsed group is one
+/// row whose cells aggregate its tasks (<see cref="GroupState"/>).
+/// </summary>
+public static class GridLayout
+{
+    /// <summary>States that keep a row visible under "failed only".</summary>
+    public static readonly IReadOnlySet<TaskInstanceState> NeedsAttention = new HashSet<TaskInstanceState>
+    {
+        TaskInstanceState.Failed, TaskInstanceState.UpstreamFailed, TaskInstanceState.UpForRetry,
+    };
+
+    public static List<GridRow> Build(GridSnapshot snapshot, GridLayoutOptions options)
+    {
+        var root = BuildTree(snapshot);
+        var windowStamp = WindowStamp(snapshot);
+        var rows = new List<GridRow>(snapshot.Tasks.Count);
+        Emit(root, 0, snapshot, options, windowStamp, rows);
+        return rows;
+    }
+
+    /// <summary>Every group path in the snapshot, for "expand all" and "collapse all".</summary>
+    public static IReadOnlyList<string> GroupIds(GridSnapshot snapshot) =>
+        snapshot.Tasks.Where(t => t.GroupId is not null).SelectMany(t => Prefixes(t.GroupId!)).Distinct().ToList();
+
+    private sealed class Node(string id, string label)
+    {
+        public string Id => id;
+        public string Label => label;
+        public int TaskIndex { get; init; } = -1;
+        public List<Node> Children { get; } = [];
+        public List<int> Tasks { get; } = [];
+    }
+
+    private static Node BuildTree(GridSnapshot snapshot)
+    {
+        var root = new Node("", "");
+        var groups = new Dictionary<string, Node>();
+        for (var i = 0; i < snapshot.Tasks.Count; i++)
+        {
+            var task = snapshot.Tasks[i];
+            var parent = root;
+            if (task.GroupId is { } groupId)
+            {
+                foreach (var path in Prefixes(groupId))
+                {
+                    if (!groups.TryGetValue(path, out var group))
+                    {
+                        group = new Node(path, path[(path.LastIndexOf('.') + 1)..]);
+                        groups[path] = group;
+                        parent.Children.Add(group);
+                    }
+
+                    group.Tasks.Add(i);
+                    parent = group;
+                }
+            }
+
+            parent.Children.Add(new Node(task.TaskId, task.TaskId) { TaskIndex = i });
+        }
+
+        return root;
+    }
+
+    private static void Emit(Node parent, int depth, GridSnapshot snapshot, GridLayoutOptions options, int windowStamp, List<GridRow> rows)
+    {
+        foreach (var node in parent.Children)
+        {
+            if (node.TaskIndex >= 0)
+            {
+                if (!options.FailedOnly || HasFailure(snapshot, [node.TaskIndex]))
+                {
+                    rows.Add(new GridRow(node.Id, node.Label, depth, node.TaskIndex, [], [], false,
+                        HashCode.Combine(windowStamp, depth, TaskStamp(snapshot, node.TaskIndex))));
+                }
+
+                continue;
+            }
+
+            if (options.FailedOnly && !HasFailure(snapshot, node.Tasks))
+            {
+                continue;
+            }
+
+            var expanded = !options.CollapsedGroups.Contains(node.Id);
+            var states = Enumerable.Range(0, snapshot.Runs.Count)
+                .Select(run => GroupState.Of(node.Tasks.Select(task => snapshot.Cell(task, run))))
+                .ToList();
+            rows.Add(new GridRow(node.Id, node.Label, depth, -1, node.Tasks, states, expanded,
+                HashCode.Combine(windowStamp, depth, expanded, GroupStamp(states))));
+            if (expanded)
+            {
+                Emit(node, depth + 1, snapshot, options, windowStamp, rows);
+            }
+        }
+    }
+
+    private static bool HasFailure(GridSnapshot snapshot, IReadOnlyList<int> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            for (var run = 0; run < snapshot.Runs.Count; run++)
+            {
+                if (snapshot.Cell(task, run).State is { } state && NeedsAttention.Contains(state))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static int WindowStamp(GridSnapshot snapshot)
+    {
+        var hash = new HashCode();
+        foreach (var run in snapshot.Runs)
+        {
+            hash.Add(run.Id);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    private static int TaskStamp(GridSnapshot snapshot, int task)
+    {
+        var hash = new HashCode();
+        for (var run = 0; run < snapshot.Runs.Count; run++)
+        {
+            hash.Add(snapshot.Cell(task, run));
+        }
+
+        return hash.ToHashCode();
+    }
+
+    private static int GroupStamp(List<GroupState> states)
+    {
+        var hash = new HashCode();
+        foreach (var state in states)
+        {
+            hash.Add(state.Code);
+            foreach (var (s, count) in state.Counts())
+            {
+                hash.Add(s);
+                hash.Add(count);
+            }
+        }
+
+        return hash.ToHashCode();
+    }
+
+    /// <summary><c>a.b.c</c> → <c>a</c>, <c>a.b</c>, <c>a.b.c</c>: the groups a task sits in, outermost first.</summary>
+    private static IEnumerable<string> Prefixes(string groupId)
+    {
+        for (var dot = groupId.IndexOf('.'); dot >= 0; dot = groupId.IndexOf('.', dot + 1))
+        {
+            yield return groupId[..dot];
+        }
+
+        yield return groupId;
+    }
+}

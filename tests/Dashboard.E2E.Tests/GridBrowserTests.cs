@@ -1,0 +1,221 @@
+using Dashboard.Core.Domain;
+using Dashboard.Core.Domain.Timetables;
+using Dashboard.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dashboard.E2E.Tests;
+
+/// <summary>
+/// The grid in a real browser against the real app, while a test-driven engine on the same database
+/// runs the tasks: what the app shows must follow what the engine commits, with no reload.
+/// </summary>
+public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private const string Dag = """
+        dag_id: grid_demo
+        description: Loads, checks and publishes
+        schedule: null
+        tasks:
+          - {id: extract_orders, group: load, command: 'echo orders'}
+          - {id: extract_customers, group: load, command: 'echo customers'}
+          - {id: check, upstream: [extract_orders, extract_customers], command: 'if [ "$DS" = "2026-11-02" ]; then exit 1; fi; echo fine'}
+          - {id: publish, upstream: check, command: 'echo published'}
+        """;
+
+    private EngineHarness _engine = null!;
+    private DashboardAppHost _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _engine = await EngineHarness.CreateAsync();
+        await _engine.AddDagAsync(Dag);
+        _app = await DashboardAppHost.StartAsync(_engine.ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _engine.DisposeAsync();
+    }
+
+    private static DataInterval Day(int day) => new(new DateTimeOffset(2026, 11, day, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, day + 1, 0, 0, 0, TimeSpan.Zero));
+
+    private async Task<string> RunDayAsync(int day)
+    {
+        var runs = await _engine.CreateRunsAsync("grid_demo", EngineHarness.RunFor(DagRunType.Scheduled, Day(day)));
+        await _engine.RunUntilAsync(async () => (await _engine.RunsAsync("grid_demo")).All(r => r.State.IsFinished()));
+        return runs.Keys.Single();
+    }
+
+    private Uri Grid(string query = "") => new(_app.BaseAddress, $"/dags/grid_demo/grid{query}");
+
+    private static ILocator Cell(IPage page, string taskId, string runId) =>
+        page.Locator($"[data-cell][data-task-id='{taskId}'][data-run-id='{runId}']");
+
+    [Fact]
+    public async Task A_failed_cell_is_red_and_carries_its_task_run_and_state()
+    {
+        var good = await RunDayAsync(1);
+        var bad = await RunDayAsync(2);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(Grid().ToString());
+
+        var failed = Cell(page, "check", bad);
+        await Expect(failed).ToHaveAttributeAsync("data-state", "failed");
+        await Expect(failed.Locator(".cell-badge")).ToHaveCSSAsync("background-color", "rgb(211, 47, 47)");
+        await Expect(Cell(page, "publish", bad)).ToHaveAttributeAsync("data-state", "upstream_failed");
+        await Expect(Cell(page, "check", good)).ToHaveAttributeAsync("data-state", "success");
+        await Expect(page.Locator($"[data-run-header][data-run-id='{bad}']")).ToHaveAttributeAsync("data-state", "failed");
+
+        // Oldest run on the left.
+        var headers = await page.Locator("[data-run-header]").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.runId)");
+        Assert.Equal([good, bad], headers);
+    }
+
+    [Fact]
+    public async Task A_task_the_engine_finishes_changes_colour_in_every_open_grid_without_reload()
+    {
+        var runs = await _engine.CreateRunsAsync("grid_demo", EngineHarness.RunFor(DagRunType.Scheduled, Day(5)));
+        var runId = runs.Keys.Single();
+        var first = await browser.NewPageAsync();
+        var second = await browser.NewPageAsync();
+        foreach (var page in new[] { first, second })
+        {
+            await page.GotoAsync(Grid().ToString());
+            await WaitForCircuitAsync(page);
+            await Expect(Cell(page, "publish", runId)).ToHaveAttributeAsync("data-state", "none");
+        }
+
+        await _engine.RunUntilAsync(async () => (await _engine.RunsAsync("grid_demo")).All(r => r.State.IsFinished()));
+
+        foreach (var page in new[] { first, second })
+        {
+            await Expect(Cell(page, "publish", runId)).ToHaveAttributeAsync("data-state", "success", new() { Timeout = 5_000 });
+            await Expect(page.Locator($"[data-run-header][data-run-id='{runId}']")).ToHaveAttributeAsync("data-state", "success");
+        }
+    }
+
+    [Fact]
+    public async Task Collapsing_a_group_shows_its_aggregated_state_and_is_remembered()
+    {
+        var bad = await RunDayAsync(2);
+        await using (var db = _engine.CreateContext())
+        {
+            // One task of the group failed, the other succeeded: the group shows the more urgent state.
+            await Dashboard.Core.Persistence.DbCommands.ExecuteAsync(db,
+                "UPDATE task_instance SET state = 'failed' WHERE dag_id = 'grid_demo' AND task_id = 'extract_orders'", CancellationToken.None);
+        }
+
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(Grid().ToString());
+        await WaitForCircuitAsync(page);
+        await Expect(Cell(page, "extract_orders", bad)).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Collapse group load" }).ClickAsync();
+
+        await Expect(Cell(page, "extract_orders", bad)).ToHaveCountAsync(0);
+        var group = page.Locator($"[data-cell][data-group-id='load'][data-run-id='{bad}']");
+        await Expect(group).ToHaveAttributeAsync("data-state", "failed");
+        await Expect(group).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("failed: 1\nsuccess: 1"));
+
+        await page.ReloadAsync();
+        await WaitForCircuitAsync(page);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Expand group load" })).ToBeVisibleAsync();
+        await Expect(Cell(page, "extract_orders", bad)).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_link_with_filters_reproduces_the_view()
+    {
+        await RunDayAsync(1);
+        var bad = await RunDayAsync(2);
+        var manual = await _engine.TriggerAsync("grid_demo");
+        await _engine.RunUntilAsync(async () => (await _engine.RunsAsync("grid_demo")).All(r => r.State.IsFinished()));
+
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(Grid().ToString());
+        await WaitForCircuitAsync(page);
+        await Expect(page.Locator("[data-run-header]")).ToHaveCountAsync(3);
+        await Expect(page.Locator($"[data-run-header][data-run-id='{manual}'] .run-badge-manual")).ToBeVisibleAsync();
+
+        await page.GetByTestId("run-state-filter").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "failed" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("run_state=failed"));
+        await page.GetByTestId("failed-only").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("failed=true"));
+        await Cell(page, "check", bad).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("task=check"));
+
+        var linked = await browser.NewPageAsync();
+        await linked.GotoAsync(page.Url);
+        await WaitForCircuitAsync(linked);
+        await Expect(linked.Locator("[data-run-header]")).ToHaveCountAsync(1);
+        await Expect(linked.Locator($"[data-run-header][data-run-id='{bad}']")).ToBeVisibleAsync();
+        // Failed only: the group whose tasks all succeeded is hidden, the failed task and its downstream are not.
+        await Expect(linked.Locator("[data-row-id='load']")).ToHaveCountAsync(0);
+        await Expect(Cell(linked, "check", bad)).ToBeVisibleAsync();
+        await Expect(Cell(linked, "publish", bad)).ToBeVisibleAsync();
+        var panel = linked.GetByRole(AriaRole.Complementary, new() { Name = $"Task instance check of run {bad}" });
+        await Expect(panel.GetByTestId("ti-state")).ToHaveAttributeAsync("data-state", "failed");
+        await Expect(panel.GetByTestId("log")).ToContainTextAsync("Exited with code 1");
+    }
+
+    [Fact]
+    public async Task Arrow_keys_move_the_selection_and_enter_opens_it()
+    {
+        var good = await RunDayAsync(1);
+        var bad = await RunDayAsync(2);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(Grid().ToString());
+        await WaitForCircuitAsync(page);
+
+        await Cell(page, "check", bad).ClickAsync();
+        await Expect(page.GetByTestId("ti-panel")).ToBeVisibleAsync();
+        await page.GetByTestId("grid").PressAsync("ArrowLeft");
+        await Expect(Cell(page, "check", good)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("selected"));
+        await page.GetByTestId("grid").PressAsync("ArrowDown");
+        await Expect(Cell(page, "publish", good)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("selected"));
+        await page.GetByTestId("grid").PressAsync("Enter");
+
+        await Expect(page.GetByRole(AriaRole.Complementary, new() { Name = $"Task instance publish of run {good}" })).ToBeVisibleAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("task=publish"));
+
+        await page.Locator($"[data-run-header][data-run-id='{bad}']").ClickAsync();
+        var runPanel = page.GetByRole(AriaRole.Complementary, new() { Name = $"Run {bad}" });
+        await Expect(runPanel.GetByTestId("run-state")).ToHaveAttributeAsync("data-state", "failed");
+        await Expect(runPanel.GetByRole(AriaRole.Button, new() { Name = "Clear & Retry…" })).ToBeDisabledAsync();
+    }
+
+    [Fact]
+    public async Task Screenshots_of_the_grid_a_panel_and_the_dag_list()
+    {
+        for (var day = 1; day <= 6; day++)
+        {
+            await RunDayAsync(day);
+        }
+
+        await _engine.TriggerAsync("grid_demo");
+        await _engine.RunUntilAsync(async () => (await _engine.RunsAsync("grid_demo")).All(r => r.State.IsFinished()));
+        var folder = Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots")).FullName;
+        var page = await browser.NewPageAsync();
+        await page.SetViewportSizeAsync(1440, 900);
+
+        await page.GotoAsync(Grid().ToString());
+        await WaitForCircuitAsync(page);
+        await Expect(page.Locator("[data-run-header]")).ToHaveCountAsync(7);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "grid.png") });
+
+        var bad = (await _engine.RunsAsync("grid_demo")).Single(r => r.State == DagRunState.Failed).RunId;
+        await Cell(page, "check", bad).ClickAsync();
+        await Expect(page.GetByTestId("log")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "grid-panel.png") });
+
+        await page.GotoAsync(_app.BaseAddress.ToString());
+        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dag-list.png") });
+    }
+
+    /// <summary>Clicks and keys reach the grid once the circuit is up and the grid's browser module is attached.</summary>
+    private static Task WaitForCircuitAsync(IPage page) => Expect(page.Locator("[data-testid='grid'][data-ready='true']")).ToBeVisibleAsync();
+}
