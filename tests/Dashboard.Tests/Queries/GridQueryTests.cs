@@ -1,0 +1,99 @@
+using Dashboard.Core.Domain;
+using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Persistence;
+using Dashboard.Core.Queries.Grid;
+using Dashboard.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Tests.Queries;
+
+public sealed class GridQueryTests
+{
+    private static string Dag(params string[] tasks) => $"""
+        dag_id: grid
+        schedule: null
+        tasks:
+        {string.Join("\n", tasks.Select(t => $"  - {t}"))}
+        """;
+
+    private static DataInterval Day(int day) =>
+        new(new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero).AddDays(day), new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero).AddDays(day + 1));
+
+    private static GridQuery Query(EngineHarness engine) => engine.Services.GetRequiredService<GridQuery>();
+
+    [Fact]
+    public async Task The_window_is_the_newest_runs_drawn_oldest_first_with_older_ones_a_page_away()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Dag("{id: only, kind: empty}"), unpause: false);
+        await engine.CreateRunsAsync("grid", Enumerable.Range(0, 30).Select(d => EngineHarness.RunFor(DagRunType.Scheduled, Day(d))).ToArray());
+
+        var latest = (await Query(engine).LoadAsync(new GridRequest("grid", Limit: 25)))!;
+        var older = (await Query(engine).LoadAsync(new GridRequest("grid", Limit: 25, Offset: 25)))!;
+
+        Assert.Equal(Enumerable.Range(5, 25).Select(d => Day(d).Start), latest.Runs.Select(r => r.LogicalDate!.Value));
+        Assert.True(latest.HasOlder);
+        Assert.Equal(Enumerable.Range(0, 5).Select(d => Day(d).Start), older.Runs.Select(r => r.LogicalDate!.Value));
+        Assert.False(older.HasOlder);
+        Assert.Null(await Query(engine).LoadAsync(new GridRequest("no_such_dag")));
+    }
+
+    [Fact]
+    public async Task Filters_pick_runs_by_type_and_state()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Dag("{id: only, kind: empty}"), unpause: false);
+        var ids = await engine.CreateRunsAsync("grid",
+            EngineHarness.RunFor(DagRunType.Scheduled, Day(1)), EngineHarness.RunFor(DagRunType.Backfill, Day(2)), EngineHarness.RunFor(DagRunType.Scheduled, Day(3)));
+        await using (var db = engine.CreateContext())
+        {
+            await db.ExecuteAsync("UPDATE dag_run SET state = 'failed' WHERE id = @id", CancellationToken.None, DbCommands.P("id", ids.Values.Last()));
+        }
+
+        var backfills = (await Query(engine).LoadAsync(new GridRequest("grid", RunType: DagRunType.Backfill)))!;
+        var failed = (await Query(engine).LoadAsync(new GridRequest("grid", RunState: DagRunState.Failed)))!;
+
+        Assert.Equal([DagRunType.Backfill], backfills.Runs.Select(r => r.RunType));
+        Assert.Equal([ids.Keys.Last()], failed.Runs.Select(r => r.RunId));
+    }
+
+    [Fact]
+    public async Task Rows_merge_the_versions_in_view_so_added_and_removed_tasks_both_show()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Dag("{id: extract, kind: empty}", "{id: old_check, kind: empty, upstream: extract}"), unpause: false);
+        var first = (await engine.CreateRunsAsync("grid", EngineHarness.RunFor(DagRunType.Scheduled, Day(1)))).Keys.Single();
+        await engine.AddDagAsync(Dag("{id: extract, kind: empty}", "{id: publish, kind: empty, upstream: extract, group: out}"), unpause: false);
+        var second = (await engine.CreateRunsAsync("grid", EngineHarness.RunFor(DagRunType.Scheduled, Day(2)))).Keys.Single();
+
+        var grid = (await Query(engine).LoadAsync(new GridRequest("grid")))!;
+
+        // The current version's tasks in its order, then the task only the older run's version had.
+        Assert.Equal([("extract", null), ("publish", "out"), ("old_check", null)], grid.Tasks.Select(t => (t.TaskId, t.GroupId)));
+        var (firstRun, secondRun) = (grid.RunIndex(first), grid.RunIndex(second));
+        Assert.False(grid.Cell(1, firstRun).Exists); // publish did not exist when the first run was created
+        Assert.True(grid.Cell(1, secondRun).Exists);
+        Assert.Null(grid.Cell(1, secondRun).State);
+        Assert.True(grid.Cell(2, firstRun).Exists);
+        Assert.False(grid.Cell(2, secondRun).Exists);
+    }
+
+    [Fact]
+    public async Task Cells_carry_state_try_and_times_as_stored()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Dag("{id: works, command: 'exit 0'}", "{id: breaks, command: 'exit 3'}"));
+        var runId = (await engine.CreateRunsAsync("grid", EngineHarness.RunFor(DagRunType.Scheduled, Day(1)))).Keys.Single();
+        await engine.RunUntilRunsFinishedAsync("grid");
+
+        var grid = (await Query(engine).LoadAsync(new GridRequest("grid")))!;
+
+        var works = await engine.TaskInstanceAsync("grid", runId, "works");
+        var cell = grid.Cell(grid.Tasks.ToList().FindIndex(t => t.TaskId == "works"), 0);
+        Assert.Equal((TaskInstanceState.Success, 1), (cell.State!.Value, (int)cell.TryNumber));
+        Assert.Equal(works.StartDate!.Value.UtcTicks, cell.StartDate!.Value.UtcTicks);
+        Assert.Equal(works.EndDate!.Value.UtcTicks, cell.EndDate!.Value.UtcTicks);
+        Assert.Equal(TaskInstanceState.Failed, grid.Cell(grid.Tasks.ToList().FindIndex(t => t.TaskId == "breaks"), 0).State);
+        Assert.Equal(DagRunState.Failed, grid.Runs.Single().State);
+    }
+}
