@@ -16,6 +16,7 @@ public static class CoreServiceCollectionExtensions
         services.AddDbContextFactory<DashboardDbContext>(options => DashboardDatabase.Configure(options, connectionString));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ChangeNotifier>();
+        services.AddSingleton(provider => ActivatorUtilities.CreateInstance<PostgresChangeListener>(provider, connectionString));
         services.AddSingleton<DagPauseService>();
         services.AddSingleton<DagTriggerService>();
         services.AddSingleton<DagListQuery>();

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Dashboard.Core;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Notifications;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler;
@@ -32,6 +33,8 @@ public sealed partial class EngineHarness : IAsyncDisposable
 
     private readonly ServiceProvider _services;
     private readonly List<IHostedService> _loops = [];
+    private readonly CancellationTokenSource _stopListening = new();
+    private Task? _listening;
 
     private EngineHarness(
         string connectionString, string dagFolder, string dataDirectory, TestClock clock, int parallelism, ITestOutputHelper? output,
@@ -83,6 +86,8 @@ public sealed partial class EngineHarness : IAsyncDisposable
     public SchedulerLoop Scheduler => _services.GetRequiredService<SchedulerLoop>();
 
     public LocalExecutor Executor => _services.GetRequiredService<LocalExecutor>();
+
+    public ChangeNotifier Notifier => _services.GetRequiredService<ChangeNotifier>();
 
     /// <summary>A fresh database and scratch folders; <paramref name="settings"/> override the harness's configuration.</summary>
     public static async Task<EngineHarness> CreateAsync(
@@ -258,6 +263,17 @@ public sealed partial class EngineHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts this instance's change listener in the background, as the web app does, and returns
+    /// once it listens (see <see cref="RecordedChanges.WaitUntilListeningAsync"/>); it stops when the
+    /// harness is disposed.
+    /// </summary>
+    public async Task StartListeningAsync()
+    {
+        _listening = _services.GetRequiredService<PostgresChangeListener>().RunAsync(_stopListening.Token);
+        await RecordedChanges.WaitUntilListeningAsync(Notifier, ConnectionString);
+    }
+
     public async Task StopLoopsAsync()
     {
         foreach (var loop in _loops)
@@ -333,6 +349,13 @@ public sealed partial class EngineHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopLoopsAsync();
+        await _stopListening.CancelAsync();
+        if (_listening is not null)
+        {
+            await _listening;
+        }
+
+        _stopListening.Dispose();
 
         // A run with an already-cancelled token only does its shutdown: every try still running is killed and handed back.
         await Executor.RunAsync(new CancellationToken(canceled: true));

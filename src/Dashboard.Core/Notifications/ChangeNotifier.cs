@@ -1,10 +1,12 @@
 namespace Dashboard.Core.Notifications;
 
 /// <summary>
-/// What changed during one coalescing window. <see cref="Resync"/> means notifications may have
-/// been missed (the listening connection dropped): reload everything shown, trust nothing cached.
+/// What changed during one coalescing window. <see cref="Unscoped"/> means something not about one
+/// DAG changed (the import errors); only all-DAG subscribers hear of it. <see cref="Resync"/> means
+/// notifications may have been missed (the listening connection dropped): reload everything shown,
+/// trust nothing cached.
 /// </summary>
-public sealed record ChangeBatch(IReadOnlySet<string> DagIds, IReadOnlySet<long> RunIds, bool Resync)
+public sealed record ChangeBatch(IReadOnlySet<string> DagIds, IReadOnlySet<long> RunIds, bool Unscoped, bool Resync)
 {
     public bool Touches(string dagId) => Resync || DagIds.Contains(dagId);
 }
@@ -34,12 +36,15 @@ public sealed class ChangeNotifier(TimeProvider time)
         return subscription;
     }
 
-    /// <summary>A committed change to a DAG (<paramref name="runId"/> 0: to the DAG itself, not one of its runs).</summary>
-    public void Publish(string dagId, long runId)
+    /// <summary>
+    /// A committed change to a DAG (<paramref name="runId"/> 0: to the DAG itself, not one of its runs),
+    /// or, with a null <paramref name="dagId"/>, to something not about one DAG.
+    /// </summary>
+    public void Publish(string? dagId, long runId)
     {
         foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
-            if (subscription.DagId is null || subscription.DagId == dagId)
+            if (subscription.DagId is null || (dagId is not null && subscription.DagId == dagId))
             {
                 subscription.Add(dagId, runId);
             }
@@ -75,6 +80,7 @@ public sealed class ChangeNotifier(TimeProvider time)
         private readonly Lock _gate = new();
         private HashSet<string> _dagIds = [];
         private HashSet<long> _runIds = [];
+        private bool _unscoped;
         private bool _resync;
         private bool _scheduled;
         private bool _disposed;
@@ -82,11 +88,19 @@ public sealed class ChangeNotifier(TimeProvider time)
 
         public string? DagId => dagId;
 
-        public void Add(string changedDag, long runId)
+        public void Add(string? changedDag, long runId)
         {
             lock (_gate)
             {
-                _dagIds.Add(changedDag);
+                if (changedDag is null)
+                {
+                    _unscoped = true;
+                }
+                else
+                {
+                    _dagIds.Add(changedDag);
+                }
+
                 if (runId != 0)
                 {
                     _runIds.Add(runId);
@@ -127,9 +141,10 @@ public sealed class ChangeNotifier(TimeProvider time)
                     return;
                 }
 
-                batch = new ChangeBatch(_dagIds, _runIds, _resync);
+                batch = new ChangeBatch(_dagIds, _runIds, _unscoped, _resync);
                 _dagIds = [];
                 _runIds = [];
+                _unscoped = false;
                 _resync = false;
             }
 
@@ -146,7 +161,7 @@ public sealed class ChangeNotifier(TimeProvider time)
                 lock (_gate)
                 {
                     _scheduled = false;
-                    if (_dagIds.Count > 0 || _resync)
+                    if (_dagIds.Count > 0 || _unscoped || _resync)
                     {
                         ScheduleLocked();
                     }

@@ -48,7 +48,8 @@ public static class DashboardDatabase
         return $"{builder.Host ?? "localhost"}:{builder.Port}/{builder.Database ?? builder.Username ?? "(default)"}";
     }
 
-    private static string Reason(Exception e) => e switch
+    /// <summary>Why a database operation failed, in one line a person can act on.</summary>
+    internal static string Reason(Exception e) => e switch
     {
         PostgresException pg => $"{pg.MessageText} (SQLSTATE {pg.SqlState})",
         NpgsqlException { InnerException: SocketException socket } => socket.Message,

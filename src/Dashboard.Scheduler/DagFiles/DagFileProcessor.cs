@@ -72,8 +72,7 @@ public sealed class DagFileProcessor(
         }
 
         var deactivated = await DeactivateOrphansAsync(db, files.Select(f => f.Location).ToHashSet(), loaded, ct);
-        await db.ImportErrors.ExecuteDeleteAsync(ct);
-        db.ImportErrors.AddRange(errors);
+        await ReplaceImportErrorsAsync(db, errors, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
 
@@ -156,6 +155,24 @@ public sealed class DagFileProcessor(
         }
 
         return orphans;
+    }
+
+    /// <summary>
+    /// Replaces the recorded errors only when they differ: a rescan that finds the same problems
+    /// changes nothing a page shows, and so announces nothing to the open pages.
+    /// </summary>
+    private static async Task ReplaceImportErrorsAsync(DashboardDbContext db, List<ImportError> errors, CancellationToken ct)
+    {
+        var recorded = await db.ImportErrors.AsNoTracking().ToListAsync(ct);
+        if (recorded.Select(Problem).Order().SequenceEqual(errors.Select(Problem).Order()))
+        {
+            return;
+        }
+
+        await db.ImportErrors.ExecuteDeleteAsync(ct);
+        db.ImportErrors.AddRange(errors);
+
+        static (string File, int? Line, string Message) Problem(ImportError e) => (e.FileLocation, e.Line, e.Message);
     }
 
     private static DagTask ToEntity(TaskDefinition task) => new()

@@ -12,7 +12,8 @@ namespace Dashboard.Web.Hosting;
 
 /// <summary>
 /// The web host: the Blazor UI, the HTTP endpoints, the DAG-file processor, the scheduler and the
-/// executor in one process (each engine role can be switched off by configuration).
+/// executor in one process (each engine role can be switched off by configuration), and the change
+/// listener that keeps its pages live whichever instance made the change.
 /// Tests build it with their own configuration and start it on port 0, so they run the real app.
 /// </summary>
 public static class DashboardWebApplication
@@ -118,6 +119,7 @@ public static class DashboardWebApplication
 
         services.AddDashboardCore(connectionString);
         services.AddDashboardScheduler(builder.Configuration);
+        services.AddHostedService<ChangeListenerService>();
         services.AddRazorComponents()
             .AddInteractiveServerComponents(circuit => circuit.DetailedErrors = false);
         services.AddRadzenComponents();
