@@ -80,12 +80,16 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         var runId = runs.Keys.Single();
         var first = await browser.NewPageAsync();
         var second = await browser.NewPageAsync();
+        // The first window also has the task instance's panel open.
+        await first.GotoAsync(Grid($"?run={Uri.EscapeDataString(runId)}&task=publish").ToString());
+        await second.GotoAsync(Grid().ToString());
         foreach (var page in new[] { first, second })
         {
-            await page.GotoAsync(Grid().ToString());
             await WaitForCircuitAsync(page);
             await Expect(Cell(page, "publish", runId)).ToHaveAttributeAsync("data-state", "none");
         }
+
+        await Expect(first.GetByTestId("ti-state")).ToHaveAttributeAsync("data-state", "none");
 
         await _engine.RunUntilAsync(async () => (await _engine.RunsAsync("grid_demo")).All(r => r.State.IsFinished()));
 
@@ -94,6 +98,9 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
             await Expect(Cell(page, "publish", runId)).ToHaveAttributeAsync("data-state", "success", new() { Timeout = 5_000 });
             await Expect(page.Locator($"[data-run-header][data-run-id='{runId}']")).ToHaveAttributeAsync("data-state", "success");
         }
+
+        await Expect(first.GetByTestId("ti-state")).ToHaveAttributeAsync("data-state", "success");
+        await Expect(first.GetByTestId("log")).ToContainTextAsync("published");
     }
 
     [Fact]
