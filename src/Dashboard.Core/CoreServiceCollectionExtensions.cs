@@ -19,6 +19,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DagTriggerService>();
         services.AddSingleton<DagListQuery>();
         services.AddSingleton<DagRunsQuery>();
+        services.AddSingleton<NeedsAttentionQuery>();
         services.AddSingleton<TaskLogQuery>();
         services.AddSingleton<ImportErrorQuery>();
         services.AddSingleton<AuditLogQuery>();
