@@ -40,8 +40,11 @@ public sealed class DagPagesHttpTests(DagPagesHttpTests.App app) : IClassFixture
     [Fact]
     public async Task The_tab_title_counts_the_failing_dags()
     {
-        var page = await GetAsync("/");
+        using var client = app.Host.CreateClient();
+        var html = await client.GetStringAsync("/");
+        var page = new HtmlParser().ParseDocument(html);
 
+        Assert.Contains("<title>(1 failing) DAGs · Dashboard</title>", html);
         Assert.Equal("(1 failing) DAGs · Dashboard", page.Title);
         Assert.Equal("true", Row(page, "broken_etl").GetAttribute("data-failing"));
         Assert.Equal("false", Row(page, "busy_etl").GetAttribute("data-failing"));

@@ -59,6 +59,8 @@ public sealed class AttentionPanelTests
         Assert.Contains("waiting 25 min", queued.TextContent);
         var stuck = page.QuerySelector("[data-testid='attention-stuck'] li[data-dag-id='warehouse'][data-task-id='load']")!;
         Assert.Contains("silent 5 min", stuck.TextContent);
+        Assert.Equal("silent over 1 min", page.QuerySelector("[data-testid='attention-stuck'] .attention-hint")!.TextContent);
+        Assert.Equal("over 10 min", page.QuerySelector("[data-testid='attention-queued'] .attention-hint")!.TextContent);
     }
 
     [Fact]
@@ -85,7 +87,7 @@ public sealed class AttentionPanelTests
         {
             [nameof(AttentionPanel.Report)] = report,
             [nameof(AttentionPanel.ImportErrors)] = importErrors ?? [],
-            [nameof(AttentionPanel.QueuedRunAlertAfter)] = TimeSpan.FromMinutes(10),
+            [nameof(AttentionPanel.Thresholds)] = new AttentionThresholds(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(60)),
             [nameof(AttentionPanel.Now)] = Now,
         });
 }
