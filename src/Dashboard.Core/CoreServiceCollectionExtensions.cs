@@ -22,6 +22,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DagListQuery>();
         services.AddSingleton<DagRunsQuery>();
         services.AddSingleton<GridQuery>();
+        services.AddSingleton<NeedsAttentionQuery>();
         services.AddSingleton<TaskLogQuery>();
         services.AddSingleton<ImportErrorQuery>();
         services.AddSingleton<AuditLogQuery>();

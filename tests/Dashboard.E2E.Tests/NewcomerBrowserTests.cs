@@ -42,22 +42,21 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
         await taxi.GetByTestId("pause-toggle").ClickAsync();
         await Expect(taxi).ToHaveAttributeAsync("data-paused", "false");
 
-        // Live updates come with the grid; until then a reload shows progress.
+        // The list is live: the run's square turns green without a reload.
         var green = taxi.Locator("[data-testid='recent-runs'] a[data-state='success']");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (await green.CountAsync() == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(1000);
-            await page.ReloadAsync();
-        }
-
-        await Expect(green).ToHaveCountAsync(1);
+        await Expect(green).ToHaveCountAsync(1, new() { Timeout = 60_000 });
         await green.ClickAsync();
-        await Expect(page.Locator("tr[data-task-id]")).ToHaveCountAsync(3);
-        await Expect(page.Locator("tr[data-task-id][data-state='success']")).ToHaveCountAsync(3);
 
-        await page.Locator("tr[data-task-id='dbt_test']").GetByRole(AriaRole.Link, new() { Name = "Log" }).ClickAsync();
-        var log = page.GetByTestId("log");
+        // The square leads to the run on the grid, with the run's panel open.
+        var runId = await green.GetAttributeAsync("data-run-id");
+        await Expect(page.GetByTestId("run-panel").GetByTestId("run-state")).ToHaveAttributeAsync("data-state", "success");
+        var cells = page.Locator($"[data-cell][data-task-id][data-run-id='{runId}']");
+        await Expect(cells).ToHaveCountAsync(3);
+        await Expect(page.Locator($"[data-cell][data-task-id][data-run-id='{runId}'][data-state='success']")).ToHaveCountAsync(3);
+
+        await Expect(page.Locator("[data-testid='grid'][data-ready='true']")).ToBeVisibleAsync();
+        await page.Locator($"[data-cell][data-task-id='dbt_test'][data-run-id='{runId}']").ClickAsync();
+        var log = page.GetByTestId("ti-panel").GetByTestId("log");
         await Expect(log).ToContainTextAsync("Command: scripts/taxi/dbt_test.sh");
         await Expect(log).ToContainTextAsync("all checks passed");
         await Expect(log).ToContainTextAsync("Exited with code 0");

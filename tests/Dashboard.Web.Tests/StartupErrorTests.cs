@@ -54,4 +54,13 @@ public sealed class StartupErrorTests
         await using var tables = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", connection);
         Assert.Equal(0L, await tables.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task A_queued_run_alert_threshold_of_zero_is_refused_at_start_up()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => DashboardAppHost.StartAsync(
+            "Host=127.0.0.1;Port=1;Database=unused", new Dictionary<string, string?> { ["Dashboard:QueuedRunAlertAfter"] = "00:00:00" }));
+
+        Assert.Contains("Dashboard:QueuedRunAlertAfter", error.Message);
+    }
 }

@@ -14,6 +14,10 @@ public sealed class DashboardOptions
     /// <summary>The name audit rows carry for actions taken in the UI, until sign-in exists.</summary>
     [Required(AllowEmptyStrings = false)]
     public string OperatorName { get; set; } = "operator";
+
+    /// <summary>A run still queued this long after it may start is listed under "Needs attention" on the DAG list.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan QueuedRunAlertAfter { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>The "Database" section: where the embedded PostgreSQL keeps its files.</summary>

@@ -27,6 +27,11 @@ internal sealed class DagRunConfiguration : IEntityTypeConfiguration<DagRun>
             .HasFilter("state IN ('queued', 'running')")
             .HasDatabaseName("ix_dag_run_unfinished");
 
+        // The DAG list and its "needs attention" section count and list the runs that failed lately.
+        builder.HasIndex(r => r.EndDate)
+            .HasFilter("state = 'failed'")
+            .HasDatabaseName("ix_dag_run_failed_end_date");
+
         builder.HasIndex(r => r.BackfillId).HasDatabaseName("ix_dag_run_backfill");
     }
 }

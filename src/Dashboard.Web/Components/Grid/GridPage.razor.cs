@@ -1,12 +1,10 @@
 using Dashboard.Core.Notifications;
 using Dashboard.Core.Queries;
 using Dashboard.Core.Queries.Grid;
-using Dashboard.Web.Components.Dialogs;
 using Dashboard.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web.Virtualization;
 using Microsoft.JSInterop;
-using Radzen;
 
 namespace Dashboard.Web.Components.Grid;
 
@@ -261,17 +259,6 @@ public sealed partial class GridPage
             run.StartDate is { } start ? $"Started: {States.Time(start)}" : "Not started",
             run.EndDate is { } end ? $"Ended: {States.Time(end)}" : "",
         }.Where(line => line.Length > 0));
-
-    private async Task OpenTriggerAsync()
-    {
-        var result = await Dialogs.OpenAsync<TriggerDialog>($"Trigger {DagId}",
-            new Dictionary<string, object?> { [nameof(TriggerDialog.Dag)] = _dag! },
-            new DialogOptions { Width = "560px" });
-        if (result is string runId)
-        {
-            Navigate(GridView.Default with { RunId = runId });
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {

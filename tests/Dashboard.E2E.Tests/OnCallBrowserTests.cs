@@ -1,0 +1,145 @@
+using System.Text.RegularExpressions;
+using Dashboard.Core.Domain;
+using Dashboard.Core.Notifications;
+using Dashboard.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dashboard.E2E.Tests;
+
+/// <summary>
+/// What on-call staff do with the DAG list and a DAG's runs: see what needs attention and go to it,
+/// sort and filter with the view in the URL, page through a long run history.
+/// </summary>
+public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+
+    private readonly PostgresDatabaseFixture _database = new();
+    private DashboardAppHost _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _database.InitializeAsync();
+        await using (var db = _database.CreateContext())
+        {
+            await TestData.AddDagAsync(db, "orders_etl", paused: false, tags: ["etl", "orders"]);
+            await TestData.AddRunAsync(db, "orders_etl", "manual__ok", DagRunState.Success, runAfter: Now.AddHours(-3), endDate: Now.AddHours(-3));
+            await TestData.AddRunAsync(db, "orders_etl", "manual__broken", DagRunState.Failed, runAfter: Now.AddHours(-2), endDate: Now.AddHours(-1));
+
+            await TestData.AddDagAsync(db, "stock_etl", paused: false, tags: ["etl"]);
+            await TestData.AddRunAsync(db, "stock_etl", "manual__first", DagRunState.Running, runAfter: Now.AddMinutes(-10), startDate: Now.AddMinutes(-10));
+            await TestData.AddRunAsync(db, "stock_etl", "manual__second", DagRunState.Running, runAfter: Now.AddMinutes(-5), startDate: Now.AddMinutes(-5));
+
+            await TestData.AddDagAsync(db, "history", paused: true, tags: ["reports"]);
+            for (var day = 0; day < 60; day++)
+            {
+                await TestData.AddRunAsync(db, "history", $"run_{day:00}", DagRunState.Success, day % 4 == 0 ? DagRunType.Manual : DagRunType.Scheduled,
+                    logicalDate: new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(day));
+            }
+        }
+
+        _app = await DashboardAppHost.StartAsync(_database.ConnectionString);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Needs_attention_lists_the_failed_run_and_takes_you_to_it()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(_app.BaseAddress.ToString());
+
+        await Expect(page).ToHaveTitleAsync("(1 failing) DAGs · Dashboard");
+        var failed = page.GetByTestId("attention-failed-runs").Locator("li[data-dag-id='orders_etl'][data-run-id='manual__broken']");
+        await Expect(failed).ToContainTextAsync("h ago");
+
+        await WaitForCircuitAsync(page);
+        await failed.GetByRole(AriaRole.Link).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex(@"/dags/orders_etl/grid\?run=manual__broken$"));
+        await Expect(page.Locator("tr.selected[data-run-id='manual__broken']")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task A_run_that_fails_while_the_list_is_open_appears_without_a_reload()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(_app.BaseAddress.ToString());
+        await WaitForCircuitAsync(page);
+        await Expect(page.GetByTestId("attention-failed-runs").Locator("li")).ToHaveCountAsync(1);
+
+        await using (var db = _database.CreateContext())
+        {
+            await TestData.AddRunAsync(db, "stock_etl", "manual__third", DagRunState.Failed, runAfter: Now, endDate: DateTimeOffset.UtcNow);
+        }
+
+        // What the PostgreSQL listener does for every committed change.
+        _app.Services.GetRequiredService<ChangeNotifier>().Publish("stock_etl", 0);
+
+        await Expect(page.GetByTestId("attention-failed-runs").Locator("li[data-run-id='manual__third']")).ToBeVisibleAsync();
+        await Expect(page).ToHaveTitleAsync("(2 failing) DAGs · Dashboard");
+        await Expect(page.Locator("tr[data-dag-id='stock_etl'] [data-testid='failed-24h']")).ToHaveTextAsync("1");
+    }
+
+    [Fact]
+    public async Task Sorting_and_filtering_go_into_the_url_and_the_url_reproduces_the_view()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(_app.BaseAddress.ToString());
+        await WaitForCircuitAsync(page);
+        var rows = page.Locator("tr[data-dag-id]");
+        await Expect(rows).ToHaveCountAsync(3);
+
+        await page.Locator("a[data-sort='running']").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex(@"\?sort=running$"));
+        await Expect(rows.First).ToHaveAttributeAsync("data-dag-id", "stock_etl");
+
+        await page.Locator("tr[data-dag-id='orders_etl'] a[data-tag='etl']").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex(@"\?sort=running&tag=etl$"));
+        await Expect(rows).ToHaveCountAsync(2);
+
+        await page.Locator("a[data-sort='running']").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex(@"dir=asc"));
+        await Expect(rows.First).ToHaveAttributeAsync("data-dag-id", "orders_etl");
+
+        await page.GetByTestId("status-filter").GetByRole(AriaRole.Radio, new() { Name = "Failed" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex(@"state=failed"));
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(rows.First).ToHaveAttributeAsync("data-dag-id", "orders_etl");
+
+        var linked = await browser.NewPageAsync();
+        await linked.GotoAsync(page.Url.Replace("state=failed", "state=all"));
+        await Expect(linked.Locator("tr[data-dag-id]")).ToHaveCountAsync(2);
+        Assert.Equal(["orders_etl", "stock_etl"], await linked.Locator("tr[data-dag-id]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.dagId)"));
+        await Expect(linked.GetByTestId("tag-filter")).ToContainTextAsync("tag: etl");
+    }
+
+    [Fact]
+    public async Task The_runs_list_pages_through_the_history_on_the_server_and_filters_by_run_type()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(_app.BaseAddress, "dags/history/runs").ToString());
+        var rows = page.Locator("tr[data-run-id]");
+        await Expect(rows).ToHaveCountAsync(25);
+        await Expect(rows.First).ToHaveAttributeAsync("data-run-id", "run_59");
+        await Expect(page.Locator(".rz-pager-summary")).ToContainTextAsync("(60 runs)");
+
+        await WaitForCircuitAsync(page);
+        await page.Locator(".rz-pager-next").ClickAsync();
+        await Expect(rows.First).ToHaveAttributeAsync("data-run-id", "run_34");
+        await Expect(rows).ToHaveCountAsync(25);
+
+        await page.GetByTestId("run-type-filter").GetByRole(AriaRole.Radio, new() { Name = "manual", Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex(@"/dags/history/runs\?type=manual$"));
+        await Expect(page.Locator(".rz-pager-summary")).ToContainTextAsync("(15 runs)");
+        await Expect(rows).ToHaveCountAsync(15);
+        await Expect(rows.First).ToHaveAttributeAsync("data-run-id", "run_56");
+        Assert.All(await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.runType)"), type => Assert.Equal("manual", type));
+        await Expect(page.Locator("tr[data-run-id='run_56'] .run-type")).ToHaveAttributeAsync("data-run-type", "manual");
+    }
+
+    /// <summary>The first paint is prerendered HTML; clicks only reach the server once the circuit is up.</summary>
+    private static Task WaitForCircuitAsync(IPage page) => Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+}

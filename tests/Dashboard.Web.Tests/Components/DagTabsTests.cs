@@ -1,0 +1,44 @@
+using Dashboard.Core.Queries;
+using Dashboard.Web.Components.Shared;
+
+namespace Dashboard.Web.Tests.Components;
+
+public sealed class DagTabsTests
+{
+    [Fact]
+    public async Task The_active_tab_is_marked_and_both_tabs_link_to_the_dags_views()
+    {
+        var page = await RenderAsync(Dag(), DagTabs.View.Runs);
+
+        var runs = page.QuerySelector("[data-testid='tab-runs']")!;
+        var grid = page.QuerySelector("[data-testid='tab-grid']")!;
+        Assert.Equal(("dags/taxi%20pipeline/runs", "page"), (runs.GetAttribute("href"), runs.GetAttribute("aria-current")));
+        Assert.Equal(("dags/taxi%20pipeline/grid", null), (grid.GetAttribute("href"), grid.GetAttribute("aria-current")));
+        Assert.Equal("taxi pipeline", page.QuerySelector("h1")!.TextContent);
+        Assert.Contains("Monthly taxi trips", page.QuerySelector(".dag-header-meta")!.TextContent);
+        Assert.Equal("@monthly", page.QuerySelector(".dag-header-schedule code")!.TextContent);
+        Assert.Null(page.QuerySelector("[data-testid='paused-badge']"));
+        Assert.False(page.QuerySelector("[data-testid='trigger']")!.HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task A_paused_dag_whose_file_is_gone_says_so_and_cannot_be_triggered()
+    {
+        var page = await RenderAsync(Dag() with { IsPaused = true, IsActive = false, Schedule = null }, active: null);
+
+        Assert.NotNull(page.QuerySelector("[data-testid='paused-badge']"));
+        Assert.NotNull(page.QuerySelector("[data-testid='file-removed-badge']"));
+        Assert.True(page.QuerySelector("[data-testid='trigger']")!.HasAttribute("disabled"));
+        Assert.Contains("manual only", page.QuerySelector(".dag-header-schedule")!.TextContent);
+        Assert.Empty(page.QuerySelectorAll("[aria-current]"));
+    }
+
+    private static DagHeader Dag() => new("taxi pipeline", "Monthly taxi trips", "@monthly", IsPaused: false, IsActive: true, "{}", ["taxi"]);
+
+    private static Task<AngleSharp.Dom.IDocument> RenderAsync(DagHeader dag, DagTabs.View? active) =>
+        ComponentRenderer.RenderAsync<DagTabs>(new Dictionary<string, object?>
+        {
+            [nameof(DagTabs.Dag)] = dag,
+            [nameof(DagTabs.Active)] = active,
+        });
+}
