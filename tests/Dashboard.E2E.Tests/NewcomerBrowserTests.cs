@@ -45,10 +45,10 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
         // The list is live: the run's square turns green without a reload.
         var green = taxi.Locator("[data-testid='recent-runs'] a[data-state='success']");
         await Expect(green).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+        var runId = await green.GetAttributeAsync("data-run-id");
         await green.ClickAsync();
 
         // The square leads to the run on the grid, with the run's panel open.
-        var runId = await green.GetAttributeAsync("data-run-id");
         await Expect(page.GetByTestId("run-panel").GetByTestId("run-state")).ToHaveAttributeAsync("data-state", "success");
         var cells = page.Locator($"[data-cell][data-task-id][data-run-id='{runId}']");
         await Expect(cells).ToHaveCountAsync(3);

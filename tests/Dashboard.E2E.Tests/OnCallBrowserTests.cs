@@ -59,7 +59,8 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
         await failed.GetByRole(AriaRole.Link).ClickAsync();
 
         await Expect(page).ToHaveURLAsync(new Regex(@"/dags/orders_etl/grid\?run=manual__broken$"));
-        await Expect(page.Locator("tr.selected[data-run-id='manual__broken']")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-run-header].selected[data-run-id='manual__broken']")).ToHaveAttributeAsync("data-state", "failed");
+        await Expect(page.GetByTestId("run-panel").GetByTestId("run-state")).ToHaveAttributeAsync("data-state", "failed");
     }
 
     [Fact]

@@ -200,7 +200,8 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             var settings = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=";
             if (!durable)
             {
-                settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+                // Throw-away clusters serve many test databases at once, each with its own pools and listeners.
+                settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
             }
 
             var result = await command.PgCtlAsync(["start", "-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", settings], ct);
