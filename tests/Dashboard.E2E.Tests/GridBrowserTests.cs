@@ -211,15 +211,19 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await page.GotoAsync(Grid().ToString());
         await WaitForCircuitAsync(page);
         await Expect(page.Locator("[data-run-header]")).ToHaveCountAsync(7);
+        // The theme's stylesheet is re-linked as the circuit starts: let it load before the picture.
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "grid.png") });
 
         var bad = (await _engine.RunsAsync("grid_demo")).Single(r => r.State == DagRunState.Failed).RunId;
         await Cell(page, "check", bad).ClickAsync();
         await Expect(page.GetByTestId("log")).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "grid-panel.png") });
 
         await page.GotoAsync(_app.BaseAddress.ToString());
         await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dag-list.png") });
     }
 
