@@ -7,7 +7,7 @@ internal sealed record GridBenchmarkOptions(int Repeats, int Pages)
 {
     public static GridBenchmarkOptions? Parse(IReadOnlyList<string> args)
     {
-        var options = new GridBenchmarkOptions(15, 10);
+        var options = new GridBenchmarkOptions(21, 10);
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])

@@ -12,7 +12,7 @@ const string Usage = """
 
       grid         the grid page on 100 runs × 1,000 tasks: model build, first page, bytes per live change
                    and memory per open page, each against a baseline measured in the same run
-      --repeats N  timings per measurement, the median is reported (default 15)
+      --repeats N  timings per measurement, the median is reported (default 21)
       --pages N    browser pages open at once for the memory measurement (default 10)
     """;
 
