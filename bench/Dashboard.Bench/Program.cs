@@ -3,14 +3,26 @@ using Dashboard.Bench;
 
 const string Usage = """
     Usage: dotnet run -c Release --project bench/Dashboard.Bench -- scheduler [--repeats N] [--profile]
+           dotnet run -c Release --project bench/Dashboard.Bench -- grid [--repeats N] [--pages N]
 
       scheduler    task-instance throughput of the real scheduler and executor loops with 1, 2 and 4
                    runs in flight, against raw process-spawn and raw SQL baselines measured in the same run
       --repeats N  measurements per scenario, the median is reported (default 5)
       --profile    also count the engine's database commands per task instance, by statement
+
+      grid         the grid page on 100 runs × 1,000 tasks: model build, first page, bytes per live change
+                   and memory per open page, each against a baseline measured in the same run
+      --repeats N  timings per measurement, the median is reported (default 21)
+      --pages N    browser pages open at once for the memory measurement (default 10)
     """;
 
-if (args is not ["scheduler", .. var rest] || SchedulerBenchmarkOptions.Parse(rest) is not { } options)
+Func<CancellationToken, Task<int>>? benchmark = args switch
+{
+    ["scheduler", .. var rest] when SchedulerBenchmarkOptions.Parse(rest) is { } options => ct => SchedulerBenchmark.RunAsync(options, ct),
+    ["grid", .. var rest] when GridBenchmarkOptions.Parse(rest) is { } options => ct => GridBenchmark.RunAsync(options, ct),
+    _ => null,
+};
+if (benchmark is null)
 {
     Console.Error.WriteLine(Usage);
     return 2;
@@ -24,7 +36,7 @@ using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Canc
 
 try
 {
-    return await SchedulerBenchmark.RunAsync(options, stop.Token);
+    return await benchmark(stop.Token);
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {

@@ -26,7 +26,9 @@ public sealed class DashboardAppHost : IAsyncDisposable
     /// Overrides of appsettings.json. The scheduler and executor are off unless a test switches them
     /// on: most tests seed the rows they look at, and a DAG-file processor would deactivate them.
     /// </param>
-    public static async Task<DashboardAppHost> StartAsync(string connectionString, IDictionary<string, string?>? settings = null)
+    /// <param name="configure">Changes to the builder after the app's own configuration is read (extra services, say).</param>
+    public static async Task<DashboardAppHost> StartAsync(
+        string connectionString, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         var effective = new Dictionary<string, string?>
         {
@@ -46,7 +48,7 @@ public sealed class DashboardAppHost : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. effective.Select(setting => $"--{setting.Key}={setting.Value}"),
         ];
-        var app = await DashboardWebApplication.BuildAsync(args);
+        var app = await DashboardWebApplication.BuildAsync(args, configure);
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

@@ -79,6 +79,44 @@ public sealed class GridQueryTests
     }
 
     [Fact]
+    public async Task Rows_follow_a_version_added_after_the_grid_was_loaded()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Dag("{id: extract, kind: empty}", "{id: old_check, kind: empty, upstream: extract}"), unpause: false);
+        await engine.CreateRunsAsync("grid", EngineHarness.RunFor(DagRunType.Scheduled, Day(1)));
+        var before = (await Query(engine).LoadAsync(new GridRequest("grid")))!;
+
+        await engine.AddDagAsync(Dag("{id: extract, kind: empty}", "{id: publish, kind: empty, upstream: extract, group: out}"), unpause: false);
+        var after = (await Query(engine).LoadAsync(new GridRequest("grid")))!;
+        await engine.CreateRunsAsync("grid", EngineHarness.RunFor(DagRunType.Scheduled, Day(2)));
+        var withNewRun = (await Query(engine).LoadAsync(new GridRequest("grid")))!;
+        var olderOnly = (await Query(engine).LoadAsync(new GridRequest("grid", Limit: 10, Offset: 1)))!;
+
+        Assert.Equal(["extract", "old_check"], before.Tasks.Select(t => t.TaskId));
+        // The current version leads as soon as it exists; the old run keeps its removed task on screen.
+        Assert.Equal(["extract", "publish", "old_check"], after.Tasks.Select(t => t.TaskId));
+        Assert.Equal(["extract", "publish", "old_check"], withNewRun.Tasks.Select(t => t.TaskId));
+        Assert.Equal(["extract", "publish", "old_check"], olderOnly.Tasks.Select(t => t.TaskId));
+        Assert.Equal(2, withNewRun.Runs.Count);
+    }
+
+    [Fact]
+    public async Task A_dag_without_runs_shows_its_tasks_and_no_columns()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Dag("{id: extract, kind: empty}", "{id: load, kind: empty, upstream: extract, group: out}"), unpause: false);
+
+        var grid = (await Query(engine).LoadAsync(new GridRequest("grid")))!;
+        var filteredAway = (await Query(engine).LoadAsync(new GridRequest("grid", RunState: DagRunState.Failed)))!;
+
+        Assert.Empty(grid.Runs);
+        Assert.False(grid.HasOlder);
+        Assert.Equal([("extract", null), ("load", "out")], grid.Tasks.Select(t => (t.TaskId, t.GroupId)));
+        Assert.Empty(filteredAway.Runs);
+        Assert.Equal(2, filteredAway.Tasks.Count);
+    }
+
+    [Fact]
     public async Task Cells_carry_state_try_and_times_as_stored()
     {
         await using var engine = await EngineHarness.CreateAsync();

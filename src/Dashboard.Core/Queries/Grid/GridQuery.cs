@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
@@ -13,30 +14,29 @@ public sealed record GridRequest(string DagId, int Limit = 25, int Offset = 0, D
 }
 
 /// <summary>
-/// Builds a <see cref="GridSnapshot"/> in three reads: the run window, the merged task structure of
-/// the versions those runs used, and every (run, task) state of the window in one scan of
-/// ux_task_instance_run_task. Cells go straight from the reader into a dense array: no entity
-/// tracking, no per-cell objects, so the model costs little more than reading the rows.
+/// Builds a <see cref="GridSnapshot"/> in two round trips: the DAG with its run window, then every
+/// (run, task) state of the window in one scan of ux_task_instance_run_task. The task structure of
+/// the versions those runs used comes from a cache, because a version's tasks never change (a
+/// changed DAG file adds a version). Cells go straight from the reader into a dense array: no
+/// entity tracking, no per-cell objects, so the model costs little more than reading the rows.
 /// </summary>
 public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider time)
 {
+    /// <summary>Versions whose tasks are kept; past it the cache starts over, so it cannot grow without bound.</summary>
+    private const int MaxCachedVersions = 512;
+
+    private readonly ConcurrentDictionary<int, GridTask[]> _versionTasks = new();
+
     /// <returns>Null when the DAG does not exist.</returns>
     public async Task<GridSnapshot?> LoadAsync(GridRequest request, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var dag = await db.Dags.AsNoTracking().Where(d => d.DagId == request.DagId)
-            .Select(d => new { d.CurrentVersionId }).SingleOrDefaultAsync(ct);
-        if (dag is null)
+        if (await ReadRunsAsync(db, request, ct) is not { } window)
         {
             return null;
         }
 
-        var (runs, versionIds, hasOlder) = await ReadRunsAsync(db, request, ct);
-        if (dag.CurrentVersionId is { } current)
-        {
-            versionIds.Insert(0, current);
-        }
-
+        var (runs, versionIds, hasOlder) = window;
         var tasks = await ReadStructureAsync(db, versionIds, ct);
         var cells = await ReadCellsAsync(db, runs, tasks, ct);
         return new GridSnapshot(request.DagId, runs, tasks, cells, hasOlder, time.GetUtcNow());
@@ -49,24 +49,37 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, T
         return await db.DagRuns.AsNoTracking().SingleOrDefaultAsync(r => r.DagId == dagId && r.RunId == runId, ct);
     }
 
-    private static async Task<(List<GridRun> Runs, List<int> VersionIds, bool HasOlder)> ReadRunsAsync(
+    /// <summary>
+    /// The run window, oldest first, and the versions whose tasks make the rows: the DAG's current
+    /// version, then those of the runs in view. One statement, so the DAG's existence costs no round trip of its own.
+    /// </summary>
+    /// <returns>Null when the DAG does not exist.</returns>
+    private static async Task<(List<GridRun> Runs, List<int> VersionIds, bool HasOlder)?> ReadRunsAsync(
         DashboardDbContext db, GridRequest request, CancellationToken ct)
     {
         var rows = await db.QueryAsync("""
-                SELECT id, run_id, run_type, state, logical_date, run_after, start_date, end_date, backfill_id, dag_version_id
-                FROM dag_run
-                WHERE dag_id = @dag
-                  AND (@type::text IS NULL OR run_type = @type)
-                  AND (@state::text IS NULL OR state = @state)
-                ORDER BY run_after DESC, id DESC
-                OFFSET @offset LIMIT @limit
+                SELECT d.current_version_id,
+                       r.id, r.run_id, r.run_type, r.state, r.logical_date, r.run_after, r.start_date, r.end_date, r.backfill_id, r.dag_version_id
+                FROM dag d
+                LEFT JOIN LATERAL (
+                    SELECT id, run_id, run_type, state, logical_date, run_after, start_date, end_date, backfill_id, dag_version_id
+                    FROM dag_run
+                    WHERE dag_id = d.dag_id
+                      AND (@type::text IS NULL OR run_type = @type)
+                      AND (@state::text IS NULL OR state = @state)
+                    ORDER BY run_after DESC, id DESC
+                    OFFSET @offset LIMIT @limit
+                ) r ON true
+                WHERE d.dag_id = @dag
+                ORDER BY r.run_after DESC, r.id DESC
                 """,
-            r => (Run: new GridRun(
-                    r.GetInt64(0), r.GetString(1), SnakeCase.ParseSnakeCase<DagRunType>(r.GetString(2)),
-                    SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(3)), r.NullableField<DateTimeOffset?>(4),
-                    r.GetFieldValue<DateTimeOffset>(5), r.NullableField<DateTimeOffset?>(6), r.NullableField<DateTimeOffset?>(7),
-                    r.NullableField<int?>(8)),
-                VersionId: r.NullableField<int?>(9)),
+            r => (CurrentVersionId: r.NullableField<int?>(0),
+                Run: r.IsDBNull(1) ? null : new GridRun(
+                    r.GetInt64(1), r.GetString(2), SnakeCase.ParseSnakeCase<DagRunType>(r.GetString(3)),
+                    SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(4)), r.NullableField<DateTimeOffset?>(5),
+                    r.GetFieldValue<DateTimeOffset>(6), r.NullableField<DateTimeOffset?>(7), r.NullableField<DateTimeOffset?>(8),
+                    r.NullableField<int?>(9)),
+                VersionId: r.NullableField<int?>(10)),
             ct,
             P("dag", request.DagId),
             P("type", request.RunType is { } type ? SnakeCase.ToSnakeCase(type) : null),
@@ -74,34 +87,87 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, T
             P("offset", Math.Max(0, request.Offset)),
             // One more than shown says whether older runs exist without counting them all.
             P("limit", request.Limit + 1));
-        var hasOlder = rows.Count > request.Limit;
-        var window = rows.Take(request.Limit).Reverse().ToList();
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        // A DAG without runs in the window still comes back, as one row without a run.
+        var found = rows.Where(r => r.Run is not null).ToList();
+        var hasOlder = found.Count > request.Limit;
+        var window = found.Take(request.Limit).Reverse().ToList();
         var versionIds = window.Select(r => r.VersionId).OfType<int>().Distinct().ToList();
-        return (window.Select(r => r.Run).ToList(), versionIds, hasOlder);
+        if (rows[0].CurrentVersionId is { } current)
+        {
+            versionIds.Insert(0, current);
+        }
+
+        return (window.Select(r => r.Run!).ToList(), versionIds, hasOlder);
     }
 
     /// <summary>
     /// The current version's tasks in its topological order, then tasks only older versions had
     /// (removed since, but still in some visible run), so every task instance on screen has a row.
+    /// Only versions not seen before are read.
     /// </summary>
-    private static async Task<List<GridTask>> ReadStructureAsync(DashboardDbContext db, List<int> versionIds, CancellationToken ct)
+    private async Task<List<GridTask>> ReadStructureAsync(DashboardDbContext db, List<int> versionIds, CancellationToken ct)
     {
         if (versionIds.Count == 0)
         {
             return [];
         }
 
-        var rows = await db.QueryAsync("""
-                SELECT t.task_id, t.group_id
-                FROM dag_task t
-                JOIN unnest(@versions) WITH ORDINALITY AS wanted(version_id, rank) ON wanted.version_id = t.dag_version_id
-                ORDER BY wanted.rank, t.ordinal
-                """,
-            r => new GridTask(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)),
-            ct,
-            P("versions", versionIds.ToArray()));
-        var seen = new HashSet<string>(rows.Count);
-        return rows.Where(t => seen.Add(t.TaskId)).ToList();
+        var known = new Dictionary<int, GridTask[]>();
+        var missing = new List<int>();
+        foreach (var version in versionIds.Distinct())
+        {
+            if (_versionTasks.TryGetValue(version, out var cached))
+            {
+                known[version] = cached;
+            }
+            else
+            {
+                missing.Add(version);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            var rows = await db.QueryAsync("""
+                    SELECT dag_version_id, task_id, group_id
+                    FROM dag_task
+                    WHERE dag_version_id = ANY(@versions)
+                    ORDER BY dag_version_id, ordinal
+                    """,
+                r => (Version: r.GetInt32(0), Task: new GridTask(r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2))),
+                ct,
+                P("versions", missing.ToArray()));
+            var byVersion = rows.ToLookup(r => r.Version, r => r.Task);
+            if (_versionTasks.Count + missing.Count > MaxCachedVersions)
+            {
+                _versionTasks.Clear();
+            }
+
+            foreach (var version in missing)
+            {
+                known[version] = _versionTasks[version] = [.. byVersion[version]];
+            }
+        }
+
+        var tasks = new List<GridTask>(known.Values.Max(t => t.Length));
+        var seen = new HashSet<string>(tasks.Capacity, StringComparer.Ordinal);
+        foreach (var version in versionIds)
+        {
+            foreach (var task in known[version])
+            {
+                if (seen.Add(task.TaskId))
+                {
+                    tasks.Add(task);
+                }
+            }
+        }
+
+        return tasks;
     }
 
     private static async Task<GridCell[]> ReadCellsAsync(DashboardDbContext db, List<GridRun> runs, List<GridTask> tasks, CancellationToken ct)

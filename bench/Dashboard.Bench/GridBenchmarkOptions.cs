@@ -1,0 +1,30 @@
+using System.Globalization;
+
+namespace Dashboard.Bench;
+
+/// <summary>The command line after <c>grid</c>; null when it is not understood.</summary>
+internal sealed record GridBenchmarkOptions(int Repeats, int Pages)
+{
+    public static GridBenchmarkOptions? Parse(IReadOnlyList<string> args)
+    {
+        var options = new GridBenchmarkOptions(21, 10);
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--repeats" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var repeats) && repeats > 0:
+                    options = options with { Repeats = repeats };
+                    i++;
+                    break;
+                case "--pages" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var pages) && pages > 0:
+                    options = options with { Pages = pages };
+                    i++;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return options;
+    }
+}
