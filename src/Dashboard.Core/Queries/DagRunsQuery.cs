@@ -6,18 +6,6 @@ namespace Dashboard.Core.Queries;
 
 public sealed record DagHeader(string DagId, string? Description, string? Schedule, bool IsPaused, bool IsActive, string Params, IReadOnlyList<string> Tags);
 
-public sealed record RunRow(
-    long Id,
-    string RunId,
-    DagRunType RunType,
-    DagRunState State,
-    DateTimeOffset? LogicalDate,
-    DateTimeOffset RunAfter,
-    DateTimeOffset? StartDate,
-    DateTimeOffset? EndDate,
-    string Conf,
-    IReadOnlyList<TaskInstanceRow> TaskInstances);
-
 /// <summary>A run as the runs list shows it.</summary>
 public sealed record RunListRow(
     string RunId,
@@ -37,11 +25,8 @@ public sealed record RunListRow(
 /// <summary>One page of a DAG's runs, newest first, and how many runs match the filters in all.</summary>
 public sealed record RunListPage(IReadOnlyList<RunListRow> Rows, int TotalCount);
 
-public sealed record TaskInstanceRow(string TaskId, TaskInstanceState? State, int TryNumber, DateTimeOffset? StartDate, DateTimeOffset? EndDate, double? Duration);
-
 /// <summary>
-/// A DAG's header and its runs: the latest, each with its task instances in the run's task order (the
-/// DAG page), or one page at a time (the runs list).
+/// A DAG's header (every page of one DAG) and its runs one page at a time (the runs list).
 /// </summary>
 public sealed class DagRunsQuery(IDbContextFactory<DashboardDbContext> dbFactory)
 {
@@ -80,28 +65,5 @@ public sealed class DagRunsQuery(IDbContextFactory<DashboardDbContext> dbFactory
             .Select(r => new RunListRow(r.RunId, r.RunType, r.State, r.LogicalDate, r.RunAfter, r.StartDate, r.EndDate, r.TriggeredBy, r.TriggeringUserName))
             .ToListAsync(ct);
         return new RunListPage(rows, total);
-    }
-
-    public async Task<IReadOnlyList<RunRow>> LatestAsync(string dagId, int count, CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var runs = await db.DagRuns.AsNoTracking()
-            .Where(r => r.DagId == dagId)
-            .OrderByDescending(r => r.RunAfter).ThenByDescending(r => r.Id)
-            .Take(count)
-            .ToListAsync(ct);
-        var runIds = runs.Select(r => r.Id).ToList();
-        var taskInstances = await (
-                from ti in db.TaskInstances.AsNoTracking()
-                join run in db.DagRuns on ti.DagRunId equals run.Id
-                join task in db.DagTasks on new { VersionId = run.DagVersionId ?? 0, ti.TaskId } equals new { VersionId = task.DagVersionId, task.TaskId } into tasks
-                from task in tasks.DefaultIfEmpty()
-                where runIds.Contains(ti.DagRunId)
-                orderby ti.DagRunId, task == null ? int.MaxValue : task.Ordinal, ti.TaskId
-                select new { ti.DagRunId, Row = new TaskInstanceRow(ti.TaskId, ti.State, ti.TryNumber, ti.StartDate, ti.EndDate, ti.Duration) })
-            .ToListAsync(ct);
-        var byRun = taskInstances.ToLookup(t => t.DagRunId, t => t.Row);
-        return runs.Select(r => new RunRow(r.Id, r.RunId, r.RunType, r.State, r.LogicalDate, r.RunAfter, r.StartDate, r.EndDate, r.Conf, byRun[r.Id].ToList()))
-            .ToList();
     }
 }
