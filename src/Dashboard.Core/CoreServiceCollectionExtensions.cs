@@ -1,5 +1,9 @@
 using Dashboard.Core.Notifications;
+using Dashboard.Core.Operations;
+using Dashboard.Core.Operations.Clear;
+using Dashboard.Core.Operations.Mark;
 using Dashboard.Core.Operations.Pause;
+using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Queries;
@@ -19,6 +23,12 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<PostgresChangeListener>(provider, connectionString));
         services.AddSingleton<DagPauseService>();
         services.AddSingleton<DagTriggerService>();
+        services.AddSingleton<ActionRunner>();
+        services.AddSingleton<TaskGraphCache>();
+        services.AddSingleton<TaskInstanceSelection>();
+        services.AddSingleton<ClearService>();
+        services.AddSingleton<MarkService>();
+        services.AddSingleton<MarkRunService>();
         services.AddSingleton<DagListQuery>();
         services.AddSingleton<DagRunsQuery>();
         services.AddSingleton<GridQuery>();

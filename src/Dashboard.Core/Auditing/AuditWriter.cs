@@ -17,7 +17,8 @@ public static class AuditWriter
         object? details = null,
         IEnumerable<string>? runIds = null,
         IEnumerable<string>? taskIds = null,
-        string? note = null)
+        string? note = null,
+        Guid? requestId = null)
     {
         db.AuditLog.Add(new AuditLogEntry
         {
@@ -30,6 +31,7 @@ public static class AuditWriter
             RunIds = runIds?.ToList() ?? [],
             TaskIds = taskIds?.ToList() ?? [],
             Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim(),
+            RequestId = requestId,
         });
     }
 

@@ -16,6 +16,9 @@ public sealed class AuditLogEntry
 
     public int AffectedCount { get; set; }
     public string? Note { get; set; }
+
+    /// <summary>The id a client sent with the action; a second action with the same id is not applied again.</summary>
+    public Guid? RequestId { get; set; }
 }
 
 /// <summary>A problem found in a DAG file; the DAG's last good version stays loaded.</summary>

@@ -188,6 +188,95 @@ public static class TaskInstanceTransitions
             ct, P("silent", silentSince), P("now", now));
 
     /// <summary>
+    /// A user's clear of task instances still exactly as selected (same state and try; the others are
+    /// left alone and the caller sees the count fall short). A running one becomes restarting: its
+    /// executor kills it and it is retried. Any other is archived to history and goes back to no
+    /// status with a fresh retry budget (<c>max_tries = try_number + retries</c>), to be scheduled as a
+    /// new try. Finished runs that now hold a cleared instance are queued again, one clear more.
+    /// </summary>
+    public static async Task<ClearCounts> ClearAsync(
+        DashboardDbContext db, IReadOnlyCollection<(long Id, TaskInstanceState? State, int TryNumber)> expected, DateTimeOffset now, CancellationToken ct)
+    {
+        if (expected.Count == 0)
+        {
+            return new ClearCounts(0, 0, 0);
+        }
+
+        var rows = await db.QueryAsync($"""
+            WITH expected AS (
+                SELECT * FROM unnest(@ids, @states, @tries) AS e(id, state, try_number)
+            ), planned AS (
+                -- A task gone from the run's version keeps the budget it had, as Airflow does.
+                SELECT ti.id, ti.try_number + coalesce(dt.retries, greatest(ti.max_tries - ti.try_number, 0)) AS max_tries
+                FROM expected e
+                JOIN task_instance ti ON ti.id = e.id
+                JOIN dag_run r ON r.id = ti.dag_run_id
+                LEFT JOIN dag_task dt ON dt.dag_version_id = r.dag_version_id AND dt.task_id = ti.task_id
+                WHERE e.state IS DISTINCT FROM 'running'
+            ), archived AS (
+                {ArchiveSql("JOIN planned USING (id) JOIN expected e USING (id) WHERE ti.state IS NOT DISTINCT FROM e.state")}
+            ), cleared AS (
+                UPDATE task_instance ti
+                SET state = NULL, max_tries = p.max_tries, {ResetTrySql}, updated_at = @now
+                FROM planned p JOIN expected e USING (id)
+                WHERE ti.id = p.id AND ti.state IS NOT DISTINCT FROM e.state AND ti.try_number = e.try_number
+                RETURNING ti.dag_run_id
+            ), restarted AS (
+                UPDATE task_instance ti
+                SET state = 'restarting', updated_at = @now
+                FROM expected e
+                WHERE ti.id = e.id AND e.state = 'running' AND ti.state = 'running' AND ti.try_number = e.try_number
+                RETURNING ti.dag_run_id
+            ), requeued AS (
+                UPDATE dag_run
+                SET state = 'queued', clear_number = clear_number + 1, queued_at = @now, start_date = NULL, end_date = NULL,
+                    last_scheduling_decision = NULL, updated_at = @now
+                WHERE id IN (SELECT dag_run_id FROM cleared UNION SELECT dag_run_id FROM restarted) AND state IN ('success', 'failed')
+                RETURNING id
+            )
+            SELECT (SELECT count(*) FROM cleared), (SELECT count(*) FROM restarted), (SELECT count(*) FROM requeued)
+            """, r => new ClearCounts(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2)), ct,
+            P("ids", expected.Select(e => e.Id).ToArray()),
+            P("states", expected.Select(e => e.State is { } state ? SnakeCase.ToSnakeCase(state) : null).ToArray()),
+            P("tries", expected.Select(e => e.TryNumber).ToArray()),
+            P("now", now));
+        return rows[0];
+    }
+
+    /// <summary>
+    /// A user's mark of task instances still exactly as selected. The try keeps its number; a running
+    /// one ends now, and its executor, finding it no longer running, kills the process and drops its result.
+    /// </summary>
+    /// <returns>The run of each instance marked.</returns>
+    public static async Task<List<long>> MarkAsync(
+        DashboardDbContext db, IReadOnlyCollection<(long Id, TaskInstanceState? State, int TryNumber)> expected, TaskInstanceState state,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        if (state is not (TaskInstanceState.Success or TaskInstanceState.Failed or TaskInstanceState.Skipped))
+        {
+            throw new ArgumentOutOfRangeException(nameof(state), state, "Task instances are marked success, failed or skipped.");
+        }
+
+        return await db.QueryAsync("""
+            WITH expected AS (
+                SELECT * FROM unnest(@ids, @states, @tries) AS e(id, state, try_number)
+            )
+            UPDATE task_instance ti
+            SET state = @state, start_date = coalesce(ti.start_date, @now), end_date = coalesce(ti.end_date, @now),
+                duration = extract(epoch FROM coalesce(ti.end_date, @now) - coalesce(ti.start_date, @now)),
+                retry_at = NULL, updated_at = @now
+            FROM expected e
+            WHERE ti.id = e.id AND ti.state IS NOT DISTINCT FROM e.state AND ti.try_number = e.try_number
+            RETURNING ti.dag_run_id
+            """, r => r.GetInt64(0), ct,
+            P("ids", expected.Select(e => e.Id).ToArray()),
+            P("states", expected.Select(e => e.State is { } s ? SnakeCase.ToSnakeCase(s) : null).ToArray()),
+            P("tries", expected.Select(e => e.TryNumber).ToArray()),
+            P("state", SnakeCase.ToSnakeCase(state)),
+            P("now", now));
+    }
+
+    /// <summary>
     /// Copies the selected instances' current try into history (once per try), from the row as it was
     /// before this statement. A try that ended in a state that is not final (up_for_retry) is recorded
     /// as failed, as Airflow's history does: the try itself failed, and the tries list must say so.
@@ -206,6 +295,12 @@ public static class TaskInstanceTransitions
     private const string ResetTrySql =
         "queued_at = NULL, start_date = NULL, end_date = NULL, duration = NULL, hostname = NULL, pid = NULL, " +
         "executor_id = NULL, last_heartbeat_at = NULL, retry_at = NULL";
+}
+
+/// <summary>What a clear moved: instances reset to no status, running ones set restarting, finished runs queued again.</summary>
+public readonly record struct ClearCounts(int Cleared, int Restarted, int RunsRequeued)
+{
+    public int TaskInstances => Cleared + Restarted;
 }
 
 /// <summary>How a try ended, as its executor saw it.</summary>

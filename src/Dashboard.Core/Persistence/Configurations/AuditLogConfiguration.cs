@@ -13,6 +13,9 @@ internal sealed class AuditLogConfiguration : IEntityTypeConfiguration<AuditLogE
         builder.Property(a => a.Details).HasColumnType("jsonb");
         builder.HasIndex(a => a.OccurredAt).HasDatabaseName("ix_audit_log_occurred_at");
         builder.HasIndex(a => new { a.DagId, a.OccurredAt }).HasDatabaseName("ix_audit_log_dag_occurred_at");
+
+        // What makes a repeated request (a double click, a client's retry) a no-op.
+        builder.HasIndex(a => a.RequestId).IsUnique().HasDatabaseName("ux_audit_log_request_id");
     }
 }
 

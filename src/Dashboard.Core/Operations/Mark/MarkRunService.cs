@@ -1,0 +1,95 @@
+using Dashboard.Core.Auditing;
+using Dashboard.Core.Domain;
+using Dashboard.Core.Operations.Selection;
+using Dashboard.Core.Persistence;
+using Dashboard.Core.Transitions;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Core.Operations.Mark;
+
+/// <param name="NewState">Success or failed.</param>
+public sealed record MarkRunRequest(string DagId, string RunId, DagRunState NewState, string Actor, string? Note = null, Guid? RequestId = null);
+
+/// <summary>What marking a run does: its new state, and its unfinished task instances with the state each gets.</summary>
+public sealed record MarkRunPreview(string RunId, DagRunState CurrentState, DagRunState NewState, IReadOnlyList<AffectedTaskInstance> TaskInstances)
+{
+    public string? Blocker => CurrentState == NewState && TaskInstances.Count == 0
+        ? $"Run '{RunId}' is already {SnakeCase.ToSnakeCase(NewState)}."
+        : null;
+
+    /// <summary>
+    /// Airflow's rule: marking a run success makes every unfinished instance succeed; marking it
+    /// failed fails the ones that are running and skips the ones that never started.
+    /// </summary>
+    public TaskInstanceState NewStateOf(AffectedTaskInstance ti) =>
+        NewState == DagRunState.Success ? TaskInstanceState.Success
+        : ti.State is TaskInstanceState.Running or TaskInstanceState.Restarting or TaskInstanceState.Deferred or TaskInstanceState.UpForReschedule
+            ? TaskInstanceState.Failed
+            : TaskInstanceState.Skipped;
+}
+
+public sealed record MarkRunResult(int TaskInstances, bool RunChanged, bool AlreadyApplied = false)
+{
+    public static readonly MarkRunResult Repeated = new(0, false, AlreadyApplied: true);
+}
+
+/// <summary>Mark a whole run success or failed (Airflow's <c>set_dag_run_state_to_success/failed</c>).</summary>
+public sealed class MarkRunService(IDbContextFactory<DashboardDbContext> dbFactory, ActionRunner runner, TaskInstanceSelection selection, TimeProvider clock)
+{
+    public async Task<MarkRunPreview> PreviewAsync(MarkRunRequest request, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await SelectAsync(db, request, lockRuns: false, ct);
+    }
+
+    /// <exception cref="OperationRefusedException">The run is already in that state, or does not exist; nothing changed.</exception>
+    /// <exception cref="PreviewOutdatedException">The run's task instances changed since <paramref name="confirmed"/>; nothing changed.</exception>
+    public Task<MarkRunResult> ExecuteAsync(MarkRunRequest request, MarkRunPreview? confirmed = null, CancellationToken ct = default) =>
+        runner.RunAsync(request.RequestId, async db =>
+        {
+            var preview = await SelectAsync(db, request, lockRuns: true, ct);
+            if (confirmed is not null)
+            {
+                PreviewCheck.EnsureUnchanged(confirmed.TaskInstances, preview.TaskInstances);
+            }
+
+            if (preview.Blocker is { } blocker)
+            {
+                throw new OperationRefusedException(blocker);
+            }
+
+            var now = clock.GetUtcNow();
+            var moved = 0;
+            foreach (var group in preview.TaskInstances.GroupBy(preview.NewStateOf))
+            {
+                moved += (await TaskInstanceTransitions.MarkAsync(db, [.. group.Select(t => t.Version)], group.Key, now, ct)).Count;
+            }
+
+            PreviewCheck.EnsureAllMoved(moved, preview.TaskInstances.Count);
+            var runId = preview.TaskInstances.FirstOrDefault()?.DagRunId ?? await RunKeyAsync(db, request, ct);
+            var runChanged = await DagRunTransitions.MarkAsync(db, runId, request.NewState, now, ct);
+            AuditWriter.Record(db, now, request.Actor, $"dag_run.mark_{SnakeCase.ToSnakeCase(request.NewState)}", request.DagId, moved,
+                new { from_state = SnakeCase.ToSnakeCase(preview.CurrentState), task_instances = moved },
+                runIds: [request.RunId], taskIds: preview.TaskInstances.Select(t => t.TaskId), note: request.Note, requestId: request.RequestId);
+            return new MarkRunResult(moved, runChanged);
+        }, MarkRunResult.Repeated, ct);
+
+    private async Task<MarkRunPreview> SelectAsync(DashboardDbContext db, MarkRunRequest request, bool lockRuns, CancellationToken ct)
+    {
+        if (!request.NewState.IsFinished())
+        {
+            throw new OperationRefusedException($"A run can be marked success or failed, not {SnakeCase.ToSnakeCase(request.NewState)}.");
+        }
+
+        var all = await selection.SelectAsync(db, request.DagId, [TaskTarget.WholeRun(request.RunId)], Relatives.None, lockRuns, ct);
+        var current = all.FirstOrDefault()?.RunState ?? await RunStateAsync(db, request, ct);
+        return new MarkRunPreview(request.RunId, current, request.NewState, [.. all.Where(t => !t.State.IsFinished())]);
+    }
+
+    /// <summary>A run without task instances (its version had no tasks) still has a state to mark.</summary>
+    private static async Task<DagRunState> RunStateAsync(DashboardDbContext db, MarkRunRequest request, CancellationToken ct) =>
+        await db.DagRuns.Where(r => r.DagId == request.DagId && r.RunId == request.RunId).Select(r => r.State).SingleAsync(ct);
+
+    private static async Task<long> RunKeyAsync(DashboardDbContext db, MarkRunRequest request, CancellationToken ct) =>
+        await db.DagRuns.Where(r => r.DagId == request.DagId && r.RunId == request.RunId).Select(r => r.Id).SingleAsync(ct);
+}

@@ -1,0 +1,115 @@
+using Dashboard.Core.Auditing;
+using Dashboard.Core.Domain;
+using Dashboard.Core.Operations.Selection;
+using Dashboard.Core.Persistence;
+using Dashboard.Core.Transitions;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Core.Operations.Mark;
+
+/// <param name="NewState">Success or failed, the two states a person may set.</param>
+public sealed record MarkRequest(
+    string DagId, IReadOnlyList<TaskTarget> Targets, TaskInstanceState NewState, Relatives Relatives, string Actor,
+    string? Note = null, Guid? RequestId = null);
+
+/// <summary>
+/// What a mark would do: the instances set to the new state, and, after a mark success, the failed
+/// and upstream_failed instances downstream that are cleared so their runs resume.
+/// </summary>
+public sealed record MarkPreview(TaskInstanceState NewState, IReadOnlyList<AffectedTaskInstance> ToMark, IReadOnlyList<AffectedTaskInstance> ToClear)
+{
+    public IReadOnlyList<AffectedTaskInstance> All => [.. ToMark, .. ToClear];
+
+    public string? Blocker => ToMark.Count == 0
+        ? $"Nothing to mark: every selected task instance is already {SnakeCase.ToSnakeCase(NewState)}."
+        : null;
+}
+
+public sealed record MarkResult(int Marked, int Cleared, int RunsRequeued, bool AlreadyApplied = false)
+{
+    public static readonly MarkResult Repeated = new(0, 0, 0, AlreadyApplied: true);
+}
+
+/// <summary>Mark success or failed, for task instances (Airflow's <c>set_task_instance_state</c>).</summary>
+public sealed class MarkService(IDbContextFactory<DashboardDbContext> dbFactory, ActionRunner runner, TaskInstanceSelection selection, TimeProvider clock)
+{
+    public async Task<MarkPreview> PreviewAsync(MarkRequest request, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await SelectAsync(db, request, lockRuns: false, ct);
+    }
+
+    /// <param name="confirmed">The preview the person confirmed; when given, the mark applies only if the selection is still exactly that.</param>
+    /// <exception cref="OperationRefusedException">Nothing to mark, or a target that does not exist; nothing changed.</exception>
+    /// <exception cref="PreviewOutdatedException">The selection changed since <paramref name="confirmed"/>; nothing changed.</exception>
+    public Task<MarkResult> ExecuteAsync(MarkRequest request, MarkPreview? confirmed = null, CancellationToken ct = default) =>
+        runner.RunAsync(request.RequestId, async db =>
+        {
+            var preview = await SelectAsync(db, request, lockRuns: true, ct);
+            if (confirmed is not null)
+            {
+                PreviewCheck.EnsureUnchanged(confirmed.All, preview.All);
+            }
+
+            if (preview.Blocker is { } blocker)
+            {
+                throw new OperationRefusedException(blocker);
+            }
+
+            var now = clock.GetUtcNow();
+            var markedRuns = await TaskInstanceTransitions.MarkAsync(db, [.. preview.ToMark.Select(t => t.Version)], request.NewState, now, ct);
+            PreviewCheck.EnsureAllMoved(markedRuns.Count, preview.ToMark.Count);
+            var cleared = await TaskInstanceTransitions.ClearAsync(db, [.. preview.ToClear.Select(t => t.Version)], now, ct);
+            PreviewCheck.EnsureAllMoved(cleared.TaskInstances, preview.ToClear.Count);
+
+            // A finished run whose instances were changed by hand is decided again by the scheduler, so
+            // marking the failed task of a failed run success lets the run succeed.
+            var requeued = cleared.RunsRequeued + await DagRunTransitions.RequeueAsync(db, [.. markedRuns.Distinct()], now, ct);
+            Audit(db, request, preview, cleared, requeued, now);
+            return new MarkResult(preview.ToMark.Count, cleared.TaskInstances, requeued);
+        }, MarkResult.Repeated, ct);
+
+    private async Task<MarkPreview> SelectAsync(DashboardDbContext db, MarkRequest request, bool lockRuns, CancellationToken ct)
+    {
+        if (request.NewState is not (TaskInstanceState.Success or TaskInstanceState.Failed))
+        {
+            throw new OperationRefusedException($"Task instances can be marked success or failed, not {SnakeCase.ToSnakeCase(request.NewState)}.");
+        }
+
+        var selected = await selection.SelectAsync(db, request.DagId, request.Targets, request.Relatives, lockRuns, ct);
+        var toMark = selected.Where(t => t.State != request.NewState).ToList();
+        if (request.NewState != TaskInstanceState.Success || toMark.Count == 0)
+        {
+            return new MarkPreview(request.NewState, toMark, []);
+        }
+
+        // Airflow clears the failed instances downstream of a task marked success, so the run resumes.
+        // The runs in scope are the same as the mark's, so they are already locked.
+        var selectedIds = selected.Select(t => t.Id).ToHashSet();
+        var downstream = await selection.SelectAsync(
+            db, request.DagId, request.Targets, request.Relatives with { Upstream = false, Downstream = true }, lockRuns: false, ct);
+        var toClear = downstream
+            .Where(t => !selectedIds.Contains(t.Id) && t.State is { } state && StateSets.FailedStates.Contains(state))
+            .ToList();
+        return new MarkPreview(request.NewState, toMark, toClear);
+    }
+
+    private static void Audit(DashboardDbContext db, MarkRequest request, MarkPreview preview, ClearCounts cleared, int requeued, DateTimeOffset now) =>
+        AuditWriter.Record(db, now, request.Actor, $"task_instance.mark_{SnakeCase.ToSnakeCase(request.NewState)}", request.DagId,
+            preview.ToMark.Count + cleared.TaskInstances,
+            new
+            {
+                targets = request.Targets.Select(t => new { run_id = t.RunId, id = t.Id, kind = SnakeCase.ToSnakeCase(t.Kind) }),
+                request.Relatives.Upstream,
+                request.Relatives.Downstream,
+                request.Relatives.Past,
+                request.Relatives.Future,
+                marked = preview.ToMark.Count,
+                cleared_downstream = cleared.TaskInstances,
+                runs_requeued = requeued,
+            },
+            runIds: preview.All.Select(t => t.RunId).Distinct(),
+            taskIds: preview.All.Select(t => t.TaskId).Distinct(),
+            note: request.Note,
+            requestId: request.RequestId);
+}
