@@ -3,6 +3,7 @@ using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
 using Dashboard.Scheduler;
 using Dashboard.Web.Components;
+using Dashboard.Web.Components.Dialogs;
 using Dashboard.Web.Components.Shared;
 using Dashboard.Web.Hosting.BlazorScript;
 using Microsoft.Extensions.Options;
@@ -125,6 +126,7 @@ public static class DashboardWebApplication
         services.AddRadzenComponents();
         services.AddScoped<UiActions>();
         services.AddScoped<CurrentOperator>();
+        services.AddScoped<TaskActionDialogs>();
     }
 
     private static void ConfigurePipeline(WebApplication app)

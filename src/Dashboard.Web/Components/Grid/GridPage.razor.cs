@@ -1,4 +1,6 @@
+using Dashboard.Core.Domain;
 using Dashboard.Core.Notifications;
+using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Queries;
 using Dashboard.Core.Queries.Grid;
 using Dashboard.Web.Components.Shared;
@@ -29,6 +31,12 @@ public sealed partial class GridPage
     private bool _loaded;
     private int _panelVersion;
     private (string RowId, string RunId)? _selected;
+
+    /// <summary>The other corner of a rectangle of selected cells (shift-click, drag, shift+arrows); null for one cell.</summary>
+    private (string RowId, string RunId)? _anchor;
+
+    /// <summary>Completes when the URL this page last navigated to has arrived as parameters.</summary>
+    private TaskCompletionSource _navigated = CompletedNavigation();
 
     private Virtualize<GridRow>? _virtualize;
     private IDisposable? _subscription;
@@ -74,6 +82,7 @@ public sealed partial class GridPage
 
     protected override async Task OnParametersSetAsync()
     {
+        _navigated.TrySetResult();
         _view = GridView.Parse(RunsParameter, OffsetParameter, RunTypeParameter, RunStateParameter, FailedParameter, TaskParameter, RunParameter);
         if (_view.TaskId is { } task && _view.RunId is { } run)
         {
@@ -164,7 +173,18 @@ public sealed partial class GridPage
         }
     }
 
-    private void Navigate(GridView next) => Navigation.NavigateTo(GridView.Link(DagId, next));
+    private void Navigate(GridView next)
+    {
+        _navigated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Navigation.NavigateTo(GridView.Link(DagId, next));
+    }
+
+    private static TaskCompletionSource CompletedNavigation()
+    {
+        var done = new TaskCompletionSource();
+        done.SetResult();
+        return done;
+    }
 
     private void ClosePanel() => Navigate(_view with { TaskId = null, RunId = null });
 
@@ -194,6 +214,7 @@ public sealed partial class GridPage
     public async Task OpenCell(string rowId, string runId)
     {
         _selected = (rowId, runId);
+        _anchor = null;
         if (_rows.FirstOrDefault(r => r.Id == rowId) is { IsGroup: true })
         {
             await ToggleGroup(rowId);
@@ -204,17 +225,158 @@ public sealed partial class GridPage
     }
 
     [JSInvokable]
-    public void OpenRun(string runId) => Navigate(_view with { TaskId = null, RunId = runId });
+    public void OpenRun(string runId)
+    {
+        _anchor = null;
+        Navigate(_view with { TaskId = null, RunId = runId });
+    }
 
-    /// <summary>Moves the selected cell; returns where it is now so the browser can scroll it into view.</summary>
+    /// <summary>Shift-click: the rectangle from the selected cell (or the anchor already set) to this one.</summary>
     [JSInvokable]
-    public GridPosition? Move(int columns, int rows)
+    public void SelectTo(string rowId, string runId)
+    {
+        _anchor ??= _selected ?? (rowId, runId);
+        _selected = (rowId, runId);
+        StateHasChanged();
+    }
+
+    /// <summary>A rectangle dragged from one cell to another.</summary>
+    [JSInvokable]
+    public void SelectRange(string fromRowId, string fromRunId, string toRowId, string toRunId)
+    {
+        _anchor = (fromRowId, fromRunId);
+        _selected = (toRowId, toRunId);
+        StateHasChanged();
+    }
+
+    /// <summary>Esc: drop a multi-selection first, then close the panel.</summary>
+    [JSInvokable]
+    public void Escape()
+    {
+        if (_anchor is not null)
+        {
+            _anchor = null;
+            StateHasChanged();
+        }
+        else if (_view.HasPanel)
+        {
+            ClosePanel();
+        }
+    }
+
+    /// <summary>Shift+C, shift+S, shift+F: act on the selected cells, or on the run whose panel is open.</summary>
+    [JSInvokable]
+    public Task Act(string action) => Enum.TryParse<GridAction>(action, out var parsed) ? ActAsync(parsed) : Task.CompletedTask;
+
+    private Task ActAsync(GridAction action) =>
+        _anchor is null && _view is { RunId: { } run, TaskId: null }
+            ? ActOnRunAsync(action, run)
+            : ActOnCellsAsync(action, SelectedTargets());
+
+    private Task ActOnPanelTaskAsync(GridAction action) =>
+        _view is { TaskId: { } task, RunId: { } run } ? ActOnCellsAsync(action, [TaskTarget.Task(run, task)]) : Task.CompletedTask;
+
+    private async Task ActOnCellsAsync(GridAction action, IReadOnlyList<TaskTarget> targets)
+    {
+        if (_snapshot is null || targets.Count == 0)
+        {
+            return;
+        }
+
+        await SettleNavigationAsync();
+
+        var dated = targets.All(t => _snapshot.Runs.FirstOrDefault(r => r.RunId == t.RunId)?.LogicalDate is not null);
+        var subject = targets.Count == 1 ? $"{targets[0].Id} in {targets[0].RunId}" : $"{targets.Count} selected cells";
+        var applied = action switch
+        {
+            GridAction.Clear => await ActionDialogs.ClearAsync(DagId, targets, dated, subject),
+            GridAction.MarkSuccess => await ActionDialogs.MarkAsync(DagId, targets, TaskInstanceState.Success, dated, subject),
+            _ => await ActionDialogs.MarkAsync(DagId, targets, TaskInstanceState.Failed, dated, subject),
+        };
+        await AfterActionAsync(applied);
+    }
+
+    private async Task ActOnRunAsync(GridAction action, string runId)
+    {
+        await SettleNavigationAsync();
+        var applied = action switch
+        {
+            GridAction.Clear => await ActionDialogs.ClearRunAsync(DagId, runId, onlyFailed: false),
+            GridAction.MarkSuccess => await ActionDialogs.MarkRunAsync(DagId, runId, DagRunState.Success),
+            _ => await ActionDialogs.MarkRunAsync(DagId, runId, DagRunState.Failed),
+        };
+        await AfterActionAsync(applied);
+    }
+
+    /// <summary>
+    /// A dialog closes when the page navigates, so one opened by a key pressed right after a click
+    /// waits for that click's navigation (the panel opening) to land first.
+    /// </summary>
+    private Task SettleNavigationAsync() => _navigated.Task.WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { }, TaskScheduler.Current);
+
+    /// <summary>Shows the result at once rather than waiting for the change notification (which follows and finds nothing new).</summary>
+    private async Task AfterActionAsync(bool applied)
+    {
+        if (applied && _loadedRequest is not null)
+        {
+            _anchor = null;
+            await LoadAsync(_loadedRequest);
+            _panelVersion++;
+            StateHasChanged();
+        }
+    }
+
+    /// <summary>The existing task instances (and groups) in the selected rectangle, or in the selected cell.</summary>
+    private List<TaskTarget> SelectedTargets()
+    {
+        if (_snapshot is null || SelectedRectangle() is not { } rectangle)
+        {
+            return [];
+        }
+
+        var targets = new List<TaskTarget>();
+        for (var row = rectangle.Rows.Start.Value; row <= rectangle.Rows.End.Value; row++)
+        {
+            var gridRow = _rows[row];
+            for (var column = rectangle.Columns.Start.Value; column <= rectangle.Columns.End.Value; column++)
+            {
+                var runId = _snapshot.Runs[column].RunId;
+                if (gridRow.IsGroup ? gridRow.GroupStates[column].Exists : _snapshot.Cell(gridRow.TaskIndex, column).Exists)
+                {
+                    targets.Add(gridRow.IsGroup ? TaskTarget.Group(runId, gridRow.Id) : TaskTarget.Task(runId, gridRow.Id));
+                }
+            }
+        }
+
+        return targets;
+    }
+
+    /// <summary>Rows and columns (inclusive) between the anchor and the selected cell; the selected cell alone without an anchor.</summary>
+    private (Range Rows, Range Columns)? SelectedRectangle()
+    {
+        if (SelectedPosition() is not { } end)
+        {
+            return null;
+        }
+
+        var start = _anchor is { } anchor ? PositionOf(anchor) ?? end : end;
+        return (new Range(Math.Min(start.Row, end.Row), Math.Max(start.Row, end.Row)),
+            new Range(Math.Min(start.Column, end.Column), Math.Max(start.Column, end.Column)));
+    }
+
+    /// <summary>
+    /// Moves the selected cell, or with <paramref name="extend"/> the moving corner of the selected
+    /// rectangle; returns where it is now so the browser can scroll it into view.
+    /// </summary>
+    [JSInvokable]
+    public GridPosition? Move(int columns, int rows, bool extend)
     {
         if (_snapshot is null || _rows.Count == 0 || _snapshot.Runs.Count == 0)
         {
             return null;
         }
 
+        _anchor = extend ? _anchor ?? _selected : null;
         var (row, column) = SelectedPosition() ?? (0, _snapshot.Runs.Count - 1);
         row = Math.Clamp(row + rows, 0, _rows.Count - 1);
         column = Math.Clamp(column + columns, 0, _snapshot.Runs.Count - 1);
@@ -234,20 +396,39 @@ public sealed partial class GridPage
 
     public sealed record GridPosition(int Row, int Column);
 
-    private (int Row, int Column)? SelectedPosition()
+    private (int Row, int Column)? SelectedPosition() => _selected is { } selected ? PositionOf(selected) : null;
+
+    private (int Row, int Column)? PositionOf((string RowId, string RunId) cell)
     {
-        if (_selected is not { } selected || _snapshot is null)
+        if (_snapshot is null)
         {
             return null;
         }
 
-        var row = _rows.Select((r, i) => (r, i)).FirstOrDefault(x => x.r.Id == selected.RowId, (null!, -1)).Item2;
-        var column = _snapshot.RunIndex(selected.RunId);
+        var row = _rows.FindIndex(r => r.Id == cell.RowId);
+        var column = _snapshot.RunIndex(cell.RunId);
         return row < 0 || column < 0 ? null : (row, column);
     }
 
     private int SelectedColumnOf(GridRow row) =>
         _selected is { } selected && selected.RowId == row.Id && _snapshot is not null ? _snapshot.RunIndex(selected.RunId) : -1;
+
+    /// <summary>The rows and columns of a multi-selection, worked out once per render; null when one cell (or none) is selected.</summary>
+    private SelectionBand? Band()
+    {
+        if (_anchor is null || SelectedRectangle() is not { } rectangle)
+        {
+            return null;
+        }
+
+        var rows = _rows.Take(rectangle.Rows.End.Value + 1).Skip(rectangle.Rows.Start.Value).Select(r => r.Id).ToHashSet();
+        return new SelectionBand(rows, rectangle.Columns.Start.Value, rectangle.Columns.End.Value);
+    }
+
+    private sealed record SelectionBand(HashSet<string> RowIds, int FromColumn, int ToColumn)
+    {
+        public (int From, int To) ColumnsOf(GridRow row) => RowIds.Contains(row.Id) ? (FromColumn, ToColumn) : (-1, -1);
+    }
 
     private static string RunTooltip(GridRun run) =>
         string.Join('\n', new[]

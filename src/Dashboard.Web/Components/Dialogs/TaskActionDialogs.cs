@@ -1,0 +1,49 @@
+using Dashboard.Core.Domain;
+using Dashboard.Core.Operations.Selection;
+using Dashboard.Web.Components.Shared;
+using Radzen;
+
+namespace Dashboard.Web.Components.Dialogs;
+
+/// <summary>Opens the Clear and Mark dialogs; each returns true when the action was applied.</summary>
+public sealed class TaskActionDialogs(DialogService dialogs)
+{
+    private static readonly DialogOptions Options = new() { Width = "760px", CloseDialogOnEsc = true, Resizable = true };
+
+    /// <param name="subject">What is cleared, in words, for the title: a task and its run, or a count.</param>
+    public Task<bool> ClearAsync(string dagId, IReadOnlyList<TaskTarget> targets, bool pastAndFutureAvailable, string subject) =>
+        OpenAsync<ClearDialog>($"Clear {subject}", new()
+        {
+            [nameof(ClearDialog.DagId)] = dagId,
+            [nameof(ClearDialog.Targets)] = targets,
+            [nameof(ClearDialog.PastAndFutureAvailable)] = pastAndFutureAvailable,
+        });
+
+    public Task<bool> ClearRunAsync(string dagId, string runId, bool onlyFailed) =>
+        OpenAsync<ClearDialog>($"Clear & Retry run {runId}", new()
+        {
+            [nameof(ClearDialog.DagId)] = dagId,
+            [nameof(ClearDialog.Targets)] = new[] { TaskTarget.WholeRun(runId) },
+            [nameof(ClearDialog.OnlyFailedFirst)] = onlyFailed,
+        });
+
+    public Task<bool> MarkAsync(string dagId, IReadOnlyList<TaskTarget> targets, TaskInstanceState state, bool pastAndFutureAvailable, string subject) =>
+        OpenAsync<MarkDialog>($"Mark {subject} as {States.Name(state)}", new()
+        {
+            [nameof(MarkDialog.DagId)] = dagId,
+            [nameof(MarkDialog.Targets)] = targets,
+            [nameof(MarkDialog.NewState)] = state,
+            [nameof(MarkDialog.PastAndFutureAvailable)] = pastAndFutureAvailable,
+        });
+
+    public Task<bool> MarkRunAsync(string dagId, string runId, DagRunState state) =>
+        OpenAsync<MarkRunDialog>($"Mark run {runId} as…", new()
+        {
+            [nameof(MarkRunDialog.DagId)] = dagId,
+            [nameof(MarkRunDialog.RunId)] = runId,
+            [nameof(MarkRunDialog.InitialState)] = state,
+        });
+
+    private async Task<bool> OpenAsync<TDialog>(string title, Dictionary<string, object?> parameters) where TDialog : Microsoft.AspNetCore.Components.ComponentBase =>
+        await dialogs.OpenAsync<TDialog>(title, parameters, Options) is true;
+}
