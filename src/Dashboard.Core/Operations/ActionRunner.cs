@@ -22,7 +22,7 @@ public sealed class ActionRunner(IDbContextFactory<DashboardDbContext> dbFactory
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            if (requestId is { } id && await db.AuditLog.AnyAsync(a => a.RequestId == id, ct))
+            if (await AppliedAsync(db, requestId, ct))
             {
                 return alreadyApplied;
             }
@@ -33,6 +33,18 @@ public sealed class ActionRunner(IDbContextFactory<DashboardDbContext> dbFactory
                 await db.SaveChangesAsync(ct);
                 await transaction.CommitAsync(ct);
                 return result;
+            }
+            catch (OperationRefusedException)
+            {
+                // A twin of this request may have held the runs' locks and committed while this one waited:
+                // then it finds the selection changed (or empty), but the answer is that it was applied.
+                await transaction.RollbackAsync(ct);
+                if (await AppliedAsync(db, requestId, ct))
+                {
+                    return alreadyApplied;
+                }
+
+                throw;
             }
             catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "ux_audit_log_request_id" })
             {
@@ -46,8 +58,19 @@ public sealed class ActionRunner(IDbContextFactory<DashboardDbContext> dbFactory
             {
                 // Rolled back by disposal; select again.
             }
+            catch (Exception e) when (IsDeadlock(e) && attempt < MaxAttempts)
+            {
+                // Users lock runs in one order, but the DAG-file processor touches task instances without run
+                // locks; PostgreSQL breaks such a rare cycle by aborting one side, which simply goes again.
+            }
         }
     }
+
+    private static async Task<bool> AppliedAsync(DashboardDbContext db, Guid? requestId, CancellationToken ct) =>
+        requestId is { } id && await db.AuditLog.AnyAsync(a => a.RequestId == id, ct);
+
+    private static bool IsDeadlock(Exception e) =>
+        (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState == PostgresErrorCodes.DeadlockDetected;
 }
 
 /// <summary>Some selected task instances moved on before the update reached them; nothing was applied.</summary>
