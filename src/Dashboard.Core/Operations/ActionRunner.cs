@@ -1,6 +1,7 @@
 using Dashboard.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using static Dashboard.Core.Persistence.DbCommands;
 
 namespace Dashboard.Core.Operations;
 
@@ -22,9 +23,16 @@ public sealed class ActionRunner(IDbContextFactory<DashboardDbContext> dbFactory
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            if (requestId is { } id && await db.AuditLog.AnyAsync(a => a.RequestId == id, ct))
+            if (requestId is { } id)
             {
-                return alreadyApplied;
+                // The same request sent twice at once: the second waits here until the first commits,
+                // and then finds its audit row. Without this it would wait at the run locks instead,
+                // past this check, and find the instances moved by its own twin: "outdated", not "applied".
+                await db.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext('dashboard.request_id'), hashtext(@id::text))", ct, P("id", id));
+                if (await db.AuditLog.AnyAsync(a => a.RequestId == id, ct))
+                {
+                    return alreadyApplied;
+                }
             }
 
             try
