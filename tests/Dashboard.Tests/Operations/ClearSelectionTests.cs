@@ -157,10 +157,14 @@ public sealed class ClearSelectionTests(GridDagFixture grid) : IClassFixture<Gri
         Assert.Null(preview.Blocker);
         Assert.Equal(rowsBefore, await RawRowsAsync(engine)); // a preview writes nothing, not even an audit row
 
+        // What the dialog warns about is what happens.
+        var expected = Expect(before, expectedSelection);
+        Assert.Equal(expected.Requeued.Select(run => Runs[run]), preview.RunsToRequeue);
+        Assert.Equal(expectedSelection.Where(s => before.TaskInstances[s].State == TaskInstanceState.Running), preview.Running.Select(Short));
+
         var applied = request with { RequestId = Guid.NewGuid() };
         var result = await service.ExecuteAsync(applied, preview);
 
-        var expected = Expect(before, expectedSelection);
         Assert.Equal(new ClearResult(expected.Cleared, expected.Restarted, expected.Requeued.Count), result);
         var after = await ReadAsync(engine);
         Assert.Equal(expected.TaskInstances, after.TaskInstanceLines);
@@ -302,7 +306,7 @@ public sealed class ClearSelectionTests(GridDagFixture grid) : IClassFixture<Gri
             cleared++;
         }
 
-        var requeued = selected.Select(s => s.Run).Where(run => before.Runs[run].State.IsFinished()).ToHashSet();
+        var requeued = selected.Select(s => s.Run).Where(run => before.Runs[run].State.IsFinished()).Distinct().ToList();
         var runs = before.Runs.ToDictionary(
             r => r.Key, r => requeued.Contains(r.Key) ? r.Value with { State = DagRunState.Queued, ClearNumber = r.Value.ClearNumber + 1 } : r.Value);
         var expected = new Snapshot(taskInstances, [.. history.Order(StringComparer.Ordinal)], runs, []);
@@ -334,5 +338,5 @@ public sealed class ClearSelectionTests(GridDagFixture grid) : IClassFixture<Gri
         IReadOnlyList<string> Runs,
         int Cleared,
         int Restarted,
-        HashSet<string> Requeued);
+        List<string> Requeued);
 }
