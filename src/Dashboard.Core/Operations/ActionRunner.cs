@@ -1,6 +1,7 @@
 using Dashboard.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using static Dashboard.Core.Persistence.DbCommands;
 
 namespace Dashboard.Core.Operations;
 
@@ -22,9 +23,16 @@ public sealed class ActionRunner(IDbContextFactory<DashboardDbContext> dbFactory
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            if (await AppliedAsync(db, requestId, ct))
+            if (requestId is { } id)
             {
-                return alreadyApplied;
+                // The same request sent twice at once: the second waits here until the first commits,
+                // and then finds its audit row. Without this it would wait at the run locks instead,
+                // past this check, and find the instances moved by its own twin: "outdated", not "applied".
+                await db.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext('dashboard.request_id'), hashtext(@id::text))", ct, P("id", id));
+                if (await db.AuditLog.AnyAsync(a => a.RequestId == id, ct))
+                {
+                    return alreadyApplied;
+                }
             }
 
             try
@@ -34,21 +42,9 @@ public sealed class ActionRunner(IDbContextFactory<DashboardDbContext> dbFactory
                 await transaction.CommitAsync(ct);
                 return result;
             }
-            catch (OperationRefusedException)
-            {
-                // A twin of this request may have held the runs' locks and committed while this one waited:
-                // then it finds the selection changed (or empty), but the answer is that it was applied.
-                await transaction.RollbackAsync(ct);
-                if (await AppliedAsync(db, requestId, ct))
-                {
-                    return alreadyApplied;
-                }
-
-                throw;
-            }
             catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "ux_audit_log_request_id" })
             {
-                return alreadyApplied; // the same request, sent twice at once: the other one applied it
+                return alreadyApplied; // the unique index is the guarantee behind the lock above
             }
             catch (SelectionMovedException moved) when (attempt >= MaxAttempts)
             {
@@ -65,9 +61,6 @@ public sealed class ActionRunner(IDbContextFactory<DashboardDbContext> dbFactory
             }
         }
     }
-
-    private static async Task<bool> AppliedAsync(DashboardDbContext db, Guid? requestId, CancellationToken ct) =>
-        requestId is { } id && await db.AuditLog.AnyAsync(a => a.RequestId == id, ct);
 
     private static bool IsDeadlock(Exception e) =>
         (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState == PostgresErrorCodes.DeadlockDetected;
