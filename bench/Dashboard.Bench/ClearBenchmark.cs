@@ -114,7 +114,7 @@ internal static class ClearBenchmark
         return times;
     }
 
-    /// <summary>What the clear dialog sends for "clear this task, with downstream and past" on the newest run.</summary>
+    /// <summary>"Clear this task, with downstream and past" on the newest run, with a new request id as a client sends against double submits.</summary>
     private static ClearRequest Request(string latestRun) =>
         new(ClearDataSet.DagId, [TaskTarget.Task(latestRun, ClearDataSet.PickedTask)],
             new ClearOptions(new Relatives(Downstream: true, Past: true)), "bench", RequestId: Guid.NewGuid());
