@@ -16,6 +16,7 @@ internal sealed partial class DbCommandProfile : IDisposable
 
     private readonly ActivityListener _listener;
     private ConcurrentDictionary<string, StatementStats> _statements = new();
+    private long _seen;
 
     public DbCommandProfile()
     {
@@ -32,11 +33,12 @@ internal sealed partial class DbCommandProfile : IDisposable
     /// <summary>Stops counting for the calling async flow (the calling async method and what it awaits).</summary>
     public static void IgnoreThisFlow() => Ignored.Value = true;
 
-    /// <summary>What was counted since the last call, most frequent first.</summary>
+    /// <summary>What was counted since the last call, most frequent first, then in the order they first finished.</summary>
     public List<(string Statement, int Count, TimeSpan Time)> Take()
     {
         var taken = Interlocked.Exchange(ref _statements, new ConcurrentDictionary<string, StatementStats>());
-        return taken.Select(s => (s.Key, s.Value.Count, TimeSpan.FromTicks(s.Value.Ticks))).OrderByDescending(s => s.Count).ToList();
+        return taken.OrderByDescending(s => s.Value.Count).ThenBy(s => s.Value.FirstSeen)
+            .Select(s => (s.Key, s.Value.Count, TimeSpan.FromTicks(s.Value.Ticks))).ToList();
     }
 
     public void Dispose() => _listener.Dispose();
@@ -48,7 +50,7 @@ internal sealed partial class DbCommandProfile : IDisposable
             return;
         }
 
-        var stats = _statements.GetOrAdd(Summarize(sql), _ => new StatementStats());
+        var stats = _statements.GetOrAdd(Summarize(sql), _ => new StatementStats { FirstSeen = Interlocked.Increment(ref _seen) });
         Interlocked.Increment(ref stats.Count);
         Interlocked.Add(ref stats.Ticks, activity.Duration.Ticks);
     }
@@ -65,6 +67,7 @@ internal sealed partial class DbCommandProfile : IDisposable
 
     private sealed class StatementStats
     {
+        public long FirstSeen { get; init; }
         public int Count;
         public long Ticks;
     }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Npgsql;
 using NpgsqlTypes;
+using static Dashboard.Bench.Statistics;
 
 namespace Dashboard.Bench;
 
@@ -442,16 +443,6 @@ internal static class GridBenchmark
         var stopwatch = Stopwatch.StartNew();
         GC.KeepAlive(await action());
         return stopwatch.Elapsed.TotalMilliseconds;
-    }
-
-    /// <summary>The median of the ratios of measurements taken back to back: robust to the machine's load drifting between repeats.</summary>
-    private static double PairedRatio(List<double> measured, List<double> baseline) =>
-        Median(measured.Zip(baseline, (m, b) => m / b).ToList());
-
-    public static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");

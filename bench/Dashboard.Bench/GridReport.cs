@@ -54,7 +54,7 @@ internal static class GridReport
                 Number(traffic.Quiet.Bytes, "N0"), "", Fraction(traffic.Quiet.Bytes, initial.Bytes), "baseline"],
             [$"one cell change, median of {traffic.Changes.Count} (max {changeMax:N0} bytes)", Number(Median(traffic.Changes, c => c.Traffic.Frames), "0"),
                 Number(Median(traffic.Changes, c => c.Traffic.RenderBatches), "0"), Number(change, "N0"),
-                Number(GridBenchmark.Median(traffic.Changes.Select(c => c.VisibleMs).ToList()), "0"), Fraction(change, initial.Bytes),
+                Number(Statistics.Median(traffic.Changes.Select(c => c.VisibleMs).ToList()), "0"), Fraction(change, initial.Bytes),
                 changePass ? $"PASS (< {ChangeBytesTarget:N0})" : $"FAIL (≥ {ChangeBytesTarget:N0})"],
             Burst($"{GridBenchmark.BurstRows * GridBenchmark.PageRuns:N0} changes, one transaction", traffic.OneTransaction, initial.Bytes),
             Burst($"{GridBenchmark.BurstRows * GridBenchmark.PageRuns:N0} changes, separate commits ({traffic.SeparateCommits.CommittedMs:0} ms)",
@@ -86,7 +86,7 @@ internal static class GridReport
         Number(burst.VisibleMs, "0"), Fraction(burst.Traffic.Bytes, initialBytes), "none",
     ];
 
-    private static double Median<T>(List<T> items, Func<T, double> value) => GridBenchmark.Median(items.Select(value).ToList());
+    private static double Median<T>(List<T> items, Func<T, double> value) => Statistics.Median(items.Select(value).ToList());
 
     private static string Fraction(double bytes, double baseline) => Number(bytes / baseline, bytes / baseline < 0.1 ? "0.000" : "0.00");
 

@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using static Dashboard.Bench.Statistics;
 using static Dashboard.Core.Persistence.DbCommands;
 
 namespace Dashboard.Bench;
@@ -285,12 +286,6 @@ internal static class SchedulerBenchmark
             await Baselines.BashTrueAsync(count, Parallelism, sandbox.DagFolder, ct),
             await Baselines.TaskProcessAsync(count, Parallelism, sandbox.DagFolder, ct),
             await Baselines.SqlTransitionsAsync(scratch, count, Parallelism, ct));
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 
     private static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 

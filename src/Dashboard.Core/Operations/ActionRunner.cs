@@ -22,6 +22,10 @@ public sealed class ActionRunner(IDbContextFactory<DashboardDbContext> dbFactory
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
+
+            // A failed save ends the attempt and rolls back everything, so EF's savepoint around
+            // SaveChanges (two more round trips) would protect nothing.
+            db.Database.AutoSavepointsEnabled = false;
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             if (requestId is { } id)
             {

@@ -206,20 +206,22 @@ public static class TaskInstanceTransitions
             WITH expected AS (
                 SELECT * FROM unnest(@ids, @states, @tries) AS e(id, state, try_number)
             ), planned AS (
-                -- A task gone from the run's version keeps the budget it had, as Airflow does.
-                SELECT ti.id, ti.try_number + coalesce(dt.retries, greatest(ti.max_tries - ti.try_number, 0)) AS max_tries
+                -- Carries the expected state and try, so the archive and the update need not join
+                -- the expected rows again. A task gone from the run's version keeps the budget it
+                -- had, as Airflow does.
+                SELECT e.id, e.state, e.try_number, ti.try_number + coalesce(dt.retries, greatest(ti.max_tries - ti.try_number, 0)) AS max_tries
                 FROM expected e
                 JOIN task_instance ti ON ti.id = e.id
                 JOIN dag_run r ON r.id = ti.dag_run_id
                 LEFT JOIN dag_task dt ON dt.dag_version_id = r.dag_version_id AND dt.task_id = ti.task_id
                 WHERE e.state IS DISTINCT FROM 'running'
             ), archived AS (
-                {ArchiveSql("JOIN planned USING (id) JOIN expected e USING (id) WHERE ti.state IS NOT DISTINCT FROM e.state")}
+                {ArchiveSql("JOIN planned p USING (id) WHERE ti.state IS NOT DISTINCT FROM p.state")}
             ), cleared AS (
                 UPDATE task_instance ti
                 SET state = NULL, max_tries = p.max_tries, {ResetTrySql}, updated_at = @now
-                FROM planned p JOIN expected e USING (id)
-                WHERE ti.id = p.id AND ti.state IS NOT DISTINCT FROM e.state AND ti.try_number = e.try_number
+                FROM planned p
+                WHERE ti.id = p.id AND ti.state IS NOT DISTINCT FROM p.state AND ti.try_number = p.try_number
                 RETURNING ti.dag_run_id
             ), restarted AS (
                 UPDATE task_instance ti

@@ -28,8 +28,8 @@ public sealed class TaskInstanceSelection(TaskGraphCache graphs)
         var anchors = await ReadAnchorRunsAsync(db, dagId, targets, relatives, ct);
         var versionGraphs = await graphs.GetAsync(db, anchors.Values.Select(a => a.VersionId).OfType<int>(), ct);
         var scope = Scope(targets, relatives, anchors, versionGraphs);
-        var anchorIds = scope.Select(s => s.AnchorId).ToArray();
-        var taskIds = scope.Select(s => s.TaskId).ToArray();
+        var taskScope = scope.Where(s => s.TaskId is not null).ToList();
+        var wholeRunAnchors = scope.Where(s => s.TaskId is null).Select(s => s.AnchorId).ToArray();
         if (lockRuns)
         {
             await db.ExecuteAsync($"""
@@ -38,24 +38,42 @@ public sealed class TaskInstanceSelection(TaskGraphCache graphs)
                 WHERE a.id = ANY(@anchors)
                 ORDER BY r.id
                 FOR UPDATE OF r
-                """, ct, P("anchors", anchorIds), P("past", relatives.Past), P("future", relatives.Future));
+                """, ct, P("anchors", anchors.Values.Select(a => a.Id).ToArray()), P("past", relatives.Past), P("future", relatives.Future));
         }
 
+        // Task scopes join on (run, task) and whole runs on the run alone. One join on
+        // "task IS NULL OR task = ..." can neither be hashed nor use the (run, task) index: it paired
+        // every task instance of every run in scope with every task of the scope (400,000 pairs to
+        // find 10,000 instances for 28 tasks over a year of daily runs).
         var selected = await db.QueryAsync($"""
-            SELECT DISTINCT ON (ti.id) ti.id, ti.dag_run_id, r.run_id, ti.task_id, ti.state, ti.try_number, r.state, r.logical_date, r.run_after
+            SELECT ti.id, ti.dag_run_id, r.run_id, ti.task_id, ti.state, ti.try_number, r.state, r.logical_date, r.run_after
             FROM unnest(@anchors, @tasks) AS s(anchor, task_id)
             JOIN dag_run a ON a.id = s.anchor
             JOIN dag_run r ON {RunsInScopeSql}
-            JOIN task_instance ti ON ti.dag_run_id = r.id AND (s.task_id IS NULL OR ti.task_id = s.task_id)
+            JOIN task_instance ti ON ti.dag_run_id = r.id AND ti.task_id = s.task_id
+            UNION ALL
+            SELECT ti.id, ti.dag_run_id, r.run_id, ti.task_id, ti.state, ti.try_number, r.state, r.logical_date, r.run_after
+            FROM dag_run a
+            JOIN dag_run r ON {RunsInScopeSql}
+            JOIN task_instance ti ON ti.dag_run_id = r.id
+            WHERE a.id = ANY(@whole_runs)
             """, r => new AffectedTaskInstance(
                 r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3),
                 r.IsDBNull(4) ? null : SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(4)),
                 r.GetInt32(5), SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(6)),
                 r.NullableField<DateTimeOffset?>(7), r.GetFieldValue<DateTimeOffset>(8)),
-            ct, P("anchors", anchorIds), P("tasks", taskIds), P("past", relatives.Past), P("future", relatives.Future));
+            ct,
+            P("anchors", taskScope.Select(s => s.AnchorId).ToArray()),
+            P("tasks", taskScope.Select(s => s.TaskId!).ToArray()),
+            P("whole_runs", wholeRunAnchors),
+            P("past", relatives.Past),
+            P("future", relatives.Future));
 
+        // Scopes overlap when anchors reach the same runs (Past or Future from more than one run): the
+        // same instance then comes back once per scope, each time as the same row.
         var order = TaskOrder(anchors.Values, versionGraphs);
         return selected
+            .DistinctBy(t => t.Id)
             .OrderBy(t => t.RunAfter).ThenBy(t => t.DagRunId)
             .ThenBy(t => order.GetValueOrDefault(t.TaskId, int.MaxValue)).ThenBy(t => t.TaskId, StringComparer.Ordinal)
             .ToList();

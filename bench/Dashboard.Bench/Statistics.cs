@@ -1,0 +1,15 @@
+namespace Dashboard.Bench;
+
+/// <summary>How the benchmarks summarise their repeats.</summary>
+internal static class Statistics
+{
+    public static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>The median of the ratios of measurements taken back to back: robust to the machine's load drifting between repeats.</summary>
+    public static double PairedRatio(List<double> measured, List<double> baseline) =>
+        Median(measured.Zip(baseline, (m, b) => m / b).ToList());
+}
