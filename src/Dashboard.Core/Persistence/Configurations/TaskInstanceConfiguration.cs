@@ -31,7 +31,10 @@ internal sealed class TaskInstanceHistoryConfiguration : IEntityTypeConfiguratio
     public void Configure(EntityTypeBuilder<TaskInstanceHistory> builder)
     {
         builder.ToTable("task_instance_history");
-        builder.HasOne<TaskInstance>().WithMany().HasForeignKey(h => h.TaskInstanceId).OnDelete(DeleteBehavior.Cascade);
+
+        // No foreign key to task_instance: a per-row check would cost a clear of 10,000 instances a sixth
+        // of its time. A statement trigger deletes a task instance's history with it (see the
+        // HistoryWithoutForeignKey migration).
         builder.HasIndex(h => new { h.TaskInstanceId, h.TryNumber }).IsUnique().HasDatabaseName("ux_task_instance_history_ti_try");
     }
 }
