@@ -24,8 +24,10 @@ public sealed record ClearRequest(
 }
 
 /// <summary>What a clear would do, exactly as <see cref="ClearService.ExecuteAsync"/> will do it if nothing moves meanwhile.</summary>
-public sealed record ClearPreview(IReadOnlyList<AffectedTaskInstance> TaskInstances, bool DisturbRunning)
+public sealed record ClearPreview(IReadOnlyList<AffectedTaskInstance> TaskInstances, bool DisturbRunning) : IActionPreview
 {
+    IReadOnlyList<AffectedTaskInstance> IActionPreview.Affected => TaskInstances;
+
     /// <summary>Instances that would be restarted (their process killed and run again).</summary>
     public IReadOnlyList<AffectedTaskInstance> Running => [.. TaskInstances.Where(t => t.State == TaskInstanceState.Running)];
 
@@ -75,15 +77,7 @@ public sealed class ClearService(IDbContextFactory<DashboardDbContext> dbFactory
         runner.RunAsync(request.RequestId, async db =>
         {
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
-            if (confirmed is not null)
-            {
-                PreviewCheck.EnsureUnchanged(confirmed.TaskInstances, preview.TaskInstances);
-            }
-
-            if (preview.Blocker is { } blocker)
-            {
-                throw new OperationRefusedException(blocker);
-            }
+            PreviewCheck.EnsureApplicable(confirmed, preview);
 
             var now = clock.GetUtcNow();
             var counts = await TaskInstanceTransitions.ClearAsync(db, [.. preview.TaskInstances.Select(t => t.Version)], now, ct);

@@ -12,7 +12,10 @@ public sealed record MarkRunRequest(string DagId, string RunId, DagRunState NewS
 
 /// <summary>What marking a run does: its new state, and its unfinished task instances with the state each gets.</summary>
 public sealed record MarkRunPreview(string RunId, DagRunState CurrentState, DagRunState NewState, IReadOnlyList<AffectedTaskInstance> TaskInstances)
+    : IActionPreview
 {
+    IReadOnlyList<AffectedTaskInstance> IActionPreview.Affected => TaskInstances;
+
     public string? Blocker => CurrentState == NewState && TaskInstances.Count == 0
         ? $"Run '{RunId}' is already {SnakeCase.ToSnakeCase(NewState)}."
         : null;
@@ -48,15 +51,7 @@ public sealed class MarkRunService(IDbContextFactory<DashboardDbContext> dbFacto
         runner.RunAsync(request.RequestId, async db =>
         {
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
-            if (confirmed is not null)
-            {
-                PreviewCheck.EnsureUnchanged(confirmed.TaskInstances, preview.TaskInstances);
-            }
-
-            if (preview.Blocker is { } blocker)
-            {
-                throw new OperationRefusedException(blocker);
-            }
+            PreviewCheck.EnsureApplicable(confirmed, preview);
 
             var now = clock.GetUtcNow();
             var moved = 0;

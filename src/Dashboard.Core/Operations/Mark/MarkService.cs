@@ -17,8 +17,11 @@ public sealed record MarkRequest(
 /// and upstream_failed instances downstream that are cleared so their runs resume.
 /// </summary>
 public sealed record MarkPreview(TaskInstanceState NewState, IReadOnlyList<AffectedTaskInstance> ToMark, IReadOnlyList<AffectedTaskInstance> ToClear)
+    : IActionPreview
 {
     public IReadOnlyList<AffectedTaskInstance> All => [.. ToMark, .. ToClear];
+
+    IReadOnlyList<AffectedTaskInstance> IActionPreview.Affected => All;
 
     public string? Blocker => ToMark.Count == 0
         ? $"Nothing to mark: every selected task instance is already {SnakeCase.ToSnakeCase(NewState)}."
@@ -46,15 +49,7 @@ public sealed class MarkService(IDbContextFactory<DashboardDbContext> dbFactory,
         runner.RunAsync(request.RequestId, async db =>
         {
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
-            if (confirmed is not null)
-            {
-                PreviewCheck.EnsureUnchanged(confirmed.All, preview.All);
-            }
-
-            if (preview.Blocker is { } blocker)
-            {
-                throw new OperationRefusedException(blocker);
-            }
+            PreviewCheck.EnsureApplicable(confirmed, preview);
 
             var now = clock.GetUtcNow();
             var markedRuns = await TaskInstanceTransitions.MarkAsync(db, [.. preview.ToMark.Select(t => t.Version)], request.NewState, now, ct);

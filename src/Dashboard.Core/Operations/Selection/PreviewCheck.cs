@@ -1,10 +1,34 @@
 namespace Dashboard.Core.Operations.Selection;
 
+/// <summary>What every Clear and Mark preview has: the task instances it would change, and why it cannot go ahead, if it cannot.</summary>
+public interface IActionPreview
+{
+    IReadOnlyList<AffectedTaskInstance> Affected { get; }
+
+    string? Blocker { get; }
+}
+
 /// <summary>The checks that make a confirmed preview binding: it is applied exactly, or not at all.</summary>
 internal static class PreviewCheck
 {
+    /// <summary>The selection taken under the locks may be applied: it is what was confirmed (when something was) and nothing blocks it.</summary>
+    /// <exception cref="PreviewOutdatedException">The selection is no longer what was confirmed.</exception>
+    /// <exception cref="OperationRefusedException">The action cannot go ahead as asked.</exception>
+    public static void EnsureApplicable(IActionPreview? confirmed, IActionPreview current)
+    {
+        if (confirmed is not null)
+        {
+            EnsureUnchanged(confirmed.Affected, current.Affected);
+        }
+
+        if (current.Blocker is { } blocker)
+        {
+            throw new OperationRefusedException(blocker);
+        }
+    }
+
     /// <exception cref="PreviewOutdatedException">The selection is no longer what was previewed.</exception>
-    public static void EnsureUnchanged(IReadOnlyList<AffectedTaskInstance> confirmed, IReadOnlyList<AffectedTaskInstance> current)
+    private static void EnsureUnchanged(IReadOnlyList<AffectedTaskInstance> confirmed, IReadOnlyList<AffectedTaskInstance> current)
     {
         var was = confirmed.ToDictionary(t => t.Id);
         var changes = current

@@ -1,4 +1,5 @@
 using Dashboard.Core.Operations;
+using Dashboard.Core.Operations.Selection;
 using Dashboard.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Radzen;
@@ -10,7 +11,7 @@ namespace Dashboard.Web.Components.Dialogs;
 /// confirm exactly what was shown, and keep every refusal inside the dialog, next to the options
 /// it is about. Nothing is half-applied: the services run each action in one transaction.
 /// </summary>
-public abstract class ActionDialogBase<TPreview> : ComponentBase where TPreview : class
+public abstract class ActionDialogBase<TPreview> : ComponentBase where TPreview : class, IActionPreview
 {
     private int _previewRequest;
 
@@ -44,13 +45,10 @@ public abstract class ActionDialogBase<TPreview> : ComponentBase where TPreview 
 
     protected abstract Task<TPreview> LoadPreviewAsync();
 
-    /// <summary>Why the previewed action cannot go ahead, or null.</summary>
-    protected abstract string? BlockerOf(TPreview preview);
-
     /// <summary>Applies the confirmed preview and returns the toast's message.</summary>
     protected abstract Task<string> ExecuteAsync(TPreview confirmed);
 
-    protected bool CanConfirm => !Busy && !Loading && Preview is not null && BlockerOf(Preview) is null;
+    protected bool CanConfirm => !Busy && !Loading && Preview is { Blocker: null };
 
     protected override Task OnInitializedAsync() => RefreshPreviewAsync();
 
