@@ -1,5 +1,6 @@
 using Dashboard.Core.Notifications;
 using Dashboard.Core.Operations;
+using Dashboard.Core.Operations.Backfill;
 using Dashboard.Core.Operations.Clear;
 using Dashboard.Core.Operations.Mark;
 using Dashboard.Core.Operations.Pause;
@@ -29,6 +30,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ClearService>();
         services.AddSingleton<MarkService>();
         services.AddSingleton<MarkRunService>();
+        services.AddOptions<BackfillOptions>();
+        services.AddSingleton<BackfillService>();
         services.AddSingleton<DagListQuery>();
         services.AddSingleton<DagRunsQuery>();
         services.AddSingleton<GridQuery>();

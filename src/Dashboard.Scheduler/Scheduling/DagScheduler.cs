@@ -96,7 +96,7 @@ public sealed class DagScheduler(TimeProvider clock)
     private static Task<List<LockedRun>> LockUnfinishedRunsAsync(DashboardDbContext db, string dagId, CancellationToken ct) =>
         db.QueryAsync("""
             SELECT r.id, r.state, r.run_type, r.data_interval_start, r.data_interval_end, r.run_after, r.backfill_id,
-                   r.dag_version_id, b.is_paused, b.max_active_runs, bdr.sort_ordinal
+                   r.dag_version_id, b.is_paused AND b.completed_at IS NULL, b.max_active_runs, bdr.sort_ordinal
             FROM dag_run r
             LEFT JOIN backfill b ON b.id = r.backfill_id
             LEFT JOIN backfill_dag_run bdr ON bdr.dag_run_id = r.id

@@ -53,6 +53,11 @@ public sealed class SchedulerLoop(
             }
         }
 
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            changed |= await BackfillTransitions.CompleteFinishedAsync(db, clock.GetUtcNow(), ct) > 0;
+        }
+
         return changed;
     }
 

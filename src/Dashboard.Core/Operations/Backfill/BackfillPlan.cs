@@ -1,0 +1,81 @@
+using Dashboard.Core.Domain;
+using Dashboard.Core.Domain.Timetables;
+
+namespace Dashboard.Core.Operations.Backfill;
+
+/// <summary>
+/// A lead's backfill request. <see cref="ToDate"/> is the latest logical date, inclusive, as in
+/// Airflow; only data intervals that have ended become runs.
+/// </summary>
+public sealed record BackfillRequest(
+    string DagId,
+    DateTimeOffset FromDate,
+    DateTimeOffset ToDate,
+    string Actor,
+    ReprocessBehavior Reprocess = ReprocessBehavior.None,
+    int MaxActiveRuns = 1,
+    bool RunBackwards = false,
+    string? ConfJson = null,
+    bool UnpauseDag = false);
+
+public enum SlotAction
+{
+    /// <summary>No run has this logical date: a backfill run is created.</summary>
+    Create,
+
+    /// <summary>A finished run has it and the reprocess behaviour covers it: it is cleared and becomes a backfill run.</summary>
+    Rerun,
+
+    /// <summary>A run has it and stays as it is (<see cref="BackfillSlot.SkipReason"/> says why).</summary>
+    Skip,
+}
+
+/// <summary>One data interval of the range and what the backfill does with it.</summary>
+public sealed record BackfillSlot(DataInterval Interval, SlotAction Action, string? ExistingRunId, DagRunState? ExistingState, string? SkipReason)
+{
+    public const string InFlight = "in flight";
+    public const string AlreadyExists = "already exists";
+
+    public DateTimeOffset LogicalDate => Interval.Start;
+}
+
+/// <summary>A rule the request breaks, tied to the form field it is about.</summary>
+public sealed record BackfillProblem(BackfillField Field, string Message);
+
+public enum BackfillField
+{
+    Dag,
+    FromDate,
+    ToDate,
+    Reprocess,
+    MaxActiveRuns,
+    RunBackwards,
+    Conf,
+}
+
+/// <summary>
+/// What a backfill would do, slot by slot, in the order its runs would start; or the problems that
+/// stop it. <see cref="BackfillService.PreviewAsync"/> and <see cref="BackfillService.CreateAsync"/> build it the same way.
+/// </summary>
+public sealed record BackfillPlan(IReadOnlyList<BackfillSlot> Slots, IReadOnlyList<BackfillProblem> Problems, bool DagPaused)
+{
+    public int ToCreate => Slots.Count(s => s.Action == SlotAction.Create);
+
+    public int ToRerun => Slots.Count(s => s.Action == SlotAction.Rerun);
+
+    public int Skipped => Slots.Count(s => s.Action == SlotAction.Skip);
+
+    public bool IsValid => Problems.Count == 0;
+
+    /// <summary>Why nothing would be created, or null when the backfill may go ahead.</summary>
+    public string? Blocker =>
+        Problems.Count > 0 ? string.Join(" ", Problems.Select(p => p.Message))
+        : ToCreate + ToRerun == 0 ? NothingToDo()
+        : null;
+
+    public IEnumerable<string> ProblemsWith(BackfillField field) => Problems.Where(p => p.Field == field).Select(p => p.Message);
+
+    private string NothingToDo() => Slots.Count == 0
+        ? "No data interval of this DAG that has ended starts in this range: there is nothing to backfill."
+        : $"Nothing to do: all {Slots.Count} runs in the range exist already or are in flight. Choose another reprocess behaviour to run them again.";
+}
