@@ -19,6 +19,8 @@ public sealed class DagTabsTests
         Assert.Equal("@monthly", page.QuerySelector(".dag-header-schedule code")!.TextContent);
         Assert.Null(page.QuerySelector("[data-testid='paused-badge']"));
         Assert.False(page.QuerySelector("[data-testid='trigger']")!.HasAttribute("disabled"));
+        Assert.False(page.QuerySelector("[data-testid='backfill']")!.HasAttribute("disabled"));
+        Assert.Equal("dags/taxi%20pipeline/backfills", page.QuerySelector("[data-testid='tab-backfills']")!.GetAttribute("href"));
     }
 
     [Fact]
@@ -29,6 +31,7 @@ public sealed class DagTabsTests
         Assert.NotNull(page.QuerySelector("[data-testid='paused-badge']"));
         Assert.NotNull(page.QuerySelector("[data-testid='file-removed-badge']"));
         Assert.True(page.QuerySelector("[data-testid='trigger']")!.HasAttribute("disabled"));
+        Assert.True(page.QuerySelector("[data-testid='backfill']")!.HasAttribute("disabled")); // no schedule, no intervals to backfill
         Assert.Contains("manual only", page.QuerySelector(".dag-header-schedule")!.TextContent);
         Assert.Empty(page.QuerySelectorAll("[aria-current]"));
     }

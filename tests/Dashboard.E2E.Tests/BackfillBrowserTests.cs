@@ -1,0 +1,128 @@
+using Dashboard.Core.Domain;
+using Dashboard.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dashboard.E2E.Tests;
+
+/// <summary>
+/// The lead's story with the real example DAG: backfill three months of taxi_pipeline one run at a
+/// time from the form, watch the runs go green in the grid, then backfill the same months again
+/// ("All runs") and find the same rows: the example is idempotent, as the seed asks.
+/// </summary>
+public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private EngineHarness _engine = null!;
+    private DashboardAppHost _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _engine = await EngineHarness.CreateAsync();
+        var examples = Path.Combine(RepositoryLayout.Root, "dags");
+        File.Copy(Path.Combine(examples, "taxi_pipeline.yaml"), Path.Combine(_engine.DagFolder, "taxi_pipeline.yaml"));
+        var scripts = Directory.CreateDirectory(Path.Combine(_engine.DagFolder, "scripts", "taxi")).FullName;
+        foreach (var script in Directory.GetFiles(Path.Combine(examples, "scripts", "taxi")))
+        {
+            File.Copy(script, Path.Combine(scripts, Path.GetFileName(script)));
+        }
+
+        await _engine.ProcessDagFilesAsync();
+        _app = await DashboardAppHost.StartAsync(_engine.ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _engine.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_lead_backfills_three_months_one_at_a_time_and_a_second_backfill_changes_no_row()
+    {
+        var page = await browser.NewPageAsync();
+        await page.SetViewportSizeAsync(1440, 900);
+        await page.GotoAsync(new Uri(_app.BaseAddress, "/dags/taxi_pipeline/grid").ToString());
+        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+
+        var dialog = await OpenFormAsync(page);
+        await Expect(dialog.GetByTestId("backfill-max-active")).ToHaveValueAsync("1");
+        await Expect(dialog.GetByTestId("backfill-unpause-dag")).ToBeCheckedAsync(); // the example DAG is paused until someone unpauses it
+        await dialog.GetByTestId("backfill-from").FillAsync("2024-01-01");
+        await dialog.GetByTestId("backfill-to").FillAsync("2024-03-31");
+        await dialog.GetByTestId("backfill-to").BlurAsync();
+        await Expect(dialog.GetByTestId("backfill-summary")).ToHaveTextAsync("3 runs will be created, 0 re-run, 0 skipped");
+        Assert.Equal(["2024-01-01", "2024-02-01", "2024-03-01"],
+            await dialog.Locator("[data-logical-date]").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.logicalDate)"));
+        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is not "0")
+        {
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots(), "backfill-form.png") });
+        }
+
+        await dialog.GetByTestId("backfill-submit").ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+
+        // The grid shows the three queued runs at once, each with the backfill badge, and the banner the backfill.
+        var headers = page.Locator("[data-run-header][data-run-type='backfill']");
+        await Expect(headers).ToHaveCountAsync(3);
+        await Expect(page.GetByTestId("backfill-banner")).ToContainTextAsync("2024-01-01 → 2024-03-31");
+
+        await RunBackfillAsync();
+        await Expect(page.Locator("[data-run-header][data-run-type='backfill'][data-state='success']")).ToHaveCountAsync(3, new() { Timeout = 10_000 });
+        await Expect(page.GetByTestId("backfill-banner")).ToHaveCountAsync(0, new() { Timeout = 10_000 });
+        var firstRows = ReadRowCounts();
+        Assert.All(new[] { "2024-01", "2024-02", "2024-03" }, month => Assert.True(firstRows[$"raw/trips_{month}.csv"] > 0));
+
+        // Again, "All runs": nothing to create, the three months re-run, and not one row changes.
+        dialog = await OpenFormAsync(page);
+        await dialog.GetByTestId("backfill-from").FillAsync("2024-01-01");
+        await dialog.GetByTestId("backfill-to").FillAsync("2024-03-31");
+        await dialog.GetByTestId("backfill-to").BlurAsync();
+        await Expect(dialog.GetByTestId("backfill-blocker")).ToContainTextAsync("Nothing to do: all 3 runs in the range exist already");
+        await Expect(dialog.GetByTestId("backfill-submit")).ToBeDisabledAsync();
+        await dialog.GetByTestId("reprocess-completed").CheckAsync();
+        await Expect(dialog.GetByTestId("backfill-summary")).ToHaveTextAsync("0 runs will be created, 3 re-run, 0 skipped");
+        await dialog.GetByTestId("backfill-submit").ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+
+        await RunBackfillAsync();
+        await Expect(page.Locator("[data-run-header][data-run-type='backfill'][data-state='success']")).ToHaveCountAsync(3, new() { Timeout = 10_000 });
+        Assert.Equal(firstRows, ReadRowCounts());
+
+        await page.GotoAsync(new Uri(_app.BaseAddress, "/dags/taxi_pipeline/backfills").ToString());
+        await Expect(page.Locator("[data-backfill-id][data-status='complete']")).ToHaveCountAsync(2);
+    }
+
+    private static async Task<ILocator> OpenFormAsync(IPage page)
+    {
+        await page.GetByTestId("backfill").ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog.GetByTestId("backfill-dialog")).ToBeVisibleAsync();
+        return dialog;
+    }
+
+    /// <summary>
+    /// Drives the engine until every run is finished (unpausing the DAG also let its schedule create
+    /// its latest run), checking at every step that the backfill's runs never overlap (max active runs 1).
+    /// </summary>
+    private async Task RunBackfillAsync()
+    {
+        await _engine.RunUntilAsync(async () =>
+        {
+            var runs = await _engine.RunsAsync("taxi_pipeline");
+            Assert.True(runs.Count(r => r.RunType == DagRunType.Backfill && r.State == DagRunState.Running) <= 1, "two backfill runs ran at once");
+            await _engine.Scheduler.RunOnceAsync(CancellationToken.None); // marks the backfill complete once its runs are done
+            return runs.All(r => r.State.IsFinished());
+        }, TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>The example's output files and their data rows (lines after the header).</summary>
+    private SortedDictionary<string, int> ReadRowCounts()
+    {
+        var root = Path.Combine(_engine.DataDirectory, "taxi", "nyc");
+        return new SortedDictionary<string, int>(Directory.GetFiles(root, "*.csv", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(root, f).Replace('\\', '/'), f => File.ReadLines(f).Count() - 1), StringComparer.Ordinal);
+    }
+
+    private static string Screenshots() => Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots")).FullName;
+}
