@@ -91,6 +91,12 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
 
         await page.GotoAsync(new Uri(_app.BaseAddress, "/dags/taxi_pipeline/backfills").ToString());
         await Expect(page.Locator("[data-backfill-id][data-status='complete']")).ToHaveCountAsync(2);
+        await Expect(page.Locator("[data-backfill-id] [data-testid='backfill-progress'][data-succeeded='3']")).ToHaveCountAsync(2);
+        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is not "0")
+        {
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots(), "backfills.png") });
+        }
     }
 
     private static async Task<ILocator> OpenFormAsync(IPage page)

@@ -25,7 +25,7 @@ public sealed record BackfillProgress(
     int Running,
     int Queued)
 {
-    /// <summary>The runs it created or re-ran and still owns (a later backfill may have taken one over).</summary>
+    /// <summary>The runs it created or re-ran, in their state now (a later backfill may have re-run one since).</summary>
     public int Runs => Succeeded + Failed + Running + Queued;
 
     public bool IsActive => CompletedAt is null;
@@ -54,7 +54,7 @@ public sealed class BackfillListQuery(IDbContextFactory<DashboardDbContext> dbFa
                    count(r.id) FILTER (WHERE r.state = 'queued')::int
             FROM backfill b
             LEFT JOIN backfill_dag_run bdr ON bdr.backfill_id = b.id
-            LEFT JOIN dag_run r ON r.id = bdr.dag_run_id AND r.backfill_id = b.id
+            LEFT JOIN dag_run r ON r.id = bdr.dag_run_id
             WHERE (@dag::text IS NULL OR b.dag_id = @dag) AND (NOT @active OR b.completed_at IS NULL)
             GROUP BY b.id
             ORDER BY b.created_at DESC, b.id DESC
