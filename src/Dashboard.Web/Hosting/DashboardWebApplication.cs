@@ -1,4 +1,5 @@
 using Dashboard.Core;
+using Dashboard.Core.Operations.Backfill;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
 using Dashboard.Scheduler;
@@ -119,6 +120,7 @@ public static class DashboardWebApplication
         }
 
         services.AddDashboardCore(connectionString);
+        services.AddOptions<BackfillOptions>().Bind(builder.Configuration.GetSection("Backfill"));
         services.AddDashboardScheduler(builder.Configuration);
         services.AddHostedService<ChangeListenerService>();
         services.AddRazorComponents()
