@@ -99,7 +99,8 @@ public sealed class DagScheduler(TimeProvider clock)
                    r.dag_version_id, b.is_paused AND b.completed_at IS NULL, b.max_active_runs, bdr.sort_ordinal
             FROM dag_run r
             LEFT JOIN backfill b ON b.id = r.backfill_id
-            LEFT JOIN backfill_dag_run bdr ON bdr.dag_run_id = r.id
+            -- The slot of the run's current backfill: a run re-run by a later backfill has a slot in each.
+            LEFT JOIN backfill_dag_run bdr ON bdr.dag_run_id = r.id AND bdr.backfill_id = r.backfill_id
             WHERE r.dag_id = @dag AND r.state IN ('queued', 'running')
             ORDER BY r.id
             FOR UPDATE OF r SKIP LOCKED
