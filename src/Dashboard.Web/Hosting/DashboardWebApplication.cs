@@ -55,13 +55,7 @@ public static class DashboardWebApplication
     public static async Task<WebApplication> BuildAsync(
         string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = args,
-            // The root appsettings.json is linked into the output directory; read it from there.
-            ContentRootPath = AppContext.BaseDirectory,
-            ApplicationName = typeof(DashboardWebApplication).Assembly.GetName().Name,
-        });
+        var builder = CreateBuilder(args);
 
         // Serves the build's static web assets (ours from the root wwwroot/, Radzen's) in every
         // environment; a published app has no such manifest and serves its own wwwroot instead.
@@ -98,6 +92,18 @@ public static class DashboardWebApplication
             throw;
         }
     }
+
+    /// <summary>
+    /// The builder with the app's configuration (appsettings.json, environment variables, command
+    /// line) and nothing else yet; the command line reads its settings from here too.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args) => WebApplication.CreateBuilder(new WebApplicationOptions
+    {
+        Args = args,
+        // The root appsettings.json is linked into the output directory; read it from there.
+        ContentRootPath = AppContext.BaseDirectory,
+        ApplicationName = typeof(DashboardWebApplication).Assembly.GetName().Name,
+    });
 
     private static void ValidateOptions(DashboardOptions options)
     {
