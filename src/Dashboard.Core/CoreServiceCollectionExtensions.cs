@@ -9,14 +9,15 @@ using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Queries;
 using Dashboard.Core.Queries.Grid;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Core;
 
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>The database, the domain operations and the read-side queries every host needs.</summary>
-    public static IServiceCollection AddDashboardCore(this IServiceCollection services, string connectionString)
+    /// <summary>The database, the domain operations and the read-side queries every host needs, with their settings from <paramref name="configuration"/>.</summary>
+    public static IServiceCollection AddDashboardCore(this IServiceCollection services, string connectionString, IConfiguration? configuration = null)
     {
         services.AddDbContextFactory<DashboardDbContext>(options => DashboardDatabase.Configure(options, connectionString));
         services.AddSingleton(TimeProvider.System);
@@ -30,7 +31,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ClearService>();
         services.AddSingleton<MarkService>();
         services.AddSingleton<MarkRunService>();
-        services.AddOptions<BackfillOptions>();
+        services.AddOptions<BackfillOptions>().Configure(options => BackfillOptions.Read(configuration, options)).ValidateOnStart();
         services.AddSingleton<BackfillService>();
         services.AddSingleton<DagListQuery>();
         services.AddSingleton<DagRunsQuery>();

@@ -32,6 +32,24 @@ public static class DashboardDatabase
         }
     }
 
+    /// <summary>
+    /// Connects (failing fast like <see cref="MigrateAsync"/>) and lists the migrations of this build
+    /// that the database has not applied, applying none.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> PendingMigrationsAsync(string connectionString, CancellationToken ct = default)
+    {
+        var target = Describe(connectionString);
+        try
+        {
+            await using var db = new DashboardDbContext(Options(connectionString));
+            return [.. await db.Database.GetPendingMigrationsAsync(ct)];
+        }
+        catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
+        {
+            throw new DatabaseUnavailableException($"Cannot use the PostgreSQL database {target}: {Reason(e)}", e);
+        }
+    }
+
     /// <summary>host:port/database, never the password.</summary>
     public static string Describe(string connectionString)
     {

@@ -1,5 +1,4 @@
 using Dashboard.Core;
-using Dashboard.Core.Operations.Backfill;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
 using Dashboard.Scheduler;
@@ -56,13 +55,7 @@ public static class DashboardWebApplication
     public static async Task<WebApplication> BuildAsync(
         string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = args,
-            // The root appsettings.json is linked into the output directory; read it from there.
-            ContentRootPath = AppContext.BaseDirectory,
-            ApplicationName = typeof(DashboardWebApplication).Assembly.GetName().Name,
-        });
+        var builder = CreateBuilder(args);
 
         // Serves the build's static web assets (ours from the root wwwroot/, Radzen's) in every
         // environment; a published app has no such manifest and serves its own wwwroot instead.
@@ -100,6 +93,18 @@ public static class DashboardWebApplication
         }
     }
 
+    /// <summary>
+    /// The builder with the app's configuration (appsettings.json, environment variables, command
+    /// line) and nothing else yet; the command line reads its settings from here too.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args) => WebApplication.CreateBuilder(new WebApplicationOptions
+    {
+        Args = args,
+        // The root appsettings.json is linked into the output directory; read it from there.
+        ContentRootPath = AppContext.BaseDirectory,
+        ApplicationName = typeof(DashboardWebApplication).Assembly.GetName().Name,
+    });
+
     private static void ValidateOptions(DashboardOptions options)
     {
         var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
@@ -119,8 +124,7 @@ public static class DashboardWebApplication
             services.AddSingleton(_ => cluster);
         }
 
-        services.AddDashboardCore(connectionString);
-        services.AddOptions<BackfillOptions>().Bind(builder.Configuration.GetSection("Backfill"));
+        services.AddDashboardCore(connectionString, builder.Configuration);
         services.AddDashboardScheduler(builder.Configuration);
         services.AddHostedService<ChangeListenerService>();
         services.AddRazorComponents()

@@ -15,12 +15,11 @@ internal static class DatabaseBootstrap
     public static async Task<(string ConnectionString, LocalPostgresCluster? Cluster)> PrepareAsync(
         IConfiguration configuration, ILogger logger, CancellationToken ct)
     {
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        var connectionString = ConfiguredConnectionString(configuration);
         LocalPostgresCluster? cluster = null;
-        if (string.IsNullOrWhiteSpace(connectionString))
+        if (connectionString is null)
         {
-            var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-            var local = new LocalPostgresOptions { DataDirectory = options.DataDirectory };
+            var local = LocalClusterOptions(configuration);
             cluster = await LocalPostgresCluster.StartAsync(local, logger, ct);
             connectionString = cluster.ConnectionStringFor(local.Database);
         }
@@ -44,5 +43,16 @@ internal static class DatabaseBootstrap
         }
 
         return (connectionString, cluster);
+    }
+
+    /// <summary>ConnectionStrings:Dashboard, or null when it is unset or blank (the embedded cluster is used).</summary>
+    public static string? ConfiguredConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString(ConnectionStringName) is { } value && !string.IsNullOrWhiteSpace(value) ? value : null;
+
+    /// <summary>The embedded cluster the configuration points at (Database:DataDirectory).</summary>
+    public static LocalPostgresOptions LocalClusterOptions(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        return new LocalPostgresOptions { DataDirectory = options.DataDirectory };
     }
 }

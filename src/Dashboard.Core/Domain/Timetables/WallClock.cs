@@ -1,7 +1,7 @@
 namespace Dashboard.Core.Domain.Timetables;
 
 /// <summary>Converts between instants and the wall-clock time of a time zone, settling DST the way schedules need.</summary>
-internal static class WallClock
+public static class WallClock
 {
     public static DateTime Of(DateTimeOffset instant, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(instant, zone).DateTime;
 

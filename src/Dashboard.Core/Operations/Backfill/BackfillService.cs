@@ -6,6 +6,7 @@ using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using static Dashboard.Core.Persistence.DbCommands;
@@ -14,8 +15,22 @@ namespace Dashboard.Core.Operations.Backfill;
 
 public sealed class BackfillOptions
 {
+    public const string Section = "Backfill";
+
     /// <summary>The most runs one backfill may cover; a longer range is refused with its count.</summary>
     public int MaxRuns { get; set; } = 1_000;
+
+    /// <summary>Reads <c>Backfill:MaxRuns</c> (Core binds by hand: it takes no dependency on the configuration binder).</summary>
+    /// <exception cref="InvalidOperationException">The setting is there but not a positive whole number.</exception>
+    public static void Read(IConfiguration? configuration, BackfillOptions options)
+    {
+        if (configuration?[$"{Section}:{nameof(MaxRuns)}"] is { Length: > 0 } text)
+        {
+            options.MaxRuns = int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0
+                ? value
+                : throw new InvalidOperationException($"{Section}:{nameof(MaxRuns)} must be a positive whole number, not '{text}'.");
+        }
+    }
 }
 
 /// <param name="Id">The new backfill's id.</param>

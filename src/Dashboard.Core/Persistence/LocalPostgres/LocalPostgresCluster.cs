@@ -39,22 +39,57 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     public string DataDirectory { get; }
     public int Port { get; }
 
-    public string ConnectionStringFor(string database) => new NpgsqlConnectionStringBuilder
+    public string ConnectionStringFor(string database) => ConnectionStringFor(Port, database);
+
+    private static string ConnectionStringFor(int port, string database) => new NpgsqlConnectionStringBuilder
     {
         Host = IPAddress.Loopback.ToString(),
-        Port = Port,
+        Port = port,
         Username = SuperUser,
         Database = database,
     }.ConnectionString;
 
-    public static async Task<LocalPostgresCluster> StartAsync(LocalPostgresOptions options, ILogger logger, CancellationToken ct = default)
+    public static Task<LocalPostgresCluster> StartAsync(LocalPostgresOptions options, ILogger logger, CancellationToken ct = default)
     {
-        var binaries = PostgresBinaries.Locate();
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        var instanceLock = AcquireInstanceLock(dataDirectory);
+        return StartLockedAsync(options, dataDirectory, AcquireInstanceLock(dataDirectory), logger, ct);
+    }
+
+    /// <summary>
+    /// For a short-lived tool beside the app (the command line): the server that the app holding
+    /// the data directory serves right now, found through PostgreSQL's own postmaster.pid, since that
+    /// app chose a free port when it started. When no app holds the directory, a server is started
+    /// for the tool exactly as the app starts it, and stopped when the lease is disposed. A directory
+    /// without a cluster is refused: a new, empty one would hold nothing for the tool to work on.
+    /// </summary>
+    /// <param name="waitForServer">How long to wait for the server of an app that is still starting.</param>
+    public static async Task<LocalPostgresLease> AttachOrStartAsync(
+        LocalPostgresOptions options, ILogger logger, TimeSpan waitForServer, CancellationToken ct = default)
+    {
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        if (TryAcquireInstanceLock(dataDirectory) is { } instanceLock)
+        {
+            if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
+            {
+                await instanceLock.DisposeAsync();
+                throw new LocalPostgresException(
+                    $"There is no local database in {dataDirectory} yet. Start Dashboard once to create it, or set ConnectionStrings:Dashboard.");
+            }
+
+            var cluster = await StartLockedAsync(options, dataDirectory, instanceLock, logger, ct);
+            return new LocalPostgresLease(cluster.ConnectionStringFor(options.Database), cluster);
+        }
+
+        var port = await WaitForRunningServerAsync(dataDirectory, waitForServer, ct);
+        return new LocalPostgresLease(ConnectionStringFor(port, options.Database), null);
+    }
+
+    private static async Task<LocalPostgresCluster> StartLockedAsync(
+        LocalPostgresOptions options, string dataDirectory, FileStream instanceLock, ILogger logger, CancellationToken ct)
+    {
         try
         {
-            var command = new PostgresCommand(binaries);
+            var command = new PostgresCommand(PostgresBinaries.Locate());
             await PrepareDataDirectoryAsync(dataDirectory, ct);
             if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
             {
@@ -111,9 +146,15 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     /// Two app instances on one data directory would fight over the server, so the first holds an
     /// exclusive lock on a file beside it. The OS drops the lock when the process dies, even by SIGKILL.
     /// </summary>
-    private static FileStream AcquireInstanceLock(string dataDirectory)
+    private static FileStream AcquireInstanceLock(string dataDirectory) =>
+        TryAcquireInstanceLock(dataDirectory) ?? throw new LocalPostgresException(
+            $"The data directory {dataDirectory} is in use by another Dashboard instance (lock file {LockPath(dataDirectory)}). " +
+            "Stop that instance, or give this one its own Database:DataDirectory.");
+
+    /// <returns>The held lock, or null when another instance holds it.</returns>
+    private static FileStream? TryAcquireInstanceLock(string dataDirectory)
     {
-        var lockPath = dataDirectory.TrimEnd(Path.DirectorySeparatorChar) + ".lock";
+        var lockPath = LockPath(dataDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
         try
         {
@@ -121,9 +162,50 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
         catch (IOException)
         {
-            throw new LocalPostgresException(
-                $"The data directory {dataDirectory} is in use by another Dashboard instance (lock file {lockPath}). " +
-                "Stop that instance, or give this one its own Database:DataDirectory.");
+            return null;
+        }
+    }
+
+    private static string LockPath(string dataDirectory) => dataDirectory.TrimEnd(Path.DirectorySeparatorChar) + ".lock";
+
+    /// <summary>
+    /// The port of the server running on <paramref name="dataDirectory"/>, read from postmaster.pid
+    /// (line 4 is the port, line 8 the server's status) once the server says it is ready.
+    /// </summary>
+    private static async Task<int> WaitForRunningServerAsync(string dataDirectory, TimeSpan wait, CancellationToken ct)
+    {
+        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            var lines = ReadLines(pidFile);
+            if (lines is [_, _, _, var portLine, _, _, _, var status, ..]
+                && status.Trim() == "ready"
+                && int.TryParse(portLine.Trim(), System.Globalization.CultureInfo.InvariantCulture, out var port))
+            {
+                return port;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new LocalPostgresException(
+                    $"The data directory {dataDirectory} is held by another Dashboard instance, but no PostgreSQL server is ready on it " +
+                    $"(no ready {pidFile}). Wait until that instance has started, or restart it.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+        }
+    }
+
+    private static string[] ReadLines(string path)
+    {
+        try
+        {
+            return File.ReadAllLines(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return []; // not written yet, or being rewritten by the server
         }
     }
 
@@ -227,20 +309,19 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string ReadTail(string path)
-    {
-        try
-        {
-            var lines = File.ReadAllLines(path);
-            return string.Join(Environment.NewLine, lines.TakeLast(5));
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "";
-        }
-    }
+    private static string ReadTail(string path) => string.Join(Environment.NewLine, ReadLines(path).TakeLast(5));
+}
+
+/// <summary>
+/// A connection string to the local cluster for as long as a tool needs it; disposing it stops the
+/// server only when the tool started that server itself.
+/// </summary>
+public sealed class LocalPostgresLease(string connectionString, LocalPostgresCluster? startedHere) : IAsyncDisposable
+{
+    public string ConnectionString { get; } = connectionString;
+
+    /// <summary>True when no app was serving the data directory and the server was started for this lease.</summary>
+    public bool StartedHere => startedHere is not null;
+
+    public ValueTask DisposeAsync() => startedHere?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -1,0 +1,163 @@
+using Dashboard.Core.Domain;
+using Dashboard.Core.Operations.Backfill;
+using Dashboard.Core.Persistence;
+
+namespace Dashboard.Web.Cli.Commands;
+
+/// <summary>
+/// <c>backfill create</c>, Airflow's flags: a preview of the same plan the UI shows, then the backfill.
+/// A run that already exists is left alone unless --reprocess-behavior covers it.
+/// </summary>
+internal sealed class BackfillCreateCommand : CliCommand
+{
+    public override string Group => "backfill";
+
+    public override string Name => "create";
+
+    public override string Summary => "Create a backfill: runs of a DAG for a range of past logical dates (or only show them with --dry-run).";
+
+    public override string? Description =>
+        "Every data interval of the DAG that has ended and starts in [--from-date, --to-date] gets a queued run,\n" +
+        "started by the scheduler within --max-active-runs. Dates are YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], read in the\n" +
+        "DAG's time zone unless they carry an offset (Z, +02:00).";
+
+    public override IReadOnlyList<CliOption> Options { get; } =
+    [
+        new("dag-id", "The DAG to backfill.", "DAG_ID", Required: true),
+        new("from-date", "The earliest logical date, inclusive.", "DATE", Required: true),
+        new("to-date", "The latest logical date, inclusive.", "DATE", Required: true),
+        new("reprocess-behavior", "Which existing runs run again: none (missing dates only, the default), failed (and failed runs), completed (and every finished run).", "none|failed|completed"),
+        new("max-active-runs", "How many of the backfill's runs may run at once (default 1).", "N"),
+        new("run-backwards", "Start with the latest date."),
+        new("dag-run-conf", "The runs' conf, a JSON object checked against the DAG's params.", "JSON"),
+        new("unpause", "Unpause the DAG if it is paused; a paused DAG's backfill runs wait until it is unpaused."),
+        new("dry-run", "Print the parameters and the runs the backfill would create or re-run, and change nothing."),
+    ];
+
+    public override CliInvocation Bind(CliArguments arguments)
+    {
+        var input = new Input(
+            arguments.Required("dag-id"),
+            arguments.Date("from-date")!,
+            arguments.Date("to-date")!,
+            arguments.Enum<ReprocessBehavior>("reprocess-behavior") ?? ReprocessBehavior.None,
+            arguments.Int("max-active-runs") ?? 1,
+            arguments.Flag("run-backwards"),
+            arguments.JsonObject("dag-run-conf"),
+            arguments.Flag("unpause"),
+            arguments.Flag("dry-run"));
+        return (run, ct) => RunAsync(input, run, ct);
+    }
+
+    private static async Task<int> RunAsync(Input input, CliRun run, CancellationToken ct)
+    {
+        var zone = await DagTimeZone.FindAsync(run.Services, input.DagId, ct) ?? TimeZoneInfo.Utc;
+        var request = new BackfillRequest(input.DagId, input.From.In(zone), input.To.In(zone), run.Actor,
+            input.Reprocess, input.MaxActiveRuns, input.RunBackwards, input.Conf, input.Unpause);
+        var service = run.Services.GetRequiredService<BackfillService>();
+
+        var plan = await service.PreviewAsync(request, ct);
+        if (!plan.IsValid)
+        {
+            foreach (var problem in plan.Problems)
+            {
+                await run.Error.WriteLineAsync($"{OptionFor(problem.Field)}: {problem.Message}");
+            }
+
+            return ExitCodes.Refused;
+        }
+
+        if (input.DryRun)
+        {
+            await WritePlanAsync(run.Out, request, plan, zone);
+        }
+
+        if (plan.DagPaused && !input.Unpause)
+        {
+            await run.Error.WriteLineAsync(
+                $"warning: DAG '{input.DagId}' is paused, so the backfill's runs wait until it is unpaused (pass --unpause to unpause it).");
+        }
+
+        if (plan.Blocker is { } nothingToDo)
+        {
+            // Problems were handled above: what blocks a valid plan is that it creates nothing, which is no failure.
+            await run.Out.WriteLineAsync(nothingToDo);
+            return ExitCodes.Success;
+        }
+
+        if (input.DryRun)
+        {
+            return ExitCodes.Success;
+        }
+
+        var created = await service.CreateAsync(request, ct);
+        await run.Out.WriteLineAsync(
+            $"Created backfill #{created.Id} of DAG '{input.DagId}': {CliText.Count(created.Created, "run")} created, " +
+            $"{created.Rerun} to re-run, {created.Skipped} skipped.");
+        if (plan.DagPaused && input.Unpause)
+        {
+            await run.Out.WriteLineAsync($"Unpaused DAG '{input.DagId}'.");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task WritePlanAsync(TextWriter writer, BackfillRequest request, BackfillPlan plan, TimeZoneInfo zone)
+    {
+        await writer.WriteLineAsync("Dry run of a backfill; nothing is created.");
+        (string Name, string Value)[] parameters =
+        [
+            ("dag id", request.DagId),
+            ("from date", $"{CliText.Date(request.FromDate)} (UTC)"),
+            ("to date", $"{CliText.Date(request.ToDate)} (UTC)"),
+            ("dag time zone", zone.Id),
+            ("reprocess behavior", request.Reprocess.ToSnakeCase()),
+            ("max active runs", request.MaxActiveRuns.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("run backwards", CliText.YesNo(request.RunBackwards)),
+            ("dag run conf", request.ConfJson ?? "{}"),
+            ("unpause dag", CliText.YesNo(request.UnpauseDag)),
+        ];
+        foreach (var (name, value) in parameters)
+        {
+            await writer.WriteLineAsync($"  {name + ":",-20}{value}");
+        }
+
+        await writer.WriteLineAsync();
+
+        await writer.WriteLineAsync("Runs to be attempted, in the order they would start:");
+        var slots = new TextTable("LOGICAL DATE (UTC)", "ACTION", "EXISTING RUN", "REASON");
+        foreach (var slot in plan.Slots)
+        {
+            slots.Add(CliText.Date(slot.LogicalDate), ActionText(slot.Action),
+                slot.ExistingRunId is { } runId ? $"{runId} ({slot.ExistingState?.ToSnakeCase()})" : "",
+                slot.SkipReason);
+        }
+
+        slots.WriteTo(writer);
+        await writer.WriteLineAsync(
+            $"{CliText.Count(plan.Slots.Count, "date")}: {plan.ToCreate} to create, {plan.ToRerun} to re-run, {plan.Skipped} skipped.");
+    }
+
+    private static string ActionText(SlotAction action) => action switch
+    {
+        SlotAction.Create => "create",
+        SlotAction.Rerun => "re-run",
+        _ => "skip",
+    };
+
+    /// <summary>The option a problem is about, so the message points at what to change.</summary>
+    private static string OptionFor(BackfillField field) => field switch
+    {
+        BackfillField.Dag => "--dag-id",
+        BackfillField.FromDate => "--from-date",
+        BackfillField.ToDate => "--to-date",
+        BackfillField.Reprocess => "--reprocess-behavior",
+        BackfillField.MaxActiveRuns => "--max-active-runs",
+        BackfillField.RunBackwards => "--run-backwards",
+        BackfillField.Conf => "--dag-run-conf",
+        _ => field.ToString(),
+    };
+
+    private sealed record Input(
+        string DagId, CliDate From, CliDate To, ReprocessBehavior Reprocess, int MaxActiveRuns, bool RunBackwards, string? Conf, bool Unpause, bool DryRun);
+}

@@ -1,0 +1,48 @@
+using Dashboard.Core.Persistence;
+using Dashboard.Core.Queries;
+
+namespace Dashboard.Web.Cli.Commands;
+
+/// <summary><c>backfill list</c>: the Backfills page as a table, newest first.</summary>
+internal sealed class BackfillListCommand : CliCommand
+{
+    public override string Group => "backfill";
+
+    public override string Name => "list";
+
+    public override string Summary => "List backfills, newest first (the latest 500).";
+
+    public override IReadOnlyList<CliOption> Options { get; } =
+    [
+        new("dag-id", "Only this DAG's backfills.", "DAG_ID"),
+    ];
+
+    public override CliInvocation Bind(CliArguments arguments)
+    {
+        var dagId = arguments.Text("dag-id");
+        return (run, ct) => RunAsync(dagId, run, ct);
+    }
+
+    private static async Task<int> RunAsync(string? dagId, CliRun run, CancellationToken ct)
+    {
+        var backfills = await run.Services.GetRequiredService<BackfillListQuery>().ListAsync(dagId, ct: ct);
+        if (backfills.Count == 0)
+        {
+            await run.Out.WriteLineAsync(dagId is null ? "No backfills." : $"No backfills of DAG '{dagId}'.");
+            return ExitCodes.Success;
+        }
+
+        var table = new TextTable("ID", "DAG", "FROM", "TO", "REPROCESS", "MAX ACTIVE", "STATUS", "DONE", "CREATED BY", "CREATED (UTC)");
+        foreach (var b in backfills)
+        {
+            table.Add(Number(b.Id), b.DagId, CliText.Date(b.FromDate), CliText.Date(b.ToDate),
+                b.Reprocess.ToSnakeCase(), Number(b.MaxActiveRuns), b.Status, $"{Number(b.Succeeded + b.Failed)}/{Number(b.Runs)}",
+                b.CreatedBy, CliText.Time(b.CreatedAt));
+        }
+
+        table.WriteTo(run.Out);
+        return ExitCodes.Success;
+    }
+
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
