@@ -1,15 +1,9 @@
 using System.Diagnostics;
-using Dashboard.Core;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Operations.Backfill;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
-using Dashboard.Scheduler;
-using Dashboard.Scheduler.DagFiles;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Dashboard.Bench;
@@ -27,22 +21,16 @@ internal static class BackfillBenchmark
     {
         Progress($"{Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {BackfillDataSet.Runs:N0} daily runs × {BackfillDataSet.Tasks} tasks, " +
                  $"median of {options.Repeats}");
-        var idleBefore = CpuUsage.Read();
-        await Task.Delay(TimeSpan.FromSeconds(1), ct);
-        var otherLoad = CpuUsage.OthersBetween(idleBefore, CpuUsage.Read());
-        if (otherLoad > 0.2)
-        {
-            Progress($"Warning: other programs kept the machine {otherLoad:P0} busy before the benchmark started; they distort the results.");
-        }
+        var otherLoad = await CpuUsage.OtherLoadAsync(Progress, ct);
 
         Progress("Starting a throw-away PostgreSQL cluster");
         await using var sandbox = await BenchSandbox.CreateAsync();
         ct.ThrowIfCancellationRequested();
         await File.WriteAllTextAsync(Path.Combine(sandbox.DagFolder, $"{BackfillDataSet.DagId}.yaml"), BackfillDataSet.Yaml(), ct);
-        await using var services = BuildServices(sandbox);
+        await using var services = sandbox.EngineServices(new Dictionary<string, string?> { ["Backfill:MaxRuns"] = "5000" });
         await using var db = NpgsqlDataSource.Create(sandbox.ConnectionString);
 
-        await LoadDagAsync(services, ct);
+        await BenchSandbox.LoadDagsAsync(services, ct);
         var service = services.GetRequiredService<BackfillService>();
         var baseline = new RawBulkInsert(db, await BackfillDataSet.VersionIdAsync(db, ct));
         await CheckPreviewAsync(service, ct);
@@ -148,38 +136,6 @@ internal static class BackfillBenchmark
         if (plan.Blocker is { } blocker || plan.ToCreate != BackfillDataSet.Runs)
         {
             throw new InvalidOperationException($"The preview plans {plan.ToCreate} new runs, not {BackfillDataSet.Runs}: {plan.Blocker}");
-        }
-    }
-
-    /// <summary>
-    /// The Core services as the app registers them, with the cap on runs per backfill raised above
-    /// the benchmark's 3,650; no hosted service runs, so only the benchmark changes rows.
-    /// </summary>
-    private static ServiceProvider BuildServices(BenchSandbox sandbox)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Dags:Folder"] = sandbox.DagFolder,
-            ["Executor:DataDirectory"] = sandbox.DataDirectory,
-            ["Executor:Enabled"] = "false",
-            ["Scheduler:Enabled"] = "false",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-        services.AddDashboardCore(sandbox.ConnectionString);
-        services.AddDashboardScheduler(configuration);
-        services.Configure<BackfillOptions>(o => o.MaxRuns = 5_000);
-        return services.BuildServiceProvider();
-    }
-
-    private static async Task LoadDagAsync(IServiceProvider services, CancellationToken ct)
-    {
-        await services.GetRequiredService<DagFileProcessor>().ProcessFolderAsync(ct);
-        await using var db = await services.GetRequiredService<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(ct);
-        var errors = await db.ImportErrors.Select(e => $"{e.FileLocation}:{e.Line}: {e.Message}").ToListAsync(ct);
-        if (errors.Count > 0)
-        {
-            throw new InvalidOperationException($"The benchmark DAG did not load: {string.Join("; ", errors)}");
         }
     }
 

@@ -1,6 +1,13 @@
-using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
+using Dashboard.Core.Persistence;
+using Dashboard.Core;
+using Dashboard.Scheduler.DagFiles;
+using Dashboard.Scheduler;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Dashboard.Bench;
@@ -54,6 +61,38 @@ internal sealed class BenchSandbox : IAsyncDisposable
 
             TryDelete(root);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The Core and engine services as the app registers them, on this sandbox's database and
+    /// folders. No hosted service runs, so only the benchmark changes rows.
+    /// </summary>
+    public ServiceProvider EngineServices(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dags:Folder"] = DagFolder,
+            ["Executor:DataDirectory"] = DataDirectory,
+            ["Executor:Enabled"] = "false",
+            ["Scheduler:Enabled"] = "false",
+        }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+        services.AddDashboardCore(ConnectionString, configuration);
+        services.AddDashboardScheduler(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>Loads the DAG files written to <see cref="DagFolder"/>, failing on any import error.</summary>
+    public static async Task LoadDagsAsync(IServiceProvider services, CancellationToken ct)
+    {
+        await services.GetRequiredService<DagFileProcessor>().ProcessFolderAsync(ct);
+        await using var db = await services.GetRequiredService<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(ct);
+        var errors = await db.ImportErrors.Select(e => $"{e.FileLocation}:{e.Line}: {e.Message}").ToListAsync(ct);
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException($"The benchmark DAG did not load: {string.Join("; ", errors)}");
         }
     }
 

@@ -1,14 +1,8 @@
 using System.Diagnostics;
-using Dashboard.Core;
 using Dashboard.Core.Operations.Clear;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Persistence;
-using Dashboard.Scheduler;
-using Dashboard.Scheduler.DagFiles;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Dashboard.Bench;
@@ -26,23 +20,17 @@ internal static class ClearBenchmark
     {
         Progress($"{Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {ClearDataSet.Runs} runs × {ClearDataSet.Tasks} tasks, " +
                  $"median of {options.Repeats}");
-        var idleBefore = CpuUsage.Read();
-        await Task.Delay(TimeSpan.FromSeconds(1), ct);
-        var otherLoad = CpuUsage.OthersBetween(idleBefore, CpuUsage.Read());
-        if (otherLoad > 0.2)
-        {
-            Progress($"Warning: other programs kept the machine {otherLoad:P0} busy before the benchmark started; they distort the results.");
-        }
+        var otherLoad = await CpuUsage.OtherLoadAsync(Progress, ct);
 
         Progress("Starting a throw-away PostgreSQL cluster");
         await using var sandbox = await BenchSandbox.CreateAsync();
         ct.ThrowIfCancellationRequested();
         await File.WriteAllTextAsync(Path.Combine(sandbox.DagFolder, $"{ClearDataSet.DagId}.yaml"), ClearDataSet.Yaml(), ct);
-        await using var services = BuildServices(sandbox);
+        await using var services = sandbox.EngineServices();
         await using var db = NpgsqlDataSource.Create(sandbox.ConnectionString);
 
         var seeding = Stopwatch.StartNew();
-        await LoadDagAsync(services, ct);
+        await BenchSandbox.LoadDagsAsync(services, ct);
         await ClearDataSet.SeedAsync(db, ct);
         var service = services.GetRequiredService<ClearService>();
         var latestRun = await ClearDataSet.LatestRunIdAsync(db, ct);
@@ -158,34 +146,6 @@ internal static class ClearBenchmark
         }
 
         return [.. preview.TaskInstances.Select(t => t.Id)];
-    }
-
-    /// <summary>The Core services as the app registers them; no hosted service runs, so only the benchmark changes rows.</summary>
-    private static ServiceProvider BuildServices(BenchSandbox sandbox)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Dags:Folder"] = sandbox.DagFolder,
-            ["Executor:DataDirectory"] = sandbox.DataDirectory,
-            ["Executor:Enabled"] = "false",
-            ["Scheduler:Enabled"] = "false",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-        services.AddDashboardCore(sandbox.ConnectionString);
-        services.AddDashboardScheduler(configuration);
-        return services.BuildServiceProvider();
-    }
-
-    private static async Task LoadDagAsync(IServiceProvider services, CancellationToken ct)
-    {
-        await services.GetRequiredService<DagFileProcessor>().ProcessFolderAsync(ct);
-        await using var db = await services.GetRequiredService<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(ct);
-        var errors = await db.ImportErrors.Select(e => $"{e.FileLocation}:{e.Line}: {e.Message}").ToListAsync(ct);
-        if (errors.Count > 0)
-        {
-            throw new InvalidOperationException($"The benchmark DAG did not load: {string.Join("; ", errors)}");
-        }
     }
 
     private static async Task<double> TimeAsync<T>(Func<Task<T>> action)

@@ -39,4 +39,21 @@ internal readonly record struct CpuUsage(long Busy, long Total, long Own)
             : null;
 
     private static long Parse(string field) => long.Parse(field, CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// How busy other programs keep the machine for a second before a benchmark starts, with a
+    /// warning through <paramref name="progress"/> when it is enough to distort the results.
+    /// </summary>
+    public static async Task<double?> OtherLoadAsync(Action<string> progress, CancellationToken ct)
+    {
+        var before = Read();
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        var otherLoad = OthersBetween(before, Read());
+        if (otherLoad > 0.2)
+        {
+            progress($"Warning: other programs kept the machine {otherLoad:P0} busy before the benchmark started; they distort the results.");
+        }
+
+        return otherLoad;
+    }
 }

@@ -2,10 +2,8 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Queries.Grid;
-using Dashboard.Scheduler.DagFiles;
 using Dashboard.Testing;
 using Microsoft.AspNetCore.Components.Server.Circuits;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Npgsql;
@@ -42,13 +40,7 @@ internal static class GridBenchmark
     {
         Progress($"{Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {GridDataSet.Runs} runs × {GridDataSet.Tasks} tasks, " +
                  $"median of {options.Repeats}, {options.Pages} pages per memory measurement");
-        var idleBefore = CpuUsage.Read();
-        await Task.Delay(TimeSpan.FromSeconds(1), ct);
-        var otherLoad = CpuUsage.OthersBetween(idleBefore, CpuUsage.Read());
-        if (otherLoad > 0.2)
-        {
-            Progress($"Warning: other programs kept the machine {otherLoad:P0} busy before the benchmark started; they distort the results.");
-        }
+        var otherLoad = await CpuUsage.OtherLoadAsync(Progress, ct);
 
         Progress("Starting a throw-away PostgreSQL cluster and the app");
         await using var sandbox = await BenchSandbox.CreateAsync();
@@ -64,7 +56,7 @@ internal static class GridBenchmark
         await using var db = NpgsqlDataSource.Create(sandbox.ConnectionString);
 
         var seeding = Stopwatch.StartNew();
-        await LoadDagAsync(app.Services, ct);
+        await BenchSandbox.LoadDagsAsync(app.Services, ct);
         await GridDataSet.SeedAsync(db, ct);
         var mix = await GridDataSet.StateMixAsync(db, ct);
         Progress($"Loaded {GridDataSet.DagId} and seeded {mix.Sum(m => m.Count):N0} task instances in {seeding.Elapsed.TotalSeconds:0.0} s: " +
@@ -96,17 +88,6 @@ internal static class GridBenchmark
 
         var passed = GridReport.Write(new GridResults(model, firstPage, memory, traffic, mix, otherLoad, options));
         return passed ? 0 : 1;
-    }
-
-    private static async Task LoadDagAsync(IServiceProvider services, CancellationToken ct)
-    {
-        await services.GetRequiredService<DagFileProcessor>().ProcessFolderAsync(ct);
-        await using var db = await services.GetRequiredService<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(ct);
-        var errors = await db.ImportErrors.Select(e => $"{e.FileLocation}:{e.Line}: {e.Message}").ToListAsync(ct);
-        if (errors.Count > 0)
-        {
-            throw new InvalidOperationException($"The benchmark DAG did not load: {string.Join("; ", errors)}");
-        }
     }
 
     /// <summary>

@@ -42,13 +42,7 @@ internal static class SchedulerBenchmark
     public static async Task<int> RunAsync(SchedulerBenchmarkOptions options, CancellationToken ct)
     {
         Progress($"{Environment.ProcessorCount} CPUs, .NET {Environment.Version}, parallelism {Parallelism}, {TasksPerRun} tasks per run, median of {options.Repeats}");
-        var idleBefore = CpuUsage.Read();
-        await Task.Delay(TimeSpan.FromSeconds(1), ct);
-        var otherLoad = CpuUsage.OthersBetween(idleBefore, CpuUsage.Read());
-        if (otherLoad > 0.2)
-        {
-            Progress($"Warning: other programs kept the machine {otherLoad:P0} busy before the benchmark started; they distort the results.");
-        }
+        var otherLoad = await CpuUsage.OtherLoadAsync(Progress, ct);
 
         Progress("Starting a throw-away PostgreSQL cluster");
         await using var sandbox = await BenchSandbox.CreateAsync();
