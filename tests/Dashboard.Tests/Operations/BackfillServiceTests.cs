@@ -120,7 +120,7 @@ public sealed class BackfillServiceTests
 
         await AssertRefusedAsync(engine, Request(March1, March1.AddDays(2)),
             (BackfillField.Reprocess,
-                "This DAG has tasks that depend on their past runs: choose \"Missing and errored runs\" or \"All runs\" so the history they depend on is complete."));
+                "This DAG has tasks that depend on their past runs: choose \"Missing and errored runs\" (failed) or \"All runs\" (completed) so the history they depend on is complete."));
     }
 
     [Theory]
@@ -180,7 +180,7 @@ public sealed class BackfillServiceTests
             (BackfillField.Conf, "The conf must be a JSON object, such as {\"city\": \"nyc\"}."),
             (BackfillField.RunBackwards, "This DAG has tasks that depend on their past runs, so it cannot be backfilled backwards."),
             (BackfillField.Reprocess,
-                "This DAG has tasks that depend on their past runs: choose \"Missing and errored runs\" or \"All runs\" so the history they depend on is complete."),
+                "This DAG has tasks that depend on their past runs: choose \"Missing and errored runs\" (failed) or \"All runs\" (completed) so the history they depend on is complete."),
             (BackfillField.Dag, $"DAG 'daily' already has an active backfill (#{active.Id}, 2024-03-01 to 2024-03-01): wait for it to complete, or cancel it."));
     }
 

@@ -225,7 +225,7 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
             if (request.Reprocess == ReprocessBehavior.None)
             {
                 Problem(BackfillField.Reprocess,
-                    "This DAG has tasks that depend on their past runs: choose \"Missing and errored runs\" or \"All runs\" so the history they depend on is complete.");
+                    "This DAG has tasks that depend on their past runs: choose \"Missing and errored runs\" (failed) or \"All runs\" (completed) so the history they depend on is complete.");
             }
         }
 
