@@ -1,5 +1,7 @@
 using Dashboard.Core.Domain;
+using Dashboard.Core.Operations.Backfill;
 using Dashboard.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -97,6 +99,34 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots(), "backfills.png") });
         }
+    }
+
+    [Fact]
+    public async Task A_backfill_is_paused_unpaused_and_cancelled_from_the_backfills_page_which_follows_live()
+    {
+        var service = _app.Services.GetRequiredService<BackfillService>();
+        var created = await service.CreateAsync(new BackfillRequest("taxi_pipeline",
+            new DateTimeOffset(2024, 4, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2024, 6, 30, 0, 0, 0, TimeSpan.Zero), "lead"));
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(_app.BaseAddress, "/backfills").ToString());
+        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        var row = page.Locator($"[data-backfill-id='{created.Id}']");
+        await Expect(row).ToHaveAttributeAsync("data-status", "running");
+        await Expect(row.GetByTestId("backfill-progress")).ToHaveAttributeAsync("data-queued", "3");
+
+        await row.GetByTestId("backfill-pause").ClickAsync();
+        await Expect(row).ToHaveAttributeAsync("data-status", "paused");
+        await row.GetByTestId("backfill-unpause").ClickAsync();
+        await Expect(row).ToHaveAttributeAsync("data-status", "running");
+
+        await row.GetByTestId("backfill-cancel").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel backfill" }).ClickAsync();
+        await Expect(row.GetByTestId("backfill-progress")).ToHaveAttributeAsync("data-failed", "3");
+
+        // Nothing runs any more, so the scheduler's next pass completes it; the page follows without a reload.
+        await _engine.Scheduler.RunOnceAsync(CancellationToken.None);
+        await Expect(row).ToHaveAttributeAsync("data-status", "complete");
+        await Expect(row.GetByTestId("backfill-cancel")).ToHaveCountAsync(0);
     }
 
     private static async Task<ILocator> OpenFormAsync(IPage page)
