@@ -138,6 +138,7 @@ public static class DashboardWebApplication
     private static void ConfigurePipeline(WebApplication app)
     {
         // Errors get a friendly page in every environment: never a stack trace.
+        app.UseSecurityHeaders();
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found");
         app.UseAntiforgery();
@@ -145,6 +146,7 @@ public static class DashboardWebApplication
         app.MapBlazorScript();
         app.MapStaticAssets();
         app.MapHealthEndpoint();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // SecurityHeaders already forbids framing outright; Blazor's own frame-ancestors header would only loosen the picture.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
     }
 }
