@@ -1,3 +1,4 @@
+using Dashboard.Testing;
 using System.Globalization;
 using System.Text;
 using Dashboard.Core.Domain;
@@ -28,7 +29,7 @@ internal static class BackfillDataSet
     public static int TaskInstances => Runs * Tasks;
 
     /// <summary>A lead's "all missing runs, ten years, five at a time": every slot is created.</summary>
-    public static BackfillRequest Request() => new(DagId, From, To, "bench", ReprocessBehavior.None, MaxActiveRuns: 5);
+    public static BackfillRequest Request() => new(DagId, From, To, Actors.Admin("bench"), ReprocessBehavior.None, MaxActiveRuns: 5);
 
     /// <summary>
     /// <c>start</c> → 18 parallel <c>step_NN</c> → <c>end</c>, all empty tasks: the benchmark runs

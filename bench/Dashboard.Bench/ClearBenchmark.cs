@@ -1,3 +1,4 @@
+using Dashboard.Testing;
 using System.Diagnostics;
 using Dashboard.Core.Operations.Clear;
 using Dashboard.Core.Operations.Selection;
@@ -105,7 +106,7 @@ internal static class ClearBenchmark
     /// <summary>"Clear this task, with downstream and past" on the newest run, with a new request id as a client sends against double submits.</summary>
     private static ClearRequest Request(string latestRun) =>
         new(ClearDataSet.DagId, [TaskTarget.Task(latestRun, ClearDataSet.PickedTask)],
-            new ClearOptions(new Relatives(Downstream: true, Past: true)), "bench", RequestId: Guid.NewGuid());
+            new ClearOptions(new Relatives(Downstream: true, Past: true)), Actors.Admin("bench"), RequestId: Guid.NewGuid());
 
     /// <summary>Without a confirmed preview; checks that every selected instance was cleared and every run re-queued.</summary>
     private static async Task<ClearResult> ExecuteAsync(ClearService service, string latestRun, int expected, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Dashboard.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
@@ -182,7 +183,7 @@ internal static class SchedulerBenchmark
             throw new InvalidOperationException($"The benchmark DAG did not load: {string.Join("; ", errors)} ({folder})");
         }
 
-        await services.GetRequiredService<DagPauseService>().SetPausedAsync(DagId, paused: false, actor: "bench", ct);
+        await services.GetRequiredService<DagPauseService>().SetPausedAsync(DagId, paused: false, actor: Actors.Admin("bench"), ct);
     }
 
     /// <summary>

@@ -106,7 +106,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
     {
         var service = _app.Services.GetRequiredService<BackfillService>();
         var created = await service.CreateAsync(new BackfillRequest("taxi_pipeline",
-            new DateTimeOffset(2024, 4, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2024, 6, 30, 0, 0, 0, TimeSpan.Zero), "lead"));
+            new DateTimeOffset(2024, 4, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2024, 6, 30, 0, 0, 0, TimeSpan.Zero), Actors.Admin("lead")));
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(_app.BaseAddress, "/backfills").ToString());
         await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
+using Dashboard.Core.Security;
 
 namespace Dashboard.Core.Auditing;
 
@@ -10,7 +11,7 @@ public static class AuditWriter
     public static void Record(
         DashboardDbContext db,
         DateTimeOffset at,
-        string actor,
+        Actor actor,
         string action,
         string? dagId,
         int affectedCount,
@@ -23,7 +24,7 @@ public static class AuditWriter
         db.AuditLog.Add(new AuditLogEntry
         {
             OccurredAt = at,
-            Actor = actor,
+            Actor = actor.Name,
             Action = action,
             DagId = dagId,
             AffectedCount = affectedCount,

@@ -1,3 +1,4 @@
+using Dashboard.Core.Security;
 using System.Net.Sockets;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Persistence;
@@ -102,7 +103,7 @@ public static class CliApp
         {
             using var configuration = DashboardWebApplication.CreateBuilder([.. settings]).Configuration;
             await using var database = await CliDatabase.OpenAsync(configuration, console.Error, ct);
-            return await invocation(new CliRun(console, database.Services, $"cli:{Environment.UserName}"), ct);
+            return await invocation(new CliRun(console, database.Services, CommandLineActor), ct);
         }
         catch (Exception) when (ct.IsCancellationRequested)
         {
@@ -175,4 +176,10 @@ public static class CliApp
 
         return (settings, tokens);
     }
+
+    /// <summary>
+    /// The command line acts as the OS user, with the Admin role: whoever can run it can reach the
+    /// database it uses directly, so a role check there would guard nothing.
+    /// </summary>
+    private static Actor CommandLineActor => new($"cli:{Environment.UserName}", Role.Admin);
 }

@@ -1,3 +1,4 @@
+using Dashboard.Core.Security;
 namespace Dashboard.Web.Cli;
 
 /// <summary>One option of a command: a flag when it has no <see cref="ValueName"/>.</summary>
@@ -14,7 +15,7 @@ internal sealed record CliOption(string Name, string Help, string? ValueName = n
 internal delegate Task<int> CliInvocation(CliRun run, CancellationToken ct);
 
 /// <summary>What a command works with: the console, Core's services on the app's database, and who is acting.</summary>
-internal sealed record CliRun(CliConsole Console, IServiceProvider Services, string Actor)
+internal sealed record CliRun(CliConsole Console, IServiceProvider Services, Actor Actor)
 {
     public TextWriter Out => Console.Out;
 

@@ -27,7 +27,7 @@ public sealed class DagChangeNotificationTests(ITestOutputHelper output)
         await engine.StartListeningAsync();
         using var changes = RecordedChanges.Subscribe(engine.Notifier, dagId);
 
-        Assert.True(await engine.Services.GetRequiredService<DagPauseService>().SetPausedAsync(dagId, paused: true, actor: "alice"));
+        Assert.True(await engine.Services.GetRequiredService<DagPauseService>().SetPausedAsync(dagId, paused: true, actor: Actors.Admin("alice")));
 
         var batch = Assert.Single(await changes.WaitForDagAsync(dagId));
         Assert.Equal([dagId], batch.DagIds);

@@ -105,7 +105,7 @@ public sealed class BackfillSchedulingTests
         await engine.StepAsync();
         var first = Assert.Single(await BackfillRunsAsync(engine, created.Id), r => r.State == DagRunState.Running);
 
-        Assert.True(await service.SetPausedAsync(created.Id, paused: true, "lead"));
+        Assert.True(await service.SetPausedAsync(created.Id, paused: true, Actors.Admin("lead")));
 
         await engine.RunUntilAsync(async () => (await BackfillRunsAsync(engine, created.Id)).Single(r => r.Id == first.Id).State.IsFinished());
         await engine.StepAsync();
@@ -114,7 +114,7 @@ public sealed class BackfillSchedulingTests
         Assert.Equal([DagRunState.Success, DagRunState.Queued, DagRunState.Queued], paused.Select(r => r.State));
         Assert.Null(await CompletedAtAsync(engine, created.Id));
 
-        Assert.True(await service.SetPausedAsync(created.Id, paused: false, "lead"));
+        Assert.True(await service.SetPausedAsync(created.Id, paused: false, Actors.Admin("lead")));
 
         await engine.RunUntilAsync(async () => await CompletedAtAsync(engine, created.Id) is not null);
         Assert.All(await BackfillRunsAsync(engine, created.Id), r => Assert.Equal(DagRunState.Success, r.State));
@@ -131,7 +131,7 @@ public sealed class BackfillSchedulingTests
         var created = await service.CreateAsync(Request(dagId, engine.Today.AddDays(-5), engine.Today.AddDays(-3)));
         await engine.StepAsync();
 
-        Assert.Equal(2, await service.CancelAsync(created.Id, "lead"));
+        Assert.Equal(2, await service.CancelAsync(created.Id, Actors.Admin("lead")));
 
         var cancelled = await BackfillRunsAsync(engine, created.Id);
         Assert.Equal([DagRunState.Running, DagRunState.Failed, DagRunState.Failed], cancelled.Select(r => r.State));
@@ -149,13 +149,13 @@ public sealed class BackfillSchedulingTests
 
         // A cancelled run cleared later runs: a complete backfill holds nothing back, paused or not.
         var clear = engine.Services.GetRequiredService<ClearService>();
-        await clear.ExecuteAsync(ClearRequest.ForRun(dagId, cancelled[1].RunId, onlyFailed: false, "lead"));
+        await clear.ExecuteAsync(ClearRequest.ForRun(dagId, cancelled[1].RunId, onlyFailed: false, Actors.Admin("lead")));
         await engine.RunUntilAsync(async () => (await BackfillRunsAsync(engine, created.Id))[1].State == DagRunState.Success);
     }
 
     private static BackfillService Service(EngineHarness engine) => engine.Services.GetRequiredService<BackfillService>();
 
-    private static BackfillRequest Request(string dagId, DateTimeOffset from, DateTimeOffset to) => new(dagId, from, to, "lead", MaxActiveRuns: 1);
+    private static BackfillRequest Request(string dagId, DateTimeOffset from, DateTimeOffset to) => new(dagId, from, to, Actors.Admin("lead"), MaxActiveRuns: 1);
 
     /// <summary>Runs the backfill to its end and returns its runs' logical dates in the order they started.</summary>
     private static async Task<List<DateTimeOffset>> StartOrderAsync(EngineHarness engine, string dagId, int backfillId)
@@ -191,9 +191,9 @@ public sealed class BackfillSchedulingTests
         var service = Service(engine);
         var refusals = new (Func<Task> Action, string Verb)[]
         {
-            (() => service.SetPausedAsync(backfillId, paused: true, "lead"), "paused"),
-            (() => service.SetPausedAsync(backfillId, paused: false, "lead"), "resumed"),
-            (() => service.CancelAsync(backfillId, "lead"), "cancelled"),
+            (() => service.SetPausedAsync(backfillId, paused: true, Actors.Admin("lead")), "paused"),
+            (() => service.SetPausedAsync(backfillId, paused: false, Actors.Admin("lead")), "resumed"),
+            (() => service.CancelAsync(backfillId, Actors.Admin("lead")), "cancelled"),
         };
         foreach (var (action, verb) in refusals)
         {

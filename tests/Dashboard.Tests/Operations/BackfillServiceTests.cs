@@ -483,10 +483,10 @@ public sealed class BackfillServiceTests
         var service = Service(engine);
         var created = await service.CreateAsync(Request(March1, March1.AddDays(1)));
 
-        Assert.True(await service.SetPausedAsync(created.Id, paused: true, "lead"));
-        Assert.False(await service.SetPausedAsync(created.Id, paused: true, "lead")); // a double click changes nothing
-        Assert.True(await service.SetPausedAsync(created.Id, paused: false, "lead"));
-        Assert.False(await service.SetPausedAsync(created.Id, paused: false, "lead"));
+        Assert.True(await service.SetPausedAsync(created.Id, paused: true, Actors.Admin("lead")));
+        Assert.False(await service.SetPausedAsync(created.Id, paused: true, Actors.Admin("lead"))); // a double click changes nothing
+        Assert.True(await service.SetPausedAsync(created.Id, paused: false, Actors.Admin("lead")));
+        Assert.False(await service.SetPausedAsync(created.Id, paused: false, Actors.Admin("lead")));
 
         await using var db = engine.CreateContext();
         Assert.False((await db.Backfills.SingleAsync()).IsPaused);
@@ -501,9 +501,9 @@ public sealed class BackfillServiceTests
 
         foreach (var action in new Func<Task>[]
                  {
-                     () => service.SetPausedAsync(42, paused: true, "lead"),
-                     () => service.SetPausedAsync(42, paused: false, "lead"),
-                     () => service.CancelAsync(42, "lead"),
+                     () => service.SetPausedAsync(42, paused: true, Actors.Admin("lead")),
+                     () => service.SetPausedAsync(42, paused: false, Actors.Admin("lead")),
+                     () => service.CancelAsync(42, Actors.Admin("lead")),
                  })
         {
             Assert.Equal("There is no backfill #42.", (await Assert.ThrowsAsync<OperationRefusedException>(action)).Message);
@@ -527,7 +527,7 @@ public sealed class BackfillServiceTests
         }
     }
 
-    private static BackfillRequest Request(DateTimeOffset from, DateTimeOffset to) => new("daily", from, to, "lead");
+    private static BackfillRequest Request(DateTimeOffset from, DateTimeOffset to) => new("daily", from, to, Actors.Admin("lead"));
 
     private static BackfillService Service(EngineHarness engine) => engine.Services.GetRequiredService<BackfillService>();
 

@@ -44,9 +44,9 @@ public sealed class ClearAcrossVersionsTests
         var service = engine.Services.GetRequiredService<ClearService>();
 
         var both = await service.PreviewAsync(new ClearRequest("evolving",
-            [TaskTarget.Task(before, "extract"), TaskTarget.Task(after, "extract")], new ClearOptions(new Relatives(Downstream: true)), "alice"));
+            [TaskTarget.Task(before, "extract"), TaskTarget.Task(after, "extract")], new ClearOptions(new Relatives(Downstream: true)), Actors.Admin("alice")));
         var pastFromNew = await service.PreviewAsync(new ClearRequest("evolving",
-            [TaskTarget.Task(after, "extract")], new ClearOptions(new Relatives(Downstream: true, Past: true)), "alice"));
+            [TaskTarget.Task(after, "extract")], new ClearOptions(new Relatives(Downstream: true, Past: true)), Actors.Admin("alice")));
 
         Assert.Equal([(before, "extract"), (before, "old_report"), (after, "extract"), (after, "new_report")],
             both.TaskInstances.Select(t => (t.RunId, t.TaskId)));

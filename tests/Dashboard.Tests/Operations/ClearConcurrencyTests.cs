@@ -262,7 +262,7 @@ public sealed class ClearConcurrencyTests(GridDagFixture grid) : IClassFixture<G
         }
 
         var clears = engine.Services.GetRequiredService<ClearService>();
-        Assert.Equal(new ClearResult(0, 1, 0), await clears.ExecuteAsync(ClearRequest.ForRun(dagId, runId, onlyFailed: false, "alice")));
+        Assert.Equal(new ClearResult(0, 1, 0), await clears.ExecuteAsync(ClearRequest.ForRun(dagId, runId, onlyFailed: false, Actors.Admin("alice"))));
 
         await using (var db = engine.CreateContext())
         {
@@ -306,7 +306,7 @@ public sealed class ClearConcurrencyTests(GridDagFixture grid) : IClassFixture<G
         }
 
         var clears = engine.Services.GetRequiredService<ClearService>();
-        Assert.Equal(new ClearResult(1, 0, 0), await clears.ExecuteAsync(ClearRequest.ForRun(dagId, runId, onlyFailed: false, "alice")));
+        Assert.Equal(new ClearResult(1, 0, 0), await clears.ExecuteAsync(ClearRequest.ForRun(dagId, runId, onlyFailed: false, Actors.Admin("alice"))));
 
         await using (var db = engine.CreateContext())
         {
@@ -354,7 +354,7 @@ public sealed class ClearConcurrencyTests(GridDagFixture grid) : IClassFixture<G
             File.Exists(pids) && (await engine.TaskInstanceAsync(dagId, runId, "work")).State == TaskInstanceState.Running);
 
         var clears = engine.Services.GetRequiredService<ClearService>();
-        var request = new ClearRequest(dagId, [TaskTarget.Task(runId, "work")], new ClearOptions(Relatives.None, DisturbRunning: true), "alice");
+        var request = new ClearRequest(dagId, [TaskTarget.Task(runId, "work")], new ClearOptions(Relatives.None, DisturbRunning: true), Actors.Admin("alice"));
         Assert.Equal(new ClearResult(0, 1, 0), await clears.ExecuteAsync(request));
         await engine.RunUntilRunsFinishedAsync(dagId);
 

@@ -174,7 +174,7 @@ public sealed class ClearSelectionTests(GridDagFixture grid) : IClassFixture<Gri
         var audit = Assert.Single(after.Audit);
         Assert.Equal(request.Targets.All(t => t.Kind == TargetKind.Run) ? "dag_run.clear" : "task_instance.clear", audit.Action);
         Assert.Equal(
-            (Actor, DagId, expectedSelection.Count, request.Note, applied.RequestId),
+            (Actor.Name, DagId, expectedSelection.Count, request.Note, applied.RequestId),
             (audit.Actor, audit.DagId, audit.AffectedCount, audit.Note, audit.RequestId));
         Assert.Equal(expectedSelection.Select(s => Runs[s.Run]).Distinct(), audit.RunIds);
         Assert.Equal(expectedSelection.Select(s => s.Task).Distinct(), audit.TaskIds);

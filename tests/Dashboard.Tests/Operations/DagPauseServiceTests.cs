@@ -17,8 +17,8 @@ public sealed class DagPauseServiceTests(PostgresDatabaseFixture database) : ICl
             await TestData.AddDagAsync(db, "pause_me", paused: false);
         }
 
-        Assert.True(await _service.SetPausedAsync("pause_me", paused: true, actor: "alice"));
-        Assert.False(await _service.SetPausedAsync("pause_me", paused: true, actor: "alice")); // a double click changes nothing
+        Assert.True(await _service.SetPausedAsync("pause_me", paused: true, actor: Actors.Admin("alice")));
+        Assert.False(await _service.SetPausedAsync("pause_me", paused: true, actor: Actors.Admin("alice"))); // a double click changes nothing
 
         await using var check = database.CreateContext();
         Assert.True((await check.Dags.SingleAsync(d => d.DagId == "pause_me")).IsPaused);
@@ -30,7 +30,7 @@ public sealed class DagPauseServiceTests(PostgresDatabaseFixture database) : ICl
     [Fact]
     public async Task An_unknown_dag_is_refused_and_nothing_is_recorded()
     {
-        var refused = await Assert.ThrowsAsync<OperationRefusedException>(() => _service.SetPausedAsync("no_such_dag", paused: true, actor: "bob"));
+        var refused = await Assert.ThrowsAsync<OperationRefusedException>(() => _service.SetPausedAsync("no_such_dag", paused: true, actor: Actors.Admin("bob")));
 
         Assert.Equal("There is no DAG 'no_such_dag'.", refused.Message);
         await using var check = database.CreateContext();

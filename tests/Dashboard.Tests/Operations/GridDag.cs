@@ -1,3 +1,4 @@
+using Dashboard.Core.Security;
 using System.Globalization;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
@@ -17,7 +18,7 @@ namespace Dashboard.Tests.Operations;
 internal static class GridDag
 {
     public const string DagId = "grid";
-    public const string Actor = "alice";
+    public static readonly Actor Actor = Actors.Admin("alice");
 
     // Retries differ per task, so a fresh budget (try_number + retries) tells tasks apart.
     public const string Yaml = """
@@ -108,7 +109,7 @@ internal static class GridDag
         var manualAt = new DateTimeOffset(2026, 1, 5, 12, 0, 0, TimeSpan.Zero);
         await engine.CreateRunsAsync(DagId, [
             .. days.Select(day => EngineHarness.RunFor(DagRunType.Scheduled, new DataInterval(day, day.AddDays(1)))),
-            new NewDagRun(M, DagRunType.Manual, null, null, manualAt, DagRunTriggeredBy.Ui, TriggeringUserName: Actor),
+            new NewDagRun(M, DagRunType.Manual, null, null, manualAt, DagRunTriggeredBy.Ui, TriggeringUserName: Actor.Name),
         ]);
         await SetStatesAsync(engine, States);
         await using var history = engine.CreateContext();

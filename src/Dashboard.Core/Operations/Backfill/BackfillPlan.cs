@@ -1,5 +1,6 @@
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Security;
 
 namespace Dashboard.Core.Operations.Backfill;
 
@@ -11,7 +12,7 @@ public sealed record BackfillRequest(
     string DagId,
     DateTimeOffset FromDate,
     DateTimeOffset ToDate,
-    string Actor,
+    Actor Actor,
     ReprocessBehavior Reprocess = ReprocessBehavior.None,
     int MaxActiveRuns = 1,
     bool RunBackwards = false,

@@ -5,6 +5,7 @@ using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
+using Dashboard.Core.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -55,6 +56,7 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
     /// <exception cref="OperationRefusedException">A rule is broken or there is nothing to do; nothing was created.</exception>
     public async Task<BackfillCreated> CreateAsync(BackfillRequest request, CancellationToken ct = default)
     {
+        request.Actor.Demand(Permission.Backfill, "create backfills");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -76,7 +78,7 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
             RunBackwards = request.RunBackwards,
             CreatedAt = now,
             UpdatedAt = now,
-            TriggeringUserName = request.Actor,
+            TriggeringUserName = request.Actor.Name,
         };
         db.Backfills.Add(backfill);
         try
@@ -88,7 +90,7 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
             throw new OperationRefusedException($"DAG '{dag.DagId}' already has an active backfill: one was created a moment ago.");
         }
 
-        var slots = await ApplyAsync(db, dag, backfill.Id, plan, conf, request.Actor, now, ct);
+        var slots = await ApplyAsync(db, dag, backfill.Id, plan, conf, request.Actor.Name, now, ct);
         if (request.UnpauseDag && dag.IsPaused)
         {
             await db.Dags.Where(d => d.DagId == dag.DagId).ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPaused, false), ct);
@@ -118,8 +120,9 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
 
     /// <returns>True when the backfill changed; false when it already was paused (or running).</returns>
     /// <exception cref="OperationRefusedException">There is no such backfill, or it is complete.</exception>
-    public async Task<bool> SetPausedAsync(int backfillId, bool paused, string actor, CancellationToken ct = default)
+    public async Task<bool> SetPausedAsync(int backfillId, bool paused, Actor actor, CancellationToken ct = default)
     {
+        actor.Demand(Permission.Backfill, paused ? "pause backfills" : "unpause backfills");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var backfill = await ActiveAsync(db, backfillId, paused ? "paused" : "resumed", ct);
@@ -138,8 +141,9 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
     /// <summary>Pauses the backfill and fails its queued runs; running runs finish, and then the backfill is complete.</summary>
     /// <returns>How many queued runs failed.</returns>
     /// <exception cref="OperationRefusedException">There is no such backfill, or it is complete.</exception>
-    public async Task<int> CancelAsync(int backfillId, string actor, CancellationToken ct = default)
+    public async Task<int> CancelAsync(int backfillId, Actor actor, CancellationToken ct = default)
     {
+        actor.Demand(Permission.Backfill, "cancel backfills");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var backfill = await ActiveAsync(db, backfillId, "cancelled", ct);

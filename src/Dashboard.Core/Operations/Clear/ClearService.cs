@@ -3,6 +3,7 @@ using Dashboard.Core.Domain;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
+using Dashboard.Core.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Core.Operations.Clear;
@@ -16,10 +17,10 @@ public sealed record ClearOptions(Relatives Relatives, bool OnlyFailed = false, 
 
 /// <param name="RequestId">The client's id for this request, so that sending it twice clears once.</param>
 public sealed record ClearRequest(
-    string DagId, IReadOnlyList<TaskTarget> Targets, ClearOptions Options, string Actor, string? Note = null, Guid? RequestId = null)
+    string DagId, IReadOnlyList<TaskTarget> Targets, ClearOptions Options, Actor Actor, string? Note = null, Guid? RequestId = null)
 {
     /// <summary>Clear &amp; Retry: every task instance of a run, or only its failed ones.</summary>
-    public static ClearRequest ForRun(string dagId, string runId, bool onlyFailed, string actor, string? note = null, Guid? requestId = null) =>
+    public static ClearRequest ForRun(string dagId, string runId, bool onlyFailed, Actor actor, string? note = null, Guid? requestId = null) =>
         new(dagId, [TaskTarget.WholeRun(runId)], new ClearOptions(Relatives.None, onlyFailed, DisturbRunning: true), actor, note, requestId);
 }
 
@@ -73,8 +74,10 @@ public sealed class ClearService(IDbContextFactory<DashboardDbContext> dbFactory
     /// <param name="confirmed">The preview the person confirmed; when given, the clear applies only if the selection is still exactly that.</param>
     /// <exception cref="OperationRefusedException">Nothing to clear, running instances in the way, or a target that does not exist; nothing changed.</exception>
     /// <exception cref="PreviewOutdatedException">The selection changed since <paramref name="confirmed"/>; nothing changed.</exception>
-    public Task<ClearResult> ExecuteAsync(ClearRequest request, ClearPreview? confirmed = null, CancellationToken ct = default) =>
-        runner.RunAsync(request.RequestId, async db =>
+    public Task<ClearResult> ExecuteAsync(ClearRequest request, ClearPreview? confirmed = null, CancellationToken ct = default)
+    {
+        request.Actor.Demand(Permission.ClearAndMark, "clear task instances");
+        return runner.RunAsync(request.RequestId, async db =>
         {
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
             PreviewCheck.EnsureApplicable(confirmed, preview);
@@ -85,6 +88,7 @@ public sealed class ClearService(IDbContextFactory<DashboardDbContext> dbFactory
             Audit(db, request, preview, counts, now);
             return new ClearResult(counts.Cleared, counts.Restarted, counts.RunsRequeued);
         }, ClearResult.Repeated, ct);
+    }
 
     private async Task<ClearPreview> SelectAsync(DashboardDbContext db, ClearRequest request, bool lockRuns, CancellationToken ct)
     {

@@ -3,12 +3,13 @@ using Dashboard.Core.Domain;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
+using Dashboard.Core.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Core.Operations.Mark;
 
 /// <param name="NewState">Success or failed.</param>
-public sealed record MarkRunRequest(string DagId, string RunId, DagRunState NewState, string Actor, string? Note = null, Guid? RequestId = null);
+public sealed record MarkRunRequest(string DagId, string RunId, DagRunState NewState, Actor Actor, string? Note = null, Guid? RequestId = null);
 
 /// <summary>What marking a run does: its new state, and its unfinished task instances with the state each gets.</summary>
 public sealed record MarkRunPreview(string RunId, DagRunState CurrentState, DagRunState NewState, IReadOnlyList<AffectedTaskInstance> TaskInstances)
@@ -47,8 +48,10 @@ public sealed class MarkRunService(IDbContextFactory<DashboardDbContext> dbFacto
 
     /// <exception cref="OperationRefusedException">The run is already in that state, or does not exist; nothing changed.</exception>
     /// <exception cref="PreviewOutdatedException">The run's task instances changed since <paramref name="confirmed"/>; nothing changed.</exception>
-    public Task<MarkRunResult> ExecuteAsync(MarkRunRequest request, MarkRunPreview? confirmed = null, CancellationToken ct = default) =>
-        runner.RunAsync(request.RequestId, async db =>
+    public Task<MarkRunResult> ExecuteAsync(MarkRunRequest request, MarkRunPreview? confirmed = null, CancellationToken ct = default)
+    {
+        request.Actor.Demand(Permission.ClearAndMark, "mark runs");
+        return runner.RunAsync(request.RequestId, async db =>
         {
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
             PreviewCheck.EnsureApplicable(confirmed, preview);
@@ -68,6 +71,7 @@ public sealed class MarkRunService(IDbContextFactory<DashboardDbContext> dbFacto
                 runIds: [request.RunId], taskIds: preview.TaskInstances.Select(t => t.TaskId), note: request.Note, requestId: request.RequestId);
             return new MarkRunResult(moved, runChanged);
         }, MarkRunResult.Repeated, ct);
+    }
 
     private async Task<MarkRunPreview> SelectAsync(DashboardDbContext db, MarkRunRequest request, bool lockRuns, CancellationToken ct)
     {

@@ -3,13 +3,14 @@ using Dashboard.Core.Domain;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
+using Dashboard.Core.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Core.Operations.Mark;
 
 /// <param name="NewState">Success or failed, the two states a person may set.</param>
 public sealed record MarkRequest(
-    string DagId, IReadOnlyList<TaskTarget> Targets, TaskInstanceState NewState, Relatives Relatives, string Actor,
+    string DagId, IReadOnlyList<TaskTarget> Targets, TaskInstanceState NewState, Relatives Relatives, Actor Actor,
     string? Note = null, Guid? RequestId = null);
 
 /// <summary>
@@ -45,8 +46,10 @@ public sealed class MarkService(IDbContextFactory<DashboardDbContext> dbFactory,
     /// <param name="confirmed">The preview the person confirmed; when given, the mark applies only if the selection is still exactly that.</param>
     /// <exception cref="OperationRefusedException">Nothing to mark, or a target that does not exist; nothing changed.</exception>
     /// <exception cref="PreviewOutdatedException">The selection changed since <paramref name="confirmed"/>; nothing changed.</exception>
-    public Task<MarkResult> ExecuteAsync(MarkRequest request, MarkPreview? confirmed = null, CancellationToken ct = default) =>
-        runner.RunAsync(request.RequestId, async db =>
+    public Task<MarkResult> ExecuteAsync(MarkRequest request, MarkPreview? confirmed = null, CancellationToken ct = default)
+    {
+        request.Actor.Demand(Permission.ClearAndMark, "mark task instances");
+        return runner.RunAsync(request.RequestId, async db =>
         {
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
             PreviewCheck.EnsureApplicable(confirmed, preview);
@@ -63,6 +66,7 @@ public sealed class MarkService(IDbContextFactory<DashboardDbContext> dbFactory,
             Audit(db, request, preview, cleared, requeued, now);
             return new MarkResult(preview.ToMark.Count, cleared.TaskInstances, requeued);
         }, MarkResult.Repeated, ct);
+    }
 
     private async Task<MarkPreview> SelectAsync(DashboardDbContext db, MarkRequest request, bool lockRuns, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using Dashboard.Core.Auditing;
 using Dashboard.Core.Persistence;
+using Dashboard.Core.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Core.Operations.Pause;
@@ -8,8 +9,9 @@ namespace Dashboard.Core.Operations.Pause;
 public sealed class DagPauseService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
     /// <returns>True when the DAG changed; false when it already was in the asked state.</returns>
-    public async Task<bool> SetPausedAsync(string dagId, bool paused, string actor, CancellationToken ct = default)
+    public async Task<bool> SetPausedAsync(string dagId, bool paused, Actor actor, CancellationToken ct = default)
     {
+        actor.Demand(Permission.PauseDag, paused ? "pause DAGs" : "unpause DAGs");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
 

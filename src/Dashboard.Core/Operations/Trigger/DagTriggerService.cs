@@ -5,12 +5,13 @@ using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
+using Dashboard.Core.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Core.Operations.Trigger;
 
 /// <summary>A manual run request. Without a logical date the run covers no data interval, as in Airflow 3.</summary>
-public sealed record TriggerRequest(string DagId, DateTimeOffset? LogicalDate, string? ConfJson, string Actor, DagRunTriggeredBy TriggeredBy, string? Note = null);
+public sealed record TriggerRequest(string DagId, DateTimeOffset? LogicalDate, string? ConfJson, Actor Actor, DagRunTriggeredBy TriggeredBy, string? Note = null);
 
 public sealed record TriggeredRun(long Id, string RunId, bool DagPaused);
 
@@ -20,6 +21,7 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
     /// <exception cref="OperationRefusedException">The DAG cannot run, or the conf or date is not acceptable; nothing was created.</exception>
     public async Task<TriggeredRun> TriggerAsync(TriggerRequest request, CancellationToken ct = default)
     {
+        request.Actor.Demand(Permission.Trigger, "trigger runs");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var dag = await db.Dags.AsNoTracking().SingleOrDefaultAsync(d => d.DagId == request.DagId, ct)
                   ?? throw new OperationRefusedException($"There is no DAG '{request.DagId}'.");
@@ -32,9 +34,9 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
         var now = clock.GetUtcNow();
         var run = request.LogicalDate is { } date
             ? new NewDagRun(NewDagRun.RunIdFor(DagRunType.Manual, date), DagRunType.Manual, date.ToUniversalTime(),
-                Timetable.For(dag.Schedule, dag.Timezone).InferManualInterval(date), now, request.TriggeredBy, conf, request.Actor)
+                Timetable.For(dag.Schedule, dag.Timezone).InferManualInterval(date), now, request.TriggeredBy, conf, request.Actor.Name)
             : new NewDagRun($"manual__{now:yyyy-MM-dd'T'HH:mm:ss.ffffff}+00:00_{Guid.NewGuid().ToString("N")[..8]}",
-                DagRunType.Manual, null, null, now, request.TriggeredBy, conf, request.Actor);
+                DagRunType.Manual, null, null, now, request.TriggeredBy, conf, request.Actor.Name);
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var created = await DagRunCreation.CreateAsync(db, dag.DagId, versionId, [run], now, ct);
