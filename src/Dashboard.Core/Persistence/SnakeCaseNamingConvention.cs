@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace Dashboard.Core.Persistence;
 
-internal static class SnakeCaseNamingConvention
+public static class SnakeCaseNamingConvention
 {
     /// <summary>
     /// Names every table, column and key in snake_case unless a configuration named it already,

@@ -6,6 +6,7 @@ using Dashboard.Web.Components;
 using Dashboard.Web.Components.Dialogs;
 using Dashboard.Web.Components.Shared;
 using Dashboard.Web.Hosting.BlazorScript;
+using Dashboard.Web.Security;
 using Microsoft.Extensions.Options;
 using Radzen;
 
@@ -71,7 +72,7 @@ public static class DashboardWebApplication
 
         try
         {
-            ConfigureServices(builder, connectionString, cluster);
+            ConfigureServices(builder, connectionString, cluster, dashboardOptions);
             var app = builder.Build();
             if (cluster is not null)
             {
@@ -79,6 +80,7 @@ public static class DashboardWebApplication
                 app.Services.GetRequiredService<LocalPostgresCluster>();
             }
 
+            await FirstRunAdmin.EnsureAsync(app.Services, ct);
             ConfigurePipeline(app);
             return app;
         }
@@ -115,7 +117,7 @@ public static class DashboardWebApplication
         }
     }
 
-    private static void ConfigureServices(WebApplicationBuilder builder, string connectionString, LocalPostgresCluster? cluster)
+    private static void ConfigureServices(WebApplicationBuilder builder, string connectionString, LocalPostgresCluster? cluster, DashboardOptions options)
     {
         var services = builder.Services;
         services.AddOptions<DashboardOptions>().Bind(builder.Configuration.GetSection(DashboardOptions.Section));
@@ -126,6 +128,7 @@ public static class DashboardWebApplication
 
         services.AddDashboardCore(connectionString, builder.Configuration);
         services.AddDashboardScheduler(builder.Configuration);
+        services.AddDashboardSignIn(connectionString, options);
         services.AddHostedService<ChangeListenerService>();
         services.AddRazorComponents()
             .AddInteractiveServerComponents(circuit => circuit.DetailedErrors = false);
@@ -141,11 +144,16 @@ public static class DashboardWebApplication
         app.UseSecurityHeaders();
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found");
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseForcedPasswordChange();
         app.UseAntiforgery();
 
-        app.MapBlazorScript();
-        app.MapStaticAssets();
+        // Reachable signed out: the Blazor script and static files (the sign-in page needs them), the health check.
+        app.MapBlazorScript().AllowAnonymous();
+        app.MapStaticAssets().AllowAnonymous();
         app.MapHealthEndpoint();
+        app.MapSignOut();
         // SecurityHeaders already forbids framing outright; Blazor's own frame-ancestors header would only loosen the picture.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
     }

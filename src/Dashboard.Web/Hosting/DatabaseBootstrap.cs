@@ -1,12 +1,13 @@
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
+using Dashboard.Web.Security;
 
 namespace Dashboard.Web.Hosting;
 
 /// <summary>
 /// Picks the database before the host is built: the server named by ConnectionStrings:Dashboard
 /// when it is set (nothing managed), otherwise the embedded local cluster. Either way it is
-/// reachable and migrated when this returns.
+/// reachable and migrated (the domain's tables and the sign-in tables) when this returns.
 /// </summary>
 internal static class DatabaseBootstrap
 {
@@ -31,6 +32,7 @@ internal static class DatabaseBootstrap
         try
         {
             await DashboardDatabase.MigrateAsync(connectionString, ct);
+            await SecurityDbContext.MigrateAsync(connectionString, ct);
         }
         catch
         {

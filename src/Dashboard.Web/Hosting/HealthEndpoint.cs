@@ -10,7 +10,7 @@ public static class HealthEndpoint
     private static readonly TimeSpan DatabaseTimeout = TimeSpan.FromSeconds(3);
 
     public static void MapHealthEndpoint(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/healthz", CheckAsync);
+        endpoints.MapGet("/healthz", CheckAsync).AllowAnonymous();
 
     private static async Task<IResult> CheckAsync(IDbContextFactory<DashboardDbContext> dbFactory, ILoggerFactory loggers, CancellationToken ct)
     {
