@@ -19,6 +19,7 @@ public sealed partial class AppProcessTests
             var address = await first.WaitUntilListeningAsync();
             await AssertHealthyAsync(address);
             Assert.Contains("Creating a local PostgreSQL cluster", first.Output);
+            Assert.Single(FirstRunPasswordLine().Matches(first.Output));
             await InsertAuditEntryAsync(first, "kept_across_restarts");
 
             first.Terminate();
@@ -31,6 +32,7 @@ public sealed partial class AppProcessTests
         await using var second = AppProcess.Start(home);
         var again = await second.WaitUntilListeningAsync();
         Assert.DoesNotContain("Creating a local PostgreSQL cluster", second.Output);
+        Assert.Empty(FirstRunPasswordLine().Matches(second.Output));
         await AssertHealthyAsync(again);
         Assert.Equal(1L, await CountAuditEntriesAsync(second, "kept_across_restarts"));
     }
@@ -103,9 +105,10 @@ public sealed partial class AppProcessTests
         }, appDirectory);
         using var client = new HttpClient { BaseAddress = await app.WaitUntilListeningAsync() };
 
+        // Signed out, the first page anyone sees is the sign-in page.
         var page = await client.GetStringAsync("/");
 
-        Assert.Contains("<title>DAGs · Night Shift Console</title>", page);
+        Assert.Contains("<title>Sign in · Night Shift Console</title>", page);
     }
 
     private static async Task AssertHealthyAsync(Uri address)
@@ -154,6 +157,9 @@ public sealed partial class AppProcessTests
             File.Copy(file, target);
         }
     }
+
+    [GeneratedRegex(@"^Dashboard first run: sign in as ""admin"" with the one-time password [A-Za-z0-9]{20} ", RegexOptions.Multiline)]
+    private static partial Regex FirstRunPasswordLine();
 
     [GeneratedRegex(@"on 127\.0\.0\.1:(?<port>\d+)")]
     private static partial Regex ServingPort();

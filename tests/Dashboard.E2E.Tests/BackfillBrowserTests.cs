@@ -41,7 +41,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
     [Fact]
     public async Task A_lead_backfills_three_months_one_at_a_time_and_a_second_backfill_changes_no_row()
     {
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.SetViewportSizeAsync(1440, 900);
         await page.GotoAsync(new Uri(_app.BaseAddress, "/dags/taxi_pipeline/grid").ToString());
         await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
@@ -107,7 +107,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
         var service = _app.Services.GetRequiredService<BackfillService>();
         var created = await service.CreateAsync(new BackfillRequest("taxi_pipeline",
             new DateTimeOffset(2024, 4, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2024, 6, 30, 0, 0, 0, TimeSpan.Zero), Actors.Admin("lead")));
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(new Uri(_app.BaseAddress, "/backfills").ToString());
         await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
         var row = page.Locator($"[data-backfill-id='{created.Id}']");

@@ -217,7 +217,7 @@ public sealed class ClearBrowserTests(BrowserFixture browser) : IClassFixture<Br
 
     private async Task<IPage> OpenGridAsync()
     {
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.SetViewportSizeAsync(1440, 900);
         await page.GotoAsync(new Uri(_app.BaseAddress, "/dags/orders/grid").ToString());
         await Expect(page.Locator("[data-testid='grid'][data-ready='true']")).ToBeVisibleAsync();

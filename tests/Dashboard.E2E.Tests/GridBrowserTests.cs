@@ -58,7 +58,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
     {
         var good = await RunDayAsync(1);
         var bad = await RunDayAsync(2);
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(Grid().ToString());
 
         var failed = Cell(page, "check", bad);
@@ -78,8 +78,8 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
     {
         var runs = await _engine.CreateRunsAsync("grid_demo", EngineHarness.RunFor(DagRunType.Scheduled, Day(5)));
         var runId = runs.Keys.Single();
-        var first = await browser.NewPageAsync();
-        var second = await browser.NewPageAsync();
+        var first = await browser.NewPageAsync(_app);
+        var second = await browser.NewPageAsync(_app);
         // The first window also has the task instance's panel open.
         await first.GotoAsync(Grid($"?run={Uri.EscapeDataString(runId)}&task=publish").ToString());
         await second.GotoAsync(Grid().ToString());
@@ -114,7 +114,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
                 "UPDATE task_instance SET state = 'failed' WHERE dag_id = 'grid_demo' AND task_id = 'extract_orders'", CancellationToken.None);
         }
 
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(Grid().ToString());
         await WaitForCircuitAsync(page);
         await Expect(Cell(page, "extract_orders", bad)).ToBeVisibleAsync();
@@ -140,7 +140,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         var manual = await _engine.TriggerAsync("grid_demo");
         await _engine.RunUntilAsync(async () => (await _engine.RunsAsync("grid_demo")).All(r => r.State.IsFinished()));
 
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(Grid().ToString());
         await WaitForCircuitAsync(page);
         await Expect(page.Locator("[data-run-header]")).ToHaveCountAsync(3);
@@ -154,7 +154,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await Cell(page, "check", bad).ClickAsync();
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("task=check"));
 
-        var linked = await browser.NewPageAsync();
+        var linked = await browser.NewPageAsync(_app);
         await linked.GotoAsync(page.Url);
         await WaitForCircuitAsync(linked);
         await Expect(linked.Locator("[data-run-header]")).ToHaveCountAsync(1);
@@ -173,7 +173,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
     {
         var good = await RunDayAsync(1);
         var bad = await RunDayAsync(2);
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(Grid().ToString());
         await WaitForCircuitAsync(page);
 
@@ -205,7 +205,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await _engine.TriggerAsync("grid_demo");
         await _engine.RunUntilAsync(async () => (await _engine.RunsAsync("grid_demo")).All(r => r.State.IsFinished()));
         var folder = Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots")).FullName;
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.SetViewportSizeAsync(1440, 900);
 
         await page.GotoAsync(Grid().ToString());

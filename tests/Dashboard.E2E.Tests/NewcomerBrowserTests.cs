@@ -32,7 +32,7 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
     [Fact]
     public async Task Unpausing_taxi_pipeline_runs_its_latest_month_to_green_and_its_logs_are_readable()
     {
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(_app.BaseAddress.ToString());
         var taxi = page.Locator("tr[data-dag-id='taxi_pipeline']");
         await Expect(taxi).ToHaveAttributeAsync("data-paused", "true", new() { Timeout = 15_000 });
@@ -77,7 +77,7 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
             await db.Dags.Where(d => d.DagId == "export_table").ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPaused, false));
         }
 
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(new Uri(_app.BaseAddress, "dags/export_table").ToString());
         await WaitForCircuitAsync(page);
         await page.GetByTestId("trigger").ClickAsync();

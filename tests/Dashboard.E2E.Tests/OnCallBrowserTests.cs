@@ -48,7 +48,7 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
     [Fact]
     public async Task Needs_attention_lists_the_failed_run_and_takes_you_to_it()
     {
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(_app.BaseAddress.ToString());
 
         await Expect(page).ToHaveTitleAsync("(1 failing) DAGs · Dashboard");
@@ -66,7 +66,7 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
     [Fact]
     public async Task A_run_that_fails_while_the_list_is_open_appears_without_a_reload()
     {
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(_app.BaseAddress.ToString());
         await WaitForCircuitAsync(page);
         await Expect(page.GetByTestId("attention-failed-runs").Locator("li")).ToHaveCountAsync(1);
@@ -87,7 +87,7 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
     [Fact]
     public async Task Sorting_and_filtering_go_into_the_url_and_the_url_reproduces_the_view()
     {
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(_app.BaseAddress.ToString());
         await WaitForCircuitAsync(page);
         var rows = page.Locator("tr[data-dag-id]");
@@ -110,7 +110,7 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
         await Expect(rows).ToHaveCountAsync(1);
         await Expect(rows.First).ToHaveAttributeAsync("data-dag-id", "orders_etl");
 
-        var linked = await browser.NewPageAsync();
+        var linked = await browser.NewPageAsync(_app);
         await linked.GotoAsync(page.Url.Replace("state=failed", "state=all"));
         await Expect(linked.Locator("tr[data-dag-id]")).ToHaveCountAsync(2);
         Assert.Equal(["orders_etl", "stock_etl"], await linked.Locator("tr[data-dag-id]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.dagId)"));
@@ -120,7 +120,7 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
     [Fact]
     public async Task The_runs_list_pages_through_the_history_on_the_server_and_filters_by_run_type()
     {
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(new Uri(_app.BaseAddress, "dags/history/runs").ToString());
         var rows = page.Locator("tr[data-run-id]");
         await Expect(rows).ToHaveCountAsync(25);

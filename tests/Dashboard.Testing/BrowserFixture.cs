@@ -28,11 +28,27 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh page (own cookies and storage) at a desktop size.</summary>
+    /// <summary>A fresh page (own cookies and storage) at a desktop size, signed out.</summary>
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         return await context.NewPageAsync();
+    }
+
+    /// <summary>
+    /// A fresh page signed in to <paramref name="app"/> as <paramref name="userName"/> (the admin by
+    /// default). The sign-in goes through the real form once per app and user; every page after
+    /// that starts with its session cookie, as a browser that signed in before would.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(DashboardAppHost app, string userName = DashboardAppHost.AdminUserName, string password = DashboardAppHost.AdminPassword)
+    {
+        var page = await NewPageAsync();
+        var session = await app.SessionCookieAsync(userName, password);
+        await page.Context.AddCookiesAsync(
+        [
+            new Cookie { Name = session.Name, Value = session.Value, Url = app.BaseAddress.GetLeftPart(UriPartial.Authority), HttpOnly = true, SameSite = SameSiteAttribute.Lax },
+        ]);
+        return page;
     }
 
     public async Task DisposeAsync()

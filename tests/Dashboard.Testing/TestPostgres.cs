@@ -1,12 +1,14 @@
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
+using Dashboard.Web.Security;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Dashboard.Testing;
 
 /// <summary>
-/// One throw-away PostgreSQL cluster per test process, holding a migrated template database;
+/// One throw-away PostgreSQL cluster per test process, holding a migrated template database (the
+/// domain's tables and the sign-in tables);
 /// every test class gets its own database copied from the template in milliseconds.
 /// </summary>
 public static class TestPostgres
@@ -76,6 +78,7 @@ public static class TestPostgres
             NullLogger.Instance);
         var template = cluster.ConnectionStringFor(TemplateDatabase);
         await DashboardDatabase.MigrateAsync(template);
+        await SecurityDbContext.MigrateAsync(template);
 
         // CREATE DATABASE ... TEMPLATE refuses a template that has open connections.
         NpgsqlConnection.ClearAllPools();

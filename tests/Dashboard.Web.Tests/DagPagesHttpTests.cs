@@ -40,7 +40,7 @@ public sealed class DagPagesHttpTests(DagPagesHttpTests.App app) : IClassFixture
     [Fact]
     public async Task The_tab_title_counts_the_failing_dags()
     {
-        using var client = app.Host.CreateClient();
+        using var client = await app.Host.CreateSignedInClientAsync();
         var html = await client.GetStringAsync("/");
         var page = new HtmlParser().ParseDocument(html);
 
@@ -104,7 +104,7 @@ public sealed class DagPagesHttpTests(DagPagesHttpTests.App app) : IClassFixture
     [Fact]
     public async Task The_runs_list_of_an_unknown_dag_says_so_kindly()
     {
-        using var client = app.Host.CreateClient();
+        using var client = await app.Host.CreateSignedInClientAsync();
         using var response = await client.GetAsync("/dags/no_such_dag/runs");
         var page = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
 
@@ -114,7 +114,7 @@ public sealed class DagPagesHttpTests(DagPagesHttpTests.App app) : IClassFixture
 
     private async Task<IDocument> GetAsync(string url)
     {
-        using var client = app.Host.CreateClient();
+        using var client = await app.Host.CreateSignedInClientAsync();
         return new HtmlParser().ParseDocument(await client.GetStringAsync(url));
     }
 

@@ -10,7 +10,7 @@ public sealed class ErrorPageTests
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         await using var app = await DashboardAppHost.StartAsync(connectionString);
-        using var client = app.CreateClient();
+        using var client = await app.CreateSignedInClientAsync();
         await DropDatabaseAsync(connectionString);
 
         using var response = await client.GetAsync("/");
@@ -26,7 +26,7 @@ public sealed class ErrorPageTests
     public async Task An_unknown_address_gets_the_not_found_page_with_status_404()
     {
         await using var app = await DashboardAppHost.StartAsync(await TestPostgres.CreateDatabaseAsync());
-        using var client = app.CreateClient();
+        using var client = await app.CreateSignedInClientAsync();
 
         using var response = await client.GetAsync("/no/such/page");
 

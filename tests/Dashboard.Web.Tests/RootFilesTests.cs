@@ -22,7 +22,7 @@ public sealed partial class RootFilesTests
     public async Task A_css_file_in_the_root_wwwroot_is_served()
     {
         await using var app = await DashboardAppHost.StartAsync(await TestPostgres.CreateDatabaseAsync());
-        using var client = app.CreateClient();
+        using var client = await app.CreateSignedInClientAsync();
 
         var page = await client.GetStringAsync("/");
         var href = StylesheetLink().Match(page);
@@ -39,7 +39,7 @@ public sealed partial class RootFilesTests
     public async Task The_title_from_the_root_settings_is_shown()
     {
         await using var app = await DashboardAppHost.StartAsync(await TestPostgres.CreateDatabaseAsync());
-        using var client = app.CreateClient();
+        using var client = await app.CreateSignedInClientAsync();
 
         var page = await client.GetStringAsync("/");
 

@@ -59,7 +59,7 @@ public sealed class SecurityTests(SecurityTests.App app) : IClassFixture<Securit
     [InlineData("/healthz")]
     public async Task Every_response_carries_the_security_headers(string path)
     {
-        using var client = app.Host.CreateClient();
+        using var client = await app.Host.CreateSignedInClientAsync();
 
         using var response = await client.GetAsync(path);
 
@@ -73,7 +73,7 @@ public sealed class SecurityTests(SecurityTests.App app) : IClassFixture<Securit
     [Fact]
     public async Task A_script_in_a_dag_description_and_a_task_id_is_shown_as_text()
     {
-        using var client = app.Host.CreateClient();
+        using var client = await app.Host.CreateSignedInClientAsync();
 
         var html = await client.GetStringAsync($"/dags/hostile/grid?run={Uri.EscapeDataString(app.RunId)}&task={Uri.EscapeDataString(Hostile)}");
 
@@ -85,7 +85,7 @@ public sealed class SecurityTests(SecurityTests.App app) : IClassFixture<Securit
     [Fact]
     public async Task A_script_in_a_log_line_is_shown_as_text()
     {
-        using var client = app.Host.CreateClient();
+        using var client = await app.Host.CreateSignedInClientAsync();
 
         using var response = await client.GetAsync(
             $"/dags/hostile/runs/{Uri.EscapeDataString(app.RunId)}/tasks/{Uri.EscapeDataString(Hostile)}?try=1");
