@@ -1,5 +1,7 @@
 using Dashboard.Core.Persistence;
+using Dashboard.Core.Security;
 using Dashboard.Testing;
+using Dashboard.Web.Security;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -8,6 +10,7 @@ namespace Dashboard.Tests.Persistence;
 /// <summary>
 /// The migrations are written by hand, so nothing else keeps them in step with the EF model:
 /// a database built by the migrations must have exactly the catalog of one built from the model.
+/// The same holds for the web app's sign-in tables (SecurityDbContext), which migrate apart.
 /// </summary>
 public sealed class MigrationDriftTests
 {
@@ -32,13 +35,48 @@ public sealed class MigrationDriftTests
     }
 
     [Fact]
+    public async Task The_sign_in_migrations_build_exactly_the_schema_of_their_model()
+    {
+        var migrated = await TestPostgres.CreateDatabaseAsync(migrated: false);
+        await SecurityDbContext.MigrateAsync(migrated);
+
+        var fromModel = await TestPostgres.CreateDatabaseAsync(migrated: false);
+        await using (var db = new SecurityDbContext(SecurityDbContext.Options(fromModel)))
+        {
+            Assert.True(await db.Database.EnsureCreatedAsync());
+        }
+
+        var expected = await CatalogAsync(fromModel);
+        var actual = await CatalogAsync(migrated);
+
+        Assert.Contains(expected, line => line.StartsWith("column identity_user.must_change_password", StringComparison.Ordinal));
+        Assert.Equal(expected.Except(actual).Order(), Array.Empty<string>());
+        Assert.Equal(actual.Except(expected).Order(), Array.Empty<string>());
+    }
+
+    [Fact]
+    public async Task The_sign_in_migrations_seed_the_four_roles()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync(migrated: false);
+        await SecurityDbContext.MigrateAsync(connectionString);
+
+        await using var db = new SecurityDbContext(SecurityDbContext.Options(connectionString));
+        var roles = await db.Roles.OrderBy(r => r.Name).Select(r => new { r.Name, r.NormalizedName }).ToListAsync();
+
+        Assert.Equal(Enum.GetNames<Role>().Order(), roles.Select(r => r.Name));
+        Assert.All(roles, r => Assert.Equal(r.Name!.ToUpperInvariant(), r.NormalizedName));
+    }
+
+    [Fact]
     public async Task Migrating_twice_is_a_no_op()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync(migrated: false);
         await DashboardDatabase.MigrateAsync(connectionString);
+        await SecurityDbContext.MigrateAsync(connectionString);
         var before = await CatalogAsync(connectionString);
 
         await DashboardDatabase.MigrateAsync(connectionString);
+        await SecurityDbContext.MigrateAsync(connectionString);
 
         Assert.Equal(before, await CatalogAsync(connectionString));
     }
@@ -51,17 +89,17 @@ public sealed class MigrationDriftTests
                    || ' nullable=' || is_nullable || ' default=' || coalesce(column_default, '-')
                    || ' identity=' || is_identity || coalesce(' ' || identity_generation, '')
             FROM information_schema.columns
-            WHERE table_schema = 'public' AND table_name <> 'ef_migrations_history'
+            WHERE table_schema = 'public' AND table_name NOT IN ('ef_migrations_history', 'ef_security_migrations_history')
             UNION ALL
             SELECT 'index ' || indexdef
             FROM pg_indexes
-            WHERE schemaname = 'public' AND tablename <> 'ef_migrations_history'
+            WHERE schemaname = 'public' AND tablename NOT IN ('ef_migrations_history', 'ef_security_migrations_history')
             UNION ALL
             SELECT 'constraint ' || rel.relname || '.' || con.conname || ' ' || pg_get_constraintdef(con.oid)
             FROM pg_constraint con
             JOIN pg_class rel ON rel.oid = con.conrelid
             JOIN pg_namespace ns ON ns.oid = rel.relnamespace
-            WHERE ns.nspname = 'public' AND rel.relname <> 'ef_migrations_history'
+            WHERE ns.nspname = 'public' AND rel.relname NOT IN ('ef_migrations_history', 'ef_security_migrations_history')
             """;
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
