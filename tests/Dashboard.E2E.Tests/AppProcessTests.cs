@@ -19,7 +19,10 @@ public sealed partial class AppProcessTests
             var address = await first.WaitUntilListeningAsync();
             await AssertHealthyAsync(address);
             Assert.Contains("Creating a local PostgreSQL cluster", first.Output);
-            Assert.Single(FirstRunPasswordLine().Matches(first.Output));
+            // The one-time password is on its own console line, once, and in no log line.
+            var password = Assert.Single(FirstRunPasswordLine().Matches(first.Output)).Groups["password"].Value;
+            Assert.Single(Regex.Matches(first.Output + first.ErrorOutput, password));
+            Assert.Contains("Created the first user admin (Admin); its one-time password was written to the console", first.Output);
             await InsertAuditEntryAsync(first, "kept_across_restarts");
 
             first.Terminate();
@@ -158,7 +161,7 @@ public sealed partial class AppProcessTests
         }
     }
 
-    [GeneratedRegex(@"^Dashboard first run: sign in as ""admin"" with the one-time password [A-Za-z0-9]{20} ", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^Dashboard first run: sign in as ""admin"" with the one-time password (?<password>[A-Za-z0-9]{20}) ", RegexOptions.Multiline)]
     private static partial Regex FirstRunPasswordLine();
 
     [GeneratedRegex(@"on 127\.0\.0\.1:(?<port>\d+)")]
