@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Dashboard.Core.Security;
 
 namespace Dashboard.Web.Hosting;
 
@@ -14,6 +15,9 @@ public sealed class DashboardOptions
     /// <summary>The name audit rows carry for actions taken in the UI, until sign-in exists.</summary>
     [Required(AllowEmptyStrings = false)]
     public string OperatorName { get; set; } = "operator";
+
+    /// <summary>The operator's role until sign-in exists: Admin, or less to try the app as a Viewer, User or Op would see it.</summary>
+    public Role OperatorRole { get; set; } = Role.Admin;
 
     /// <summary>A run still queued this long after it may start is listed under "Needs attention" on the DAG list.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
