@@ -1,9 +1,12 @@
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
+using Dashboard.Web.Components.Shared;
+using Dashboard.Web.Hosting;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using Radzen;
 
@@ -21,7 +24,9 @@ internal static class ComponentRenderer
             .AddLogging()
             .AddRadzenComponents()
             .AddSingleton<IJSRuntime, NoJavaScript>()
-            .AddSingleton<NavigationManager, FixedNavigation>();
+            .AddSingleton<NavigationManager, FixedNavigation>()
+            .AddSingleton(Options.Create(new DashboardOptions()))
+            .AddScoped<CurrentOperator>();
         await using var provider = services.BuildServiceProvider();
         await using var renderer = new HtmlRenderer(provider, provider.GetRequiredService<ILoggerFactory>());
         var html = await renderer.Dispatcher.InvokeAsync(async () =>
