@@ -221,6 +221,10 @@ public sealed class ClearBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await page.SetViewportSizeAsync(1440, 900);
         await page.GotoAsync(new Uri(_app.BaseAddress, "/dags/orders/grid").ToString());
         await Expect(page.Locator("[data-testid='grid'][data-ready='true']")).ToBeVisibleAsync();
+
+        // The theme's stylesheet is linked again as the circuit starts, and the layout may shift when it
+        // arrives: a drag aimed before that could start on one cell and end on another.
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         return page;
     }
 

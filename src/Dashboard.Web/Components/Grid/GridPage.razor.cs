@@ -1,6 +1,7 @@
 using Dashboard.Core.Domain;
 using Dashboard.Core.Notifications;
 using Dashboard.Core.Operations.Selection;
+using Dashboard.Core.Security;
 using Dashboard.Core.Queries;
 using Dashboard.Core.Queries.Grid;
 using Dashboard.Web.Components.Shared;
@@ -268,10 +269,21 @@ public sealed partial class GridPage
     [JSInvokable]
     public Task Act(string action) => Enum.TryParse<GridAction>(action, out var parsed) ? ActAsync(parsed) : Task.CompletedTask;
 
-    private Task ActAsync(GridAction action) =>
-        _anchor is null && _view is { RunId: { } run, TaskId: null }
+    private bool CanAct => Operator.WhyNot(Permission.ClearAndMark) is null;
+
+    private Task ActAsync(GridAction action)
+    {
+        if (Operator.WhyNot(Permission.ClearAndMark) is { } reason)
+        {
+            // A shortcut pressed by someone who may not use it: say why instead of opening a dialog that would refuse.
+            Notifications.Notify(Radzen.NotificationSeverity.Info, "Clear and Mark", reason, TimeSpan.FromSeconds(5));
+            return Task.CompletedTask;
+        }
+
+        return _anchor is null && _view is { RunId: { } run, TaskId: null }
             ? ActOnRunAsync(action, run)
             : ActOnCellsAsync(action, SelectedTargets());
+    }
 
     private Task ActOnPanelTaskAsync(GridAction action) =>
         _view is { TaskId: { } task, RunId: { } run } ? ActOnCellsAsync(action, [TaskTarget.Task(run, task)]) : Task.CompletedTask;

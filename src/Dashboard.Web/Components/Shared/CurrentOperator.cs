@@ -23,4 +23,14 @@ public sealed class CurrentOperator(AuthenticationStateProvider authentication)
             return state.IsCompletedSuccessfully ? state.Result.User : new ClaimsPrincipal(new ClaimsIdentity());
         }
     }
+
+    /// <summary>
+    /// Why this user may not do it, for the tooltip of the button it disables; null when they may.
+    /// The service refuses it anyway: this only spares them a refusal.
+    /// </summary>
+    public string? WhyNot(Permission permission)
+    {
+        var actor = Actor;
+        return actor.Can(permission) ? null : $"Needs the {Actor.Needed(permission)} role; you have the {actor.Role} role.";
+    }
 }
