@@ -115,9 +115,10 @@ public sealed partial class SignInBrowserTests(BrowserFixture browser) : IClassF
         await Expect(pat.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
 
         await admin.ReloadAsync();
+        await Expect(admin.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
         await Expect(row).ToHaveAttributeAsync("data-status", "active");
         await row.GetByTestId("user-disable").ClickAsync();
-        await admin.GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).Last.ClickAsync();
+        await admin.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
         await Expect(row).ToHaveAttributeAsync("data-status", "disabled");
 
         // Pat's open page loses its session at the next revalidation.

@@ -238,6 +238,34 @@ public sealed class SignInHttpTests(SignInHttpTests.App app) : IClassFixture<Sig
     }
 
     [Fact]
+    public async Task Changing_a_forced_password_lets_the_user_in_even_when_that_request_revalidated_the_session()
+    {
+        var administration = app.Host.Services.GetRequiredService<Dashboard.Web.Security.UserAdministration>();
+        var temporary = await administration.CreateAsync(Actors.Admin("admin"), "newcomer", Role.User);
+        using var client = app.Host.CreateClient(followRedirects: false);
+        using var signIn = await SignInForm.PostAsync(client, "newcomer", temporary);
+        Assert.Equal("/account/password?returnUrl=%2F", app.Host.RedirectTarget(signIn));
+        var form = await client.GetStringAsync("/account/password");
+
+        // Past the revalidation interval, the change request itself reloads the user to check the cookie.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        using var changed = await client.PostAsync("/account/password", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "change-password",
+            ["__RequestVerificationToken"] = SignInForm.AntiforgeryToken(form),
+            ["Input.Current"] = temporary,
+            ["Input.New"] = "the newcomer's own password",
+            ["Input.Confirm"] = "the newcomer's own password",
+        }));
+        using var home = await client.GetAsync("/");
+
+        Assert.Equal("/", app.Host.RedirectTarget(changed));
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_password_reset_by_an_admin_ends_the_users_sessions()
     {
         await app.Host.CreateUserAsync("reset_me", Role.Op, Password);
