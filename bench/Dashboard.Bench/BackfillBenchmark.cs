@@ -17,7 +17,7 @@ internal static class BackfillBenchmark
 {
     private const int WarmUps = 3;
 
-    public static async Task<int> RunAsync(BackfillBenchmarkOptions options, CancellationToken ct)
+    public static async Task<int> RunAsync(RepeatsOptions options, CancellationToken ct)
     {
         Progress($"{Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {BackfillDataSet.Runs:N0} daily runs × {BackfillDataSet.Tasks} tasks, " +
                  $"median of {options.Repeats}");
@@ -205,4 +205,4 @@ internal sealed record ProfiledBackfill(double Ms, List<(string Statement, int C
 /// <summary>Milliseconds per repeat; the service and raw lists pair up by index.</summary>
 internal sealed record BackfillTimes(List<double> Service, List<double> Preview, List<double> Raw);
 
-internal sealed record BackfillResults(BackfillTimes Times, ProfiledBackfill Profiled, double? OtherLoad, BackfillBenchmarkOptions Options);
+internal sealed record BackfillResults(BackfillTimes Times, ProfiledBackfill Profiled, double? OtherLoad, RepeatsOptions Options);

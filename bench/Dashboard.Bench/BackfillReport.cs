@@ -1,5 +1,6 @@
-using System.Globalization;
 using static Dashboard.Bench.Statistics;
+
+using static Dashboard.Bench.ReportTable;
 
 namespace Dashboard.Bench;
 
@@ -65,17 +66,5 @@ internal static class BackfillReport
 
     private static string Series(List<double> values) => string.Join(", ", values.Select(v => Number(v, "0")));
 
-    private static void WriteTable(string[] header, List<string[]> rows)
-    {
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        string Line(string[] cells) => "| " + string.Join(" | ", cells.Select((c, i) => i == 0 || !char.IsDigit(c.FirstOrDefault())
-            ? c.PadRight(widths[i])
-            : c.PadLeft(widths[i]))) + " |";
 
-        Console.WriteLine(Line(header));
-        Console.WriteLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
-        rows.ForEach(r => Console.WriteLine(Line(r)));
-    }
-
-    private static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

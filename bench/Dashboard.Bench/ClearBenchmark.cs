@@ -17,7 +17,7 @@ internal static class ClearBenchmark
 {
     private const int WarmUps = 5;
 
-    public static async Task<int> RunAsync(ClearBenchmarkOptions options, CancellationToken ct)
+    public static async Task<int> RunAsync(RepeatsOptions options, CancellationToken ct)
     {
         Progress($"{Environment.ProcessorCount} CPUs, .NET {Environment.Version}; {ClearDataSet.Runs} runs × {ClearDataSet.Tasks} tasks, " +
                  $"median of {options.Repeats}");
@@ -174,4 +174,4 @@ internal sealed record ClearResults(
     List<(string State, long Count)> Mix,
     ProfiledClear Profiled,
     double? OtherLoad,
-    ClearBenchmarkOptions Options);
+    RepeatsOptions Options);

@@ -1,4 +1,5 @@
-using System.Globalization;
+
+using static Dashboard.Bench.ReportTable;
 
 namespace Dashboard.Bench;
 
@@ -90,17 +91,5 @@ internal static class GridReport
 
     private static string Fraction(double bytes, double baseline) => Number(bytes / baseline, bytes / baseline < 0.1 ? "0.000" : "0.00");
 
-    private static void WriteTable(string[] header, List<string[]> rows)
-    {
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
-        string Line(string[] cells) => "| " + string.Join(" | ", cells.Select((c, i) => i == 0 || !char.IsDigit(c.FirstOrDefault())
-            ? c.PadRight(widths[i])
-            : c.PadLeft(widths[i]))) + " |";
 
-        Console.WriteLine(Line(header));
-        Console.WriteLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
-        rows.ForEach(r => Console.WriteLine(Line(r)));
-    }
-
-    private static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

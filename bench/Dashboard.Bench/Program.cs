@@ -30,8 +30,8 @@ Func<CancellationToken, Task<int>>? benchmark = args switch
 {
     ["scheduler", .. var rest] when SchedulerBenchmarkOptions.Parse(rest) is { } options => ct => SchedulerBenchmark.RunAsync(options, ct),
     ["grid", .. var rest] when GridBenchmarkOptions.Parse(rest) is { } options => ct => GridBenchmark.RunAsync(options, ct),
-    ["clear", .. var rest] when ClearBenchmarkOptions.Parse(rest) is { } options => ct => ClearBenchmark.RunAsync(options, ct),
-    ["backfill", .. var rest] when BackfillBenchmarkOptions.Parse(rest) is { } options => ct => BackfillBenchmark.RunAsync(options, ct),
+    ["clear", .. var rest] when RepeatsOptions.Parse(rest, defaultRepeats: 15) is { } options => ct => ClearBenchmark.RunAsync(options, ct),
+    ["backfill", .. var rest] when RepeatsOptions.Parse(rest, defaultRepeats: 9) is { } options => ct => BackfillBenchmark.RunAsync(options, ct),
     _ => null,
 };
 if (benchmark is null)

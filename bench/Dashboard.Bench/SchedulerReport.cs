@@ -1,4 +1,5 @@
-using System.Globalization;
+
+using static Dashboard.Bench.ReportTable;
 
 namespace Dashboard.Bench;
 
@@ -82,19 +83,7 @@ internal static class SchedulerReport
         return passed;
     }
 
-    private static void WriteTable(string[] header, List<string[]> rows)
-    {
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        string Line(string[] cells) => "| " + string.Join(" | ", cells.Select((c, i) => i == 0 || i == cells.Length - 1 && !char.IsDigit(c.FirstOrDefault())
-            ? c.PadRight(widths[i])
-            : c.PadLeft(widths[i]))) + " |";
 
-        Console.WriteLine(Line(header));
-        Console.WriteLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
-        rows.ForEach(r => Console.WriteLine(Line(r)));
-    }
-
-    public static string Number(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }
 
 internal sealed record BaselineResult(double BashTrue, double TaskProcess, double Sql);

@@ -2,12 +2,12 @@ using System.Globalization;
 
 namespace Dashboard.Bench;
 
-/// <summary>The command line after <c>clear</c>; null when it is not understood.</summary>
-internal sealed record ClearBenchmarkOptions(int Repeats)
+/// <summary>The command line of a benchmark whose only option is <c>--repeats N</c>; null when it is not understood.</summary>
+internal sealed record RepeatsOptions(int Repeats)
 {
-    public static ClearBenchmarkOptions? Parse(IReadOnlyList<string> args)
+    public static RepeatsOptions? Parse(IReadOnlyList<string> args, int defaultRepeats)
     {
-        var options = new ClearBenchmarkOptions(15);
+        var options = new RepeatsOptions(defaultRepeats);
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
