@@ -24,13 +24,35 @@ public sealed class SignInHttpTests(SignInHttpTests.App app) : IClassFixture<Sig
             }
 
             // Sessions are checked against their user every second, so a revoked one fails within the test.
+            // The app runs as it would behind a TLS-terminating proxy, trusting its X-Forwarded-* headers.
             Host = await DashboardAppHost.StartAsync(ConnectionString, new Dictionary<string, string?>
             {
                 ["Dashboard:SessionRevalidationInterval"] = "00:00:01",
+                ["ForwardedHeaders_Enabled"] = "true",
             });
         }
 
         public override async Task DisposeAsync() => await Host.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("https", true)]
+    public async Task The_session_cookie_is_http_only_lax_and_secure_when_the_request_came_over_https(string? forwardedProto, bool secure)
+    {
+        using var client = app.Host.CreateClient(followRedirects: false);
+        if (forwardedProto is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Forwarded-Proto", forwardedProto);
+        }
+
+        using var response = await SignInForm.PostAsync(client, DashboardAppHost.AdminUserName, DashboardAppHost.AdminPassword);
+
+        var session = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(DashboardAppHost.SessionCookieName + "=", StringComparison.Ordinal));
+        var attributes = session.Split(';', StringSplitOptions.TrimEntries).Skip(1).Select(a => a.ToLowerInvariant()).ToList();
+        Assert.Contains("httponly", attributes);
+        Assert.Contains("samesite=lax", attributes);
+        Assert.Equal(secure, attributes.Contains("secure"));
     }
 
     [Theory]

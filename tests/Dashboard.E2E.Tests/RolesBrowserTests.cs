@@ -1,0 +1,175 @@
+using Dashboard.Core.Domain;
+using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Security;
+using Dashboard.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Dashboard.E2E.Tests;
+
+/// <summary>
+/// The four roles in one story, each in a browser of their own: a Viewer watches and cannot clear,
+/// a User clears, an Op backfills, an Admin finds both actions in the audit log under the right
+/// names. And a Viewer who re-enables the disabled controls in the browser is refused by the server.
+/// </summary>
+public sealed class RolesBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
+{
+    private const string Dag = "shared";
+    private const string Password = "a password of the right length";
+
+    private EngineHarness _engine = null!;
+    private DashboardAppHost _app = null!;
+    private string _run = "";
+
+    public async Task InitializeAsync()
+    {
+        _engine = await EngineHarness.CreateAsync();
+        await _engine.AddDagAsync("""
+            dag_id: shared
+            schedule: "@daily"
+            start_date: 2024-01-01
+            catchup: false
+            tasks:
+              - {id: load, command: 'echo loaded'}
+            """, unpause: false);
+        var day = new DateTimeOffset(2024, 1, 10, 0, 0, 0, TimeSpan.Zero);
+        _run = (await _engine.CreateRunsAsync(Dag, EngineHarness.RunFor(DagRunType.Scheduled, new DataInterval(day, day.AddDays(1))))).Keys.Single();
+        await using (var db = _engine.CreateContext())
+        {
+            await db.TaskInstances.ExecuteUpdateAsync(s => s.SetProperty(t => t.State, TaskInstanceState.Failed).SetProperty(t => t.TryNumber, 1));
+            await db.DagRuns.ExecuteUpdateAsync(s => s.SetProperty(r => r.State, DagRunState.Failed));
+        }
+
+        _app = await DashboardAppHost.StartAsync(_engine.ConnectionString);
+        await _app.CreateUserAsync("vera", Role.Viewer, Password);
+        await _app.CreateUserAsync("ursula", Role.User, Password);
+        await _app.CreateUserAsync("otto", Role.Op, Password);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _engine.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_viewer_watches_a_user_clears_an_op_backfills_and_an_admin_reads_both_in_the_audit_log()
+    {
+        var viewer = await OpenGridAsync("vera");
+        await Cell(viewer).ClickAsync();
+        await Expect(viewer.GetByTestId("ti-panel")).ToContainTextAsync("failed");
+        foreach (var button in new[] { "ti-clear", "ti-mark-success", "ti-mark-failed", "trigger", "backfill" })
+        {
+            await Expect(viewer.GetByTestId(button)).ToBeDisabledAsync();
+        }
+
+        await Expect(viewer.Locator("[data-testid='ti-panel'] .panel-actions")).ToHaveAttributeAsync("title", "Needs the User role; you have the Viewer role.");
+        await viewer.Context.CloseAsync();
+
+        var user = await OpenGridAsync("ursula");
+        await Expect(user.GetByTestId("backfill")).ToHaveAttributeAsync("title", "Needs the Op role; you have the User role.");
+        await Cell(user).ClickAsync();
+        await user.GetByTestId("ti-clear").ClickAsync();
+        var clear = user.GetByRole(AriaRole.Dialog);
+        await Expect(clear.GetByTestId("affected")).ToContainTextAsync("Task instances to clear: 1");
+        await clear.GetByTestId("action-note").FillAsync("source fixed");
+        await clear.GetByTestId("action-confirm").ClickAsync();
+        await Expect(clear).ToBeHiddenAsync();
+        await Expect(Cell(user)).ToHaveAttributeAsync("data-state", "none");
+        await user.Context.CloseAsync();
+
+        var op = await OpenGridAsync("otto");
+        await op.GetByTestId("backfill").ClickAsync();
+        var backfill = op.GetByRole(AriaRole.Dialog);
+        await backfill.GetByTestId("backfill-from").FillAsync("2024-02-01");
+        await backfill.GetByTestId("backfill-to").FillAsync("2024-02-03");
+        await backfill.GetByTestId("backfill-to").BlurAsync();
+        await Expect(backfill.GetByTestId("backfill-summary")).ToHaveTextAsync("3 runs will be created, 0 re-run, 0 skipped");
+        await backfill.GetByTestId("backfill-submit").ClickAsync();
+        await Expect(backfill).ToBeHiddenAsync();
+        await Expect(op.Locator("[data-run-header][data-run-type='backfill']")).ToHaveCountAsync(3);
+        await op.Context.CloseAsync();
+
+        var admin = await browser.NewPageAsync(_app);
+        await admin.SetViewportSizeAsync(1440, 900);
+        await admin.GotoAsync(new Uri(_app.BaseAddress, "/audit").ToString());
+        var log = admin.GetByTestId("audit-log");
+        var cleared = log.Locator("tr[data-action='task_instance.clear']");
+        var backfilled = log.Locator("tr[data-action='backfill.create']");
+        await Expect(cleared).ToHaveAttributeAsync("data-actor", "ursula");
+        await Expect(cleared).ToContainTextAsync("source fixed");
+        await Expect(backfilled).ToHaveAttributeAsync("data-actor", "otto");
+        await Expect(backfilled).ToContainTextAsync("\"created\": 3");
+        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is not "0")
+        {
+            await admin.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots(), "audit-log.png") });
+        }
+    }
+
+    [Fact]
+    public async Task A_viewer_who_re_enables_the_controls_in_the_browser_is_refused_by_the_server_and_nothing_changes()
+    {
+        var page = await browser.NewPageAsync(_app, "vera", Password);
+        await page.GotoAsync(new Uri(_app.BaseAddress, "/").ToString());
+        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+
+        // The switch's Disabled is a server-side parameter: the click arrives and is ignored.
+        var toggle = page.Locator($"[data-dag-id='{Dag}'] .rz-switch");
+        await ForceClickAsync(toggle);
+        await Expect(toggle.Locator("input")).ToHaveAttributeAsync("aria-checked", "false");
+
+        // On in the same circuit, so everything after runs after that click was handled.
+        await page.GetByRole(AriaRole.Link, new() { Name = Dag, Exact = true }).ClickAsync();
+        await Expect(page.Locator("[data-testid='grid'][data-ready='true']")).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await Cell(page).ClickAsync();
+
+        // A disabled button made clickable by hand opens its dialog (a preview changes nothing), and the service refuses the change.
+        await ForceClickAsync(page.GetByTestId("ti-clear"));
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog.GetByTestId("affected")).ToContainTextAsync("Task instances to clear: 1");
+        await ForceClickAsync(dialog.GetByTestId("action-confirm"));
+        await Expect(dialog.GetByTestId("action-error")).ToContainTextAsync("vera may not clear task instances: that needs the User role, and vera has the Viewer role.");
+        await dialog.GetByTestId("action-cancel").ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+
+        await ForceClickAsync(page.GetByTestId("trigger"));
+        await page.GetByTestId("trigger-confirm").ClickAsync();
+        await Expect(page.GetByTestId("trigger-error")).ToContainTextAsync("vera may not trigger runs");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToBeHiddenAsync();
+
+        // A shortcut is a circuit event like any other: it says why instead of opening a dialog.
+        await page.Keyboard.PressAsync("Shift+C");
+        await Expect(page.Locator(".rz-notification")).ToContainTextAsync("Needs the User role; you have the Viewer role.");
+
+        await using var db = _engine.CreateContext();
+        Assert.Equal(TaskInstanceState.Failed, (await db.TaskInstances.SingleAsync()).State);
+        Assert.Equal(1, await db.DagRuns.CountAsync());
+        Assert.True((await db.Dags.SingleAsync()).IsPaused);
+        Assert.False(await db.AuditLog.AnyAsync(a => a.Actor == "vera"));
+    }
+
+    private async Task<IPage> OpenGridAsync(string userName)
+    {
+        var page = await browser.NewPageAsync(_app, userName, Password);
+        await page.SetViewportSizeAsync(1440, 900);
+        await page.GotoAsync(new Uri(_app.BaseAddress, $"/dags/{Dag}/grid").ToString());
+        await Expect(page.Locator("[data-testid='grid'][data-ready='true']")).ToBeVisibleAsync();
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        return page;
+    }
+
+    private ILocator Cell(IPage page) => page.Locator($"[data-cell][data-task-id='load'][data-run-id='{_run}']");
+
+    /// <summary>What someone with the browser's developer tools can do: drop the disabled attribute, then click.</summary>
+    private static async Task ForceClickAsync(ILocator control)
+    {
+        await control.EvaluateAsync("e => { e.disabled = false; e.classList.remove('rz-state-disabled', 'rz-disabled'); e.querySelectorAll('[disabled]').forEach(d => d.disabled = false); }");
+        await control.ClickAsync();
+    }
+
+    private static string Screenshots() => Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots")).FullName;
+}
