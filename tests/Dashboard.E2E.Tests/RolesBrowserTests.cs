@@ -152,6 +152,26 @@ public sealed class RolesBrowserTests(BrowserFixture browser) : IClassFixture<Br
         Assert.False(await db.AuditLog.AnyAsync(a => a.Actor == "vera"));
     }
 
+    [Fact]
+    public async Task A_user_who_re_enables_the_backfill_button_is_refused_by_the_server_and_nothing_is_created()
+    {
+        var page = await OpenGridAsync("ursula");
+
+        await ForceClickAsync(page.GetByTestId("backfill"));
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByTestId("backfill-from").FillAsync("2024-02-01");
+        await dialog.GetByTestId("backfill-to").FillAsync("2024-02-03");
+        await dialog.GetByTestId("backfill-to").BlurAsync();
+        await Expect(dialog.GetByTestId("backfill-summary")).ToHaveTextAsync("3 runs will be created, 0 re-run, 0 skipped");
+        await dialog.GetByTestId("backfill-submit").ClickAsync();
+
+        await Expect(dialog.GetByTestId("backfill-error")).ToContainTextAsync("ursula may not create backfills: that needs the Op role, and ursula has the User role.");
+        await using var db = _engine.CreateContext();
+        Assert.False(await db.Backfills.AnyAsync());
+        Assert.Equal(1, await db.DagRuns.CountAsync());
+        Assert.False(await db.AuditLog.AnyAsync(a => a.Actor == "ursula"));
+    }
+
     private async Task<IPage> OpenGridAsync(string userName)
     {
         var page = await browser.NewPageAsync(_app, userName, Password);
