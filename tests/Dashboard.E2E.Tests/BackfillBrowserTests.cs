@@ -55,11 +55,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
         await Expect(dialog.GetByTestId("backfill-summary")).ToHaveTextAsync("3 runs will be created, 0 re-run, 0 skipped");
         Assert.Equal(["2024-01-01", "2024-02-01", "2024-03-01"],
             await dialog.Locator("[data-logical-date]").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.logicalDate)"));
-        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is not "0")
-        {
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots(), "backfill-form.png") });
-        }
+        await Screenshots.SaveAsync(page, "backfill-form.png");
 
         await dialog.GetByTestId("backfill-submit").ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
@@ -94,11 +90,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
         await page.GotoAsync(new Uri(_app.BaseAddress, "/dags/taxi_pipeline/backfills").ToString());
         await Expect(page.Locator("[data-backfill-id][data-status='complete']")).ToHaveCountAsync(2);
         await Expect(page.Locator("[data-backfill-id] [data-testid='backfill-progress'][data-succeeded='3']")).ToHaveCountAsync(2);
-        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is not "0")
-        {
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots(), "backfills.png") });
-        }
+        await Screenshots.SaveAsync(page, "backfills.png");
     }
 
     [Fact]
@@ -159,6 +151,4 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
         return new SortedDictionary<string, int>(Directory.GetFiles(root, "*.csv", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(root, f).Replace('\\', '/'), f => File.ReadLines(f).Count() - 1), StringComparer.Ordinal);
     }
-
-    private static string Screenshots() => Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots")).FullName;
 }

@@ -197,12 +197,7 @@ public sealed class ClearBrowserTests(BrowserFixture browser) : IClassFixture<Br
             Assert.False(await db.AuditLog.AnyAsync(a => a.Action == "task_instance.clear"));
         }
 
-        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is not "0")
-        {
-            var folder = Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots")).FullName;
-            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "clear-dialog.png") });
-        }
+        await Screenshots.SaveAsync(page, "clear-dialog.png");
     }
 
     private static DataInterval Day(int day) =>

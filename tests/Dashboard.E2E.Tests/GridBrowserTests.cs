@@ -204,27 +204,22 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
 
         await _engine.TriggerAsync("grid_demo");
         await _engine.RunUntilAsync(async () => (await _engine.RunsAsync("grid_demo")).All(r => r.State.IsFinished()));
-        var folder = Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots")).FullName;
         var page = await browser.NewPageAsync(_app);
         await page.SetViewportSizeAsync(1440, 900);
 
         await page.GotoAsync(Grid().ToString());
         await WaitForCircuitAsync(page);
         await Expect(page.Locator("[data-run-header]")).ToHaveCountAsync(7);
-        // The theme's stylesheet is re-linked as the circuit starts: let it load before the picture.
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "grid.png") });
+        await Screenshots.SaveAsync(page, "grid.png");
 
         var bad = (await _engine.RunsAsync("grid_demo")).Single(r => r.State == DagRunState.Failed).RunId;
         await Cell(page, "check", bad).ClickAsync();
         await Expect(page.GetByTestId("log")).ToBeVisibleAsync();
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "grid-panel.png") });
+        await Screenshots.SaveAsync(page, "grid-panel.png");
 
         await page.GotoAsync(_app.BaseAddress.ToString());
         await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "dag-list.png") });
+        await Screenshots.SaveAsync(page, "dag-list.png");
     }
 
     /// <summary>Clicks and keys reach the grid once the circuit is up and the grid's browser module is attached.</summary>

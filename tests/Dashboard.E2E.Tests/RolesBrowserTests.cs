@@ -101,11 +101,7 @@ public sealed class RolesBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(cleared).ToContainTextAsync("source fixed");
         await Expect(backfilled).ToHaveAttributeAsync("data-actor", "otto");
         await Expect(backfilled).ToContainTextAsync("\"created\": 3");
-        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is not "0")
-        {
-            await admin.WaitForLoadStateAsync(LoadState.NetworkIdle);
-            await admin.ScreenshotAsync(new() { Path = Path.Combine(Screenshots(), "audit-log.png") });
-        }
+        await Screenshots.SaveAsync(admin, "audit-log.png");
     }
 
     [Fact]
@@ -190,6 +186,4 @@ public sealed class RolesBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await control.EvaluateAsync("e => { e.disabled = false; e.classList.remove('rz-state-disabled', 'rz-disabled'); e.querySelectorAll('[disabled]').forEach(d => d.disabled = false); }");
         await control.ClickAsync();
     }
-
-    private static string Screenshots() => Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots")).FullName;
 }

@@ -45,7 +45,7 @@ public sealed partial class SignInBrowserTests(BrowserFixture browser) : IClassF
         await page.GetByTestId("signin-submit").ClickAsync();
         await Expect(page.GetByTestId("signin-message")).ToHaveTextAsync(new Regex("The user name or password is incorrect"));
         await Expect(page.GetByLabel("Password")).ToHaveValueAsync("");
-        await ScreenshotAsync(page, "signin.png");
+        await Screenshots.SaveAsync(page, "signin.png");
 
         await page.GetByLabel("User name").FillAsync("admin");
         await page.GetByLabel("Password").FillAsync(printed);
@@ -100,7 +100,7 @@ public sealed partial class SignInBrowserTests(BrowserFixture browser) : IClassF
         var row = admin.Locator("tr[data-user='pat']");
         await Expect(row).ToHaveAttributeAsync("data-role", "Viewer");
         await Expect(row).ToHaveAttributeAsync("data-status", "must-change-password");
-        await ScreenshotAsync(admin, "users.png");
+        await Screenshots.SaveAsync(admin, "users.png");
 
         var pat = await browser.NewPageAsync();
         await pat.GotoAsync(new Uri(_app.BaseAddress, "/signin").ToString());
@@ -123,15 +123,6 @@ public sealed partial class SignInBrowserTests(BrowserFixture browser) : IClassF
 
         // Pat's open page loses its session at the next revalidation.
         await Expect(pat).ToHaveURLAsync(new Regex("/signin\\?returnUrl="), new() { Timeout = 10_000 });
-    }
-
-    private static async Task ScreenshotAsync(IPage page, string name)
-    {
-        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is not "0")
-        {
-            var folder = Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots")).FullName;
-            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name) });
-        }
     }
 
     [GeneratedRegex(@"one-time password (?<password>[A-Za-z0-9]{20}) ")]
