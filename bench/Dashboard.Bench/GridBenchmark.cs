@@ -26,7 +26,6 @@ internal static class GridBenchmark
     /// <summary>Task rows whose cells (× <see cref="PageRuns"/> runs) a burst changes: 1,000 cells.</summary>
     public const int BurstRows = 40;
 
-    public const int ChangeRepeats = 5;
     private const int WarmUps = 8;
     private const string GridReady = "[data-testid='grid'][data-ready='true']";
     private const string LayoutReady = "main[data-interactive='true']";
@@ -71,10 +70,10 @@ internal static class GridBenchmark
         await browser.InitializeAsync();
         try
         {
-            memory = await MeasureMemoryAsync(browser, app.BaseAddress, circuits, options.Pages, ct);
+            memory = await MeasureMemoryAsync(browser, app, circuits, options.Pages, ct);
             Progress($"Memory per circuit: grid {memory.Grid.PerPage / 1e6:0.00} MB (median step {memory.Grid.MedianStep / 1e6:0.00}), " +
                      $"trivial page {memory.Trivial.PerPage / 1e6:0.00} MB (median step {memory.Trivial.MedianStep / 1e6:0.00})");
-            traffic = await MeasureTrafficAsync(browser, app.BaseAddress, grid, db, circuits, ct);
+            traffic = await MeasureTrafficAsync(browser, app, grid, db, circuits, options.Changes, ct);
         }
         finally
         {
@@ -141,7 +140,7 @@ internal static class GridBenchmark
     /// </summary>
     private static async Task<FirstPageResult> MeasureFirstPageAsync(DashboardAppHost app, GridQuery grid, NpgsqlDataSource db, int repeats, CancellationToken ct)
     {
-        using var http = app.CreateClient();
+        using var http = await app.CreateSignedInClientAsync();
         var html = await GetAsync(http, ct);
         var drawnRows = Regex.Count(html, "<div class=\"grid-row[ \"]");
         var drawnCells = Regex.Count(html, "data-cell");
@@ -196,22 +195,22 @@ internal static class GridBenchmark
     /// (compiled queries, component metadata, the grid's task structure) nor the growth of the
     /// shared buffer pools is counted as a circuit's.
     /// </summary>
-    private static async Task<MemoryResult> MeasureMemoryAsync(BrowserFixture browser, Uri baseAddress, CircuitCounter circuits, int pages, CancellationToken ct)
+    private static async Task<MemoryResult> MeasureMemoryAsync(BrowserFixture browser, DashboardAppHost app, CircuitCounter circuits, int pages, CancellationToken ct)
     {
-        var trivial = new Uri(baseAddress, "/backfills");
-        var gridPage = new Uri(baseAddress, GridPath);
+        var trivial = new Uri(app.BaseAddress, "/backfills");
+        var gridPage = new Uri(app.BaseAddress, GridPath);
         // The buffer pools (render batches, SignalR) grow to what N pages need and keep that memory,
         // which belongs to no circuit.
-        await HeldPerCircuitAsync(browser, trivial, LayoutReady, circuits, pages, ct);
-        await HeldPerCircuitAsync(browser, gridPage, GridReady, circuits, pages, ct);
+        await HeldPerCircuitAsync(browser, app, trivial, LayoutReady, circuits, pages, ct);
+        await HeldPerCircuitAsync(browser, app, gridPage, GridReady, circuits, pages, ct);
 
-        var trivialBytes = await HeldPerCircuitAsync(browser, trivial, LayoutReady, circuits, pages, ct);
-        var gridBytes = await HeldPerCircuitAsync(browser, gridPage, GridReady, circuits, pages, ct);
+        var trivialBytes = await HeldPerCircuitAsync(browser, app, trivial, LayoutReady, circuits, pages, ct);
+        var gridBytes = await HeldPerCircuitAsync(browser, app, gridPage, GridReady, circuits, pages, ct);
         return new MemoryResult(pages, trivialBytes, gridBytes);
     }
 
     private static async Task<HeldMemory> HeldPerCircuitAsync(
-        BrowserFixture browser, Uri url, string ready, CircuitCounter circuits, int pages, CancellationToken ct)
+        BrowserFixture browser, DashboardAppHost app, Uri url, string ready, CircuitCounter circuits, int pages, CancellationToken ct)
     {
         await circuits.WaitForAsync(0, Limit, ct);
         var before = FullyCollectedHeap();
@@ -222,7 +221,7 @@ internal static class GridBenchmark
         {
             for (var i = 0; i < pages; i++)
             {
-                var page = await browser.NewPageAsync();
+                var page = await browser.NewPageAsync(app);
                 opened.Add(page);
                 await page.GotoAsync(url.ToString());
                 await page.Locator(ready).WaitForAsync(new() { Timeout = (float)Limit.TotalMilliseconds });
@@ -265,19 +264,19 @@ internal static class GridBenchmark
     /// committed cell changes, for an equally long quiet period and for bursts of 1,000 changes.
     /// </summary>
     private static async Task<TrafficResult> MeasureTrafficAsync(
-        BrowserFixture browser, Uri baseAddress, GridQuery grid, NpgsqlDataSource db, CircuitCounter circuits, CancellationToken ct)
+        BrowserFixture browser, DashboardAppHost app, GridQuery grid, NpgsqlDataSource db, CircuitCounter circuits, int changeRepeats, CancellationToken ct)
     {
         await circuits.WaitForAsync(0, Limit, ct);
         var snapshot = await grid.LoadAsync(new GridRequest(GridDataSet.DagId, Limit: PageRuns), ct)
                        ?? throw new InvalidOperationException("The grid found no DAG.");
         var taskRows = GridLayout.Build(snapshot, GridLayoutOptions.Default).Where(r => !r.IsGroup).ToList();
 
-        var page = await browser.NewPageAsync();
+        var page = await browser.NewPageAsync(app);
         try
         {
             var traffic = await WebSocketTraffic.AttachAsync(page);
             var clock = Stopwatch.StartNew();
-            await page.GotoAsync(new Uri(baseAddress, GridPath).ToString());
+            await page.GotoAsync(new Uri(app.BaseAddress, GridPath).ToString());
             await page.Locator(GridReady).WaitForAsync(new() { Timeout = (float)Limit.TotalMilliseconds });
             var readyMs = clock.Elapsed.TotalMilliseconds;
             await traffic.WaitForQuietAsync(Settle, Limit, ct);
@@ -291,7 +290,7 @@ internal static class GridBenchmark
                 .First(r => snapshot.Cell(row.TaskIndex, r).State == Dashboard.Core.Domain.TaskInstanceState.Success);
             var target = (Run: snapshot.Runs[run], TaskId: row.Id);
             var changes = new List<ChangeMeasurement>();
-            for (var i = 0; i < ChangeRepeats; i++)
+            for (var i = 0; i < changeRepeats; i++)
             {
                 var state = i % 2 == 0 ? "failed" : "success";
                 var before = traffic.Now();
@@ -305,7 +304,7 @@ internal static class GridBenchmark
             }
 
             // Restore the seeded state if the repeats left it failed.
-            if (ChangeRepeats % 2 == 1)
+            if (changeRepeats % 2 == 1)
             {
                 await SetStateAsync(db, target.Run.Id, target.TaskId, "success", ct);
                 await WaitForStateAsync(page, target.TaskId, target.Run.RunId, "success");

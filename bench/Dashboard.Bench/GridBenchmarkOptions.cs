@@ -3,11 +3,11 @@ using System.Globalization;
 namespace Dashboard.Bench;
 
 /// <summary>The command line after <c>grid</c>; null when it is not understood.</summary>
-internal sealed record GridBenchmarkOptions(int Repeats, int Pages)
+internal sealed record GridBenchmarkOptions(int Repeats, int Pages, int Changes)
 {
     public static GridBenchmarkOptions? Parse(IReadOnlyList<string> args)
     {
-        var options = new GridBenchmarkOptions(21, 10);
+        var options = new GridBenchmarkOptions(21, 10, 41);
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -18,6 +18,10 @@ internal sealed record GridBenchmarkOptions(int Repeats, int Pages)
                     break;
                 case "--pages" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var pages) && pages > 0:
                     options = options with { Pages = pages };
+                    i++;
+                    break;
+                case "--changes" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var changes) && changes > 0:
+                    options = options with { Changes = changes };
                     i++;
                     break;
                 default:

@@ -16,6 +16,7 @@ const string Usage = """
                    and memory per open page, each against a baseline measured in the same run
       --repeats N  timings per measurement, the median is reported (default 21)
       --pages N    browser pages open at once for the memory measurement (default 10)
+      --changes N  single committed cell changes timed from commit to the browser (default 41)
 
       clear        clearing a task with its downstream over 365 daily runs (10,220 task instances) end to end
                    through the clear service, against one raw SQL UPDATE of the same rows measured in the same run
@@ -54,6 +55,13 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
     Console.Error.WriteLine("Interrupted; the throw-away cluster was stopped and removed.");
     return 130;
+}
+catch (Exception e)
+{
+    // A benchmark that cannot finish says why and exits with 70, after its sandbox was cleaned up on the way out.
+    Console.Error.WriteLine($"The benchmark could not finish: {e.GetType().Name}: {e.Message}");
+    Console.Error.WriteLine(e.StackTrace);
+    return 70;
 }
 
 void Cancel(PosixSignalContext context)

@@ -66,8 +66,8 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
         await Expect(page.GetByTestId("backfill-banner")).ToContainTextAsync("2024-01-01 → 2024-03-31");
 
         await RunBackfillAsync();
-        await Expect(page.Locator("[data-run-header][data-run-type='backfill'][data-state='success']")).ToHaveCountAsync(3, new() { Timeout = 10_000 });
-        await Expect(page.GetByTestId("backfill-banner")).ToHaveCountAsync(0, new() { Timeout = 10_000 });
+        await Expect(page.Locator("[data-run-header][data-run-type='backfill'][data-state='success']")).ToHaveCountAsync(3);
+        await Expect(page.GetByTestId("backfill-banner")).ToHaveCountAsync(0);
         var firstRows = ReadRowCounts();
         Assert.All(new[] { "2024-01", "2024-02", "2024-03" }, month => Assert.True(firstRows[$"raw/trips_{month}.csv"] > 0));
 
@@ -84,7 +84,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
         await Expect(dialog).ToBeHiddenAsync();
 
         await RunBackfillAsync();
-        await Expect(page.Locator("[data-run-header][data-run-type='backfill'][data-state='success']")).ToHaveCountAsync(3, new() { Timeout = 10_000 });
+        await Expect(page.Locator("[data-run-header][data-run-type='backfill'][data-state='success']")).ToHaveCountAsync(3);
         Assert.Equal(firstRows, ReadRowCounts());
 
         await page.GotoAsync(new Uri(_app.BaseAddress, "/dags/taxi_pipeline/backfills").ToString());

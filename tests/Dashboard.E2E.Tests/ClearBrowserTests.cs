@@ -84,7 +84,7 @@ public sealed class ClearBrowserTests(BrowserFixture browser) : IClassFixture<Br
 
         foreach (var task in new[] { "check", "publish", "report" })
         {
-            await Expect(Cell(page, task, run)).ToHaveAttributeAsync("data-state", "success", new() { Timeout = 5_000 });
+            await Expect(Cell(page, task, run)).ToHaveAttributeAsync("data-state", "success");
         }
 
         await Expect(RunHeader(page, run)).ToHaveAttributeAsync("data-state", "success");
@@ -116,7 +116,7 @@ public sealed class ClearBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(page.GetByTestId("run-panel")).ToContainTextAsync("1 time(s)");
 
         await _engine.RunUntilAsync(async () => (await _engine.RunsAsync("orders")).All(r => r.State.IsFinished()));
-        await Expect(RunHeader(page, run)).ToHaveAttributeAsync("data-state", "success", new() { Timeout = 5_000 });
+        await Expect(RunHeader(page, run)).ToHaveAttributeAsync("data-state", "success");
         await Expect(page.GetByTestId("run-state")).ToHaveAttributeAsync("data-state", "success");
     }
 

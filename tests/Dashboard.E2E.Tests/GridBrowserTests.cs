@@ -95,7 +95,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
 
         foreach (var page in new[] { first, second })
         {
-            await Expect(Cell(page, "publish", runId)).ToHaveAttributeAsync("data-state", "success", new() { Timeout = 5_000 });
+            await Expect(Cell(page, "publish", runId)).ToHaveAttributeAsync("data-state", "success");
             await Expect(page.Locator($"[data-run-header][data-run-id='{runId}']")).ToHaveAttributeAsync("data-state", "success");
         }
 

@@ -35,7 +35,7 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
         var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(_app.BaseAddress.ToString());
         var taxi = page.Locator("tr[data-dag-id='taxi_pipeline']");
-        await Expect(taxi).ToHaveAttributeAsync("data-paused", "true", new() { Timeout = 15_000 });
+        await Expect(taxi).ToHaveAttributeAsync("data-paused", "true");
         await Expect(page.Locator("tr[data-dag-id]")).ToHaveCountAsync(Directory.GetFiles(Path.Combine(RepositoryLayout.Root, "dags"), "*.yaml").Length);
 
         await WaitForCircuitAsync(page);

@@ -81,7 +81,7 @@ public sealed partial class SignInBrowserTests(BrowserFixture browser) : IClassF
         await other.GetByTestId("sign-out").ClickAsync();
 
         // The open page's circuit revalidates within a second or so, finds the session over and leaves for sign-in.
-        await Expect(open).ToHaveURLAsync(new Regex("/signin\\?returnUrl=%2Fbackfills$"), new() { Timeout = 10_000 });
+        await Expect(open).ToHaveURLAsync(new Regex("/signin\\?returnUrl=%2Fbackfills$"));
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed partial class SignInBrowserTests(BrowserFixture browser) : IClassF
         await Expect(row).ToHaveAttributeAsync("data-status", "disabled");
 
         // Pat's open page loses its session at the next revalidation.
-        await Expect(pat).ToHaveURLAsync(new Regex("/signin\\?returnUrl="), new() { Timeout = 10_000 });
+        await Expect(pat).ToHaveURLAsync(new Regex("/signin\\?returnUrl="));
     }
 
     [GeneratedRegex(@"one-time password (?<password>[A-Za-z0-9]{20}) ")]

@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Xunit;
+using static Microsoft.Playwright.Assertions;
 
 namespace Dashboard.Testing;
 
@@ -13,8 +14,15 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>
+    /// How long an expectation waits for its condition. Generous, so that a machine busy with other
+    /// work slows a test down rather than failing it; a condition that never holds still fails.
+    /// </summary>
+    public static readonly TimeSpan ExpectTimeout = TimeSpan.FromSeconds(20);
+
     public async Task InitializeAsync()
     {
+        SetDefaultExpectTimeout((float)ExpectTimeout.TotalMilliseconds);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

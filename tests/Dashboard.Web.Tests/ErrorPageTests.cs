@@ -6,7 +6,7 @@ namespace Dashboard.Web.Tests;
 public sealed class ErrorPageTests
 {
     [Fact]
-    public async Task A_page_that_fails_shows_a_friendly_message_and_no_internals()
+    public async Task A_page_whose_database_is_gone_says_it_is_not_up_to_date_and_shows_no_internals()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         await using var app = await DashboardAppHost.StartAsync(connectionString);
@@ -16,7 +16,8 @@ public sealed class ErrorPageTests
         using var response = await client.GetAsync("/");
         var page = await response.Content.ReadAsStringAsync();
 
-        Assert.Contains("problem", page);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("the database cannot be reached right now", page);
         Assert.DoesNotContain("Npgsql", page);
         Assert.DoesNotContain("Exception", page);
         Assert.DoesNotContain(" at Dashboard.", page);

@@ -71,8 +71,10 @@ public sealed class ChangeNotifier(TimeProvider time)
     }
 
     /// <summary>
-    /// Collects changes and delivers them once per window. The first change of a quiet period
-    /// starts the window; changes arriving while the callback runs wait for the next window.
+    /// Collects changes and delivers them once per window: a change waits at most one window from
+    /// its arrival, or until the callback that was running when it arrived returns, whichever is
+    /// later. The first change after a delivery starts the window, so a change that arrived while
+    /// the callback ran and has waited a window already goes out as soon as the callback returns.
     /// </summary>
     private sealed class ChangeSubscription(
         ChangeNotifier owner, string? dagId, Func<ChangeBatch, Task> onChanges, TimeSpan window, TimeProvider time) : IDisposable
@@ -84,6 +86,7 @@ public sealed class ChangeNotifier(TimeProvider time)
         private bool _resync;
         private bool _scheduled;
         private bool _disposed;
+        private DateTimeOffset? _firstPendingAt;
         private ITimer? _timer;
 
         public string? DagId => dagId;
@@ -121,14 +124,16 @@ public sealed class ChangeNotifier(TimeProvider time)
 
         private void ScheduleLocked()
         {
+            _firstPendingAt ??= time.GetUtcNow();
             if (_scheduled || _disposed)
             {
                 return;
             }
 
             _scheduled = true;
+            var due = _firstPendingAt.Value + window - time.GetUtcNow();
             _timer?.Dispose();
-            _timer = time.CreateTimer(_ => _ = DeliverAsync(), null, window, Timeout.InfiniteTimeSpan);
+            _timer = time.CreateTimer(_ => _ = DeliverAsync(), null, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
 
         private async Task DeliverAsync()
@@ -146,6 +151,7 @@ public sealed class ChangeNotifier(TimeProvider time)
                 _runIds = [];
                 _unscoped = false;
                 _resync = false;
+                _firstPendingAt = null;
             }
 
             try
@@ -161,7 +167,7 @@ public sealed class ChangeNotifier(TimeProvider time)
                 lock (_gate)
                 {
                     _scheduled = false;
-                    if (_dagIds.Count > 0 || _unscoped || _resync)
+                    if (_firstPendingAt is not null)
                     {
                         ScheduleLocked();
                     }

@@ -26,7 +26,7 @@ public static class DashboardDatabase
             await using var db = new DashboardDbContext(Options(connectionString));
             await db.Database.MigrateAsync(ct);
         }
-        catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
+        catch (Exception e) when (IsUnavailable(e))
         {
             throw new DatabaseUnavailableException($"Cannot use the PostgreSQL database {target}: {Reason(e)}", e);
         }
@@ -44,7 +44,7 @@ public static class DashboardDatabase
             await using var db = new DashboardDbContext(Options(connectionString));
             return [.. await db.Database.GetPendingMigrationsAsync(ct)];
         }
-        catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
+        catch (Exception e) when (IsUnavailable(e))
         {
             throw new DatabaseUnavailableException($"Cannot use the PostgreSQL database {target}: {Reason(e)}", e);
         }
@@ -66,8 +66,11 @@ public static class DashboardDatabase
         return $"{builder.Host ?? "localhost"}:{builder.Port}/{builder.Database ?? builder.Username ?? "(default)"}";
     }
 
+    /// <summary>The database could not be reached or answered with an error: expected while it restarts, not a bug.</summary>
+    public static bool IsUnavailable(Exception e) => e is NpgsqlException or SocketException or TimeoutException or DatabaseUnavailableException;
+
     /// <summary>Why a database operation failed, in one line a person can act on.</summary>
-    internal static string Reason(Exception e) => e switch
+    public static string Reason(Exception e) => e switch
     {
         PostgresException pg => $"{pg.MessageText} (SQLSTATE {pg.SqlState})",
         NpgsqlException { InnerException: SocketException socket } => socket.Message,

@@ -26,7 +26,13 @@ public sealed record AttentionList(IReadOnlyList<AttentionItem> Items, int Total
 }
 
 /// <summary>What on-call staff should look at first, across every DAG.</summary>
-public sealed record NeedsAttention(AttentionList FailedRuns, AttentionList Retrying, AttentionList QueuedRuns, AttentionList StuckTasks)
+/// <param name="NextChangeAt">
+/// The next moment this report changes with no change being committed: a queued run becomes late,
+/// a failed run leaves the last 24 h, a running task's silence reaches the heartbeat timeout. A page
+/// reads again then, rather than polling. Null when nothing shown is waiting on the clock.
+/// </param>
+public sealed record NeedsAttention(
+    AttentionList FailedRuns, AttentionList Retrying, AttentionList QueuedRuns, AttentionList StuckTasks, DateTimeOffset? NextChangeAt = null)
 {
     public bool IsEmpty => FailedRuns.Total + Retrying.Total + QueuedRuns.Total + StuckTasks.Total == 0;
 }
@@ -74,6 +80,14 @@ public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> db
              WHERE ti.state = 'running' AND ti.last_heartbeat_at < @silent_since
              ORDER BY ti.last_heartbeat_at, ti.id
              LIMIT @limit)
+            UNION ALL
+            -- When the earliest of the three time-bound memberships above changes (least ignores nulls).
+            SELECT 'due', '', '', NULL, NULL, least(
+                (SELECT min(end_date) FROM dag_run WHERE state = 'failed' AND end_date >= @failed_since) + @failed_window,
+                (SELECT min(greatest(queued_at, run_after)) FROM dag_run
+                 WHERE state = 'queued' AND backfill_id IS NULL AND greatest(queued_at, run_after) >= @queued_before) + @queued_after,
+                (SELECT min(last_heartbeat_at) FROM task_instance WHERE state = 'running' AND last_heartbeat_at >= @silent_since) + @heartbeat_timeout),
+                false, 0
             """, r => (Category: r.GetString(0), Total: (int)r.GetInt64(7), Item: new AttentionItem(
                 r.GetString(1), r.GetString(2), r.NullableField<string>(3), r.NullableField<int?>(4),
                 r.NullableField<DateTimeOffset?>(5), r.GetBoolean(6))),
@@ -81,7 +95,10 @@ public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> db
             P("limit", ItemsPerCategory),
             P("failed_since", now - DagListQuery.FailedRunWindow),
             P("queued_before", now - thresholds.QueuedRunAlertAfter),
-            P("silent_since", now - thresholds.TaskHeartbeatTimeout));
+            P("silent_since", now - thresholds.TaskHeartbeatTimeout),
+            P("failed_window", DagListQuery.FailedRunWindow),
+            P("queued_after", thresholds.QueuedRunAlertAfter),
+            P("heartbeat_timeout", thresholds.TaskHeartbeatTimeout));
 
         AttentionList Category(string name)
         {
@@ -89,6 +106,7 @@ public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> db
             return items.Count == 0 ? AttentionList.Empty : new AttentionList(items.Select(i => i.Item).ToList(), items[0].Total);
         }
 
-        return new NeedsAttention(Category("failed"), Category("retrying"), Category("queued"), Category("stuck"));
+        var due = rows.Single(r => r.Category == "due").Item.At;
+        return new NeedsAttention(Category("failed"), Category("retrying"), Category("queued"), Category("stuck"), due);
     }
 }

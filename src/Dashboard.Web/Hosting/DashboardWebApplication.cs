@@ -133,6 +133,7 @@ public static class DashboardWebApplication
         services.AddRazorComponents()
             .AddInteractiveServerComponents(circuit => circuit.DetailedErrors = false);
         services.AddRadzenComponents();
+        services.AddSingleton<LiveViews>();
         services.AddScoped<UiActions>();
         services.AddScoped<CurrentOperator>();
         services.AddScoped<TaskActionDialogs>();

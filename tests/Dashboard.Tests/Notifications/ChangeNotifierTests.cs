@@ -76,13 +76,40 @@ public sealed class ChangeNotifierTests
         _time.Advance(Window * 4);
         Assert.Single(batches);
 
-        firstMayFinish.SetResult(); // the busy callback returns; what came meanwhile waits one window
-        _time.Advance(Window);
+        // The busy callback returns; what came meanwhile has waited a window already, so it goes at once.
+        firstMayFinish.SetResult();
+        _time.Advance(TimeSpan.Zero);
 
         Assert.Equal(2, batches.Count);
         Assert.Equal([1L], batches[0].RunIds);
         Assert.Equal([2L, 3L], batches[1].RunIds.Order());
         Assert.Equal(1, mostAtOnce);
+    }
+
+    [Fact]
+    public void A_change_during_a_short_callback_still_waits_its_own_window()
+    {
+        var batches = new List<ChangeBatch>();
+        var firstMayFinish = new TaskCompletionSource();
+        using var subscription = _notifier.Subscribe("etl", async batch =>
+        {
+            batches.Add(batch);
+            if (batches.Count == 1)
+            {
+                await firstMayFinish.Task;
+            }
+        });
+
+        _notifier.Publish("etl", 1);
+        _time.Advance(Window);
+        _notifier.Publish("etl", 2);
+        firstMayFinish.SetResult();
+
+        // A burst that starts while the page refreshes is still coalesced: one window from its first change.
+        _time.Advance(Window - TimeSpan.FromTicks(1));
+        Assert.Single(batches);
+        _time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal([2L], batches[1].RunIds);
     }
 
     [Fact]

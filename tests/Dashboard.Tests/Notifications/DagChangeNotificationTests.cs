@@ -1,3 +1,4 @@
+using Dashboard.Core.Auditing;
 using Dashboard.Core.Operations.Pause;
 using Dashboard.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -81,6 +82,36 @@ public sealed class DagChangeNotificationTests(ITestOutputHelper output)
         engine.DeleteDagFile("broken.yaml");
         await engine.ProcessDagFilesAsync();
         await everything.WaitForAsync(batches => batches.Skip(upToMarker.Count).Any(b => b.Unscoped));
+    }
+
+    [Fact]
+    public async Task An_audit_row_is_announced_as_its_dags_change_or_to_all_dag_subscribers_when_it_is_about_no_dag()
+    {
+        await using var engine = await EngineHarness.CreateAsync(output: output);
+        var dagId = await engine.AddDagAsync(Dag("audited"));
+        await engine.StartListeningAsync();
+        using var everything = RecordedChanges.Subscribe(engine.Notifier, dagId: null);
+        using var oneDag = RecordedChanges.Subscribe(engine.Notifier, dagId);
+
+        await using (var db = engine.CreateContext())
+        {
+            // An action that changes no state a page shows still shows on the audit log.
+            AuditWriter.Record(db, engine.Clock.GetUtcNow(), Actors.Admin("alice"), "user.create", dagId: null, affectedCount: 1);
+            await db.SaveChangesAsync();
+        }
+
+        var unscoped = await everything.WaitForAsync(batches => batches.Any(b => b.Unscoped));
+        Assert.Empty(Assert.Single(unscoped).DagIds);
+
+        await using (var db = engine.CreateContext())
+        {
+            AuditWriter.Record(db, engine.Clock.GetUtcNow(), Actors.Admin("alice"), "dag.note", dagId, affectedCount: 1);
+            await db.SaveChangesAsync();
+        }
+
+        var batch = Assert.Single(await oneDag.WaitForDagAsync(dagId));
+        Assert.Empty(batch.RunIds);
+        Assert.False(batch.Unscoped);
     }
 
     private static async Task<DateTimeOffset?> LastParsedAtAsync(EngineHarness engine, string dagId)

@@ -88,13 +88,15 @@ public sealed class GridLayoutTests
     }
 
     [Fact]
-    public void Only_the_row_whose_cells_changed_gets_a_new_stamp()
+    public void Only_the_rows_whose_cells_changed_draw_again_and_a_group_follows_its_tasks()
     {
-        var before = GridLayout.Build(Snapshot(("a", "g", [S, null]), ("b", null, [S, null]), ("c", null, [S, S])), GridLayoutOptions.Default);
-        var after = GridLayout.Build(Snapshot(("a", "g", [S, null]), ("b", null, [S, TaskInstanceState.Running]), ("c", null, [S, S])), GridLayoutOptions.Default);
+        var shown = Snapshot(("a", "g", [S, null]), ("b", null, [S, null]), ("c", null, [S, S]));
+        var next = Snapshot(("a", "g", [S, TaskInstanceState.Running]), ("b", null, [S, TaskInstanceState.Running]), ("c", null, [S, S]));
+        var before = GridLayout.Build(shown, GridLayoutOptions.Default);
+        var after = GridLayout.Build(next, GridLayoutOptions.Default);
 
-        var changed = before.Zip(after).Where(p => p.First.Stamp != p.Second.Stamp).Select(p => p.First.Id);
-        Assert.Equal(["b"], changed);
+        var changed = before.Zip(after).Where(p => !GridLayout.DrawsSame(shown, p.First, next, p.Second)).Select(p => p.First.Id);
+        Assert.Equal(["g", "a", "b"], changed);
     }
 
     [Fact]

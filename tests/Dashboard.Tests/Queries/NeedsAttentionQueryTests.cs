@@ -128,6 +128,50 @@ public sealed class NeedsAttentionQueryTests
         Assert.Equal(("long_job", "manual_1", "silent", 2, Now.AddMinutes(-5)), (item.DagId, item.RunId, item.TaskId, item.TryNumber, item.At));
     }
 
+    [Fact]
+    public async Task The_report_says_when_the_clock_alone_next_changes_it()
+    {
+        var database = await DatabaseAsync();
+        await using (var db = database.CreateContext())
+        {
+            await TestData.AddDagAsync(db, "clocked");
+            // Leaves the last 24 h at Now + 3 h; becomes late at Now + 7 min; goes silent too long at Now + 50 s.
+            await TestData.AddRunAsync(db, "clocked", "failed_yesterday", DagRunState.Failed, endDate: Now.AddHours(-21));
+            await TestData.AddRunAsync(db, "clocked", "queued_briefly", DagRunState.Queued, queuedAt: Now.AddMinutes(-3), runAfter: Now.AddMinutes(-3));
+            var run = await TestData.AddRunAsync(db, "clocked", "manual_1", DagRunState.Running, startDate: Now.AddMinutes(-1));
+            await TestData.AddTaskInstanceAsync(db, run, "alive", TaskInstanceState.Running, lastHeartbeatAt: Now.AddSeconds(-10));
+        }
+
+        Assert.Equal(Now.AddSeconds(50), (await LoadAsync(database)).NextChangeAt);
+
+        await using (var db = database.CreateContext())
+        {
+            await db.ExecuteAsync("UPDATE task_instance SET state = 'success'", CancellationToken.None);
+        }
+
+        Assert.Equal(Now.AddMinutes(7), (await LoadAsync(database)).NextChangeAt);
+
+        await using (var db = database.CreateContext())
+        {
+            await db.ExecuteAsync("UPDATE dag_run SET state = 'success' WHERE run_id <> 'failed_yesterday'", CancellationToken.None);
+        }
+
+        Assert.Equal(Now.AddHours(3), (await LoadAsync(database)).NextChangeAt);
+    }
+
+    [Fact]
+    public async Task Nothing_waits_on_the_clock_in_a_quiet_installation()
+    {
+        var database = await DatabaseAsync();
+        await using (var db = database.CreateContext())
+        {
+            await TestData.AddDagAsync(db, "quiet");
+            await TestData.AddRunAsync(db, "quiet", "ok", DagRunState.Success, endDate: Now.AddMinutes(-5));
+        }
+
+        Assert.Null((await LoadAsync(database)).NextChangeAt);
+    }
+
     private static async Task<PostgresDatabaseFixture> DatabaseAsync()
     {
         var database = new PostgresDatabaseFixture();

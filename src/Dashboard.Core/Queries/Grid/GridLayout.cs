@@ -2,10 +2,7 @@ using Dashboard.Core.Domain;
 
 namespace Dashboard.Core.Queries.Grid;
 
-/// <summary>
-/// A row as drawn: a task, or a task group with one aggregated state per run. <see cref="Stamp"/>
-/// changes whenever anything the row draws changes, so the page re-renders only rows whose stamp moved.
-/// </summary>
+/// <summary>A row as drawn: a task, or a task group with one aggregated state per run.</summary>
 public sealed record GridRow(
     string Id,
     string Label,
@@ -13,8 +10,7 @@ public sealed record GridRow(
     int TaskIndex,
     IReadOnlyList<int> GroupTasks,
     IReadOnlyList<GroupState> GroupStates,
-    bool Expanded,
-    int Stamp)
+    bool Expanded)
 {
     public bool IsGroup => TaskIndex < 0;
 }
@@ -41,10 +37,60 @@ public static class GridLayout
     public static List<GridRow> Build(GridSnapshot snapshot, GridLayoutOptions options)
     {
         var root = BuildTree(snapshot);
-        var windowStamp = WindowStamp(snapshot);
         var rows = new List<GridRow>(snapshot.Tasks.Count);
-        Emit(root, 0, snapshot, options, windowStamp, rows);
+        Emit(root, 0, snapshot, options, rows);
         return rows;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="row"/> of <paramref name="snapshot"/> draws exactly what
+    /// <paramref name="shownRow"/> of <paramref name="shownSnapshot"/> drew: the same runs, and
+    /// cell for cell the same states, tries and times. An exact comparison, not a hash, so a row
+    /// whose cells changed always draws again; it costs one pass over the row.
+    /// </summary>
+    public static bool DrawsSame(GridSnapshot shownSnapshot, GridRow shownRow, GridSnapshot snapshot, GridRow row)
+    {
+        if (shownRow.Id != row.Id || shownRow.Label != row.Label || shownRow.Depth != row.Depth
+            || shownRow.IsGroup != row.IsGroup || shownRow.Expanded != row.Expanded || !SameRuns(shownSnapshot, snapshot))
+        {
+            return false;
+        }
+
+        for (var run = 0; run < snapshot.Runs.Count; run++)
+        {
+            var same = row.IsGroup
+                ? shownRow.GroupStates[run].SameAs(row.GroupStates[run])
+                : shownSnapshot.Cell(shownRow.TaskIndex, run) == snapshot.Cell(row.TaskIndex, run);
+            if (!same)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool SameRuns(GridSnapshot a, GridSnapshot b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a.Runs.Count != b.Runs.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Runs.Count; i++)
+        {
+            if (a.Runs[i].Id != b.Runs[i].Id)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Every group path in the snapshot, for "expand all" and "collapse all".</summary>
@@ -90,7 +136,7 @@ public static class GridLayout
         return root;
     }
 
-    private static void Emit(Node parent, int depth, GridSnapshot snapshot, GridLayoutOptions options, int windowStamp, List<GridRow> rows)
+    private static void Emit(Node parent, int depth, GridSnapshot snapshot, GridLayoutOptions options, List<GridRow> rows)
     {
         foreach (var node in parent.Children)
         {
@@ -98,8 +144,7 @@ public static class GridLayout
             {
                 if (!options.FailedOnly || HasFailure(snapshot, [node.TaskIndex]))
                 {
-                    rows.Add(new GridRow(node.Id, node.Label, depth, node.TaskIndex, [], [], false,
-                        HashCode.Combine(windowStamp, depth, TaskStamp(snapshot, node.TaskIndex))));
+                    rows.Add(new GridRow(node.Id, node.Label, depth, node.TaskIndex, [], [], false));
                 }
 
                 continue;
@@ -114,11 +159,10 @@ public static class GridLayout
             var states = Enumerable.Range(0, snapshot.Runs.Count)
                 .Select(run => GroupState.Of(node.Tasks.Select(task => snapshot.Cell(task, run))))
                 .ToList();
-            rows.Add(new GridRow(node.Id, node.Label, depth, -1, node.Tasks, states, expanded,
-                HashCode.Combine(windowStamp, depth, expanded, GroupStamp(states))));
+            rows.Add(new GridRow(node.Id, node.Label, depth, -1, node.Tasks, states, expanded));
             if (expanded)
             {
-                Emit(node, depth + 1, snapshot, options, windowStamp, rows);
+                Emit(node, depth + 1, snapshot, options, rows);
             }
         }
     }
@@ -137,44 +181,6 @@ public static class GridLayout
         }
 
         return false;
-    }
-
-    private static int WindowStamp(GridSnapshot snapshot)
-    {
-        var hash = new HashCode();
-        foreach (var run in snapshot.Runs)
-        {
-            hash.Add(run.Id);
-        }
-
-        return hash.ToHashCode();
-    }
-
-    private static int TaskStamp(GridSnapshot snapshot, int task)
-    {
-        var hash = new HashCode();
-        for (var run = 0; run < snapshot.Runs.Count; run++)
-        {
-            hash.Add(snapshot.Cell(task, run));
-        }
-
-        return hash.ToHashCode();
-    }
-
-    private static int GroupStamp(List<GroupState> states)
-    {
-        var hash = new HashCode();
-        foreach (var state in states)
-        {
-            hash.Add(state.Code);
-            foreach (var (s, count) in state.Counts())
-            {
-                hash.Add(s);
-                hash.Add(count);
-            }
-        }
-
-        return hash.ToHashCode();
     }
 
     /// <summary><c>a.b.c</c> → <c>a</c>, <c>a.b</c>, <c>a.b.c</c>: the groups a task sits in, outermost first.</summary>

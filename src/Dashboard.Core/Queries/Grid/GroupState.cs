@@ -59,6 +59,9 @@ public sealed class GroupState
     public IEnumerable<(TaskInstanceState? State, int Count)> Counts() =>
         Priority.Select(s => (s, _counts[GridCell.CodeOf(s)])).Where(c => c.Item2 > 0);
 
+    /// <summary>The same aggregate: the same state and the same count in every state.</summary>
+    public bool SameAs(GroupState other) => Code == other.Code && Total == other.Total && _counts.AsSpan().SequenceEqual(other._counts);
+
     public static GroupState Of(IEnumerable<GridCell> cells)
     {
         var state = new GroupState();

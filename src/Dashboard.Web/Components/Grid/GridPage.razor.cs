@@ -1,5 +1,4 @@
 using Dashboard.Core.Domain;
-using Dashboard.Core.Notifications;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Security;
 using Dashboard.Core.Queries;
@@ -13,8 +12,9 @@ namespace Dashboard.Web.Components.Grid;
 
 /// <summary>
 /// The grid: runs as columns, tasks as rows. It loads one <see cref="GridSnapshot"/> for the view
-/// in the URL, re-loads it when the change notifier says this DAG changed (coalesced, so a burst
-/// is one re-query), and lets unchanged rows skip rendering.
+/// in the URL, through a <see cref="LiveView"/> that re-loads it whenever this DAG changed
+/// (coalesced, so a burst is one re-query) and never lets two loads overlap, and it lets unchanged
+/// rows skip rendering.
 /// </summary>
 public sealed partial class GridPage
 {
@@ -40,7 +40,7 @@ public sealed partial class GridPage
     private TaskCompletionSource _navigated = CompletedNavigation();
 
     private Virtualize<GridRow>? _virtualize;
-    private IDisposable? _subscription;
+    private LiveView _live = null!;
     private ElementReference _gridElement;
     private bool _attaching;
     private IJSObjectReference? _module;
@@ -73,13 +73,7 @@ public sealed partial class GridPage
 
     private string StorageKey => $"dashboard.grid.collapsed.{DagId}";
 
-    protected override void OnInitialized()
-    {
-        if (RendererInfo.IsInteractive)
-        {
-            _subscription = Changes.Subscribe(DagId, batch => InvokeAsync(() => OnChangesAsync(batch)));
-        }
-    }
+    protected override void OnInitialized() => _live = Live.Create(InvokeAsync, LoadAsync, StateHasChanged);
 
     protected override async Task OnParametersSetAsync()
     {
@@ -90,10 +84,15 @@ public sealed partial class GridPage
             _selected = (task, run);
         }
 
-        var request = _view.Request(DagId);
-        if (request != _loadedRequest || _dag?.DagId != DagId)
+        // The router keeps this page when only the DAG in the URL changes: then it follows the new one.
+        if (RendererInfo.IsInteractive)
         {
-            await LoadAsync(request);
+            _live.Follow(DagId);
+        }
+
+        if (_view.Request(DagId) != _loadedRequest || _dag?.DagId != DagId)
+        {
+            await _live.ReloadAsync();
         }
         else
         {
@@ -101,12 +100,13 @@ public sealed partial class GridPage
         }
     }
 
-    private async Task LoadAsync(GridRequest request)
+    /// <summary>Reads the view in the URL as it is now; <see cref="LiveView"/> runs one at a time.</summary>
+    private async Task LoadAsync()
     {
-        _dag = await Dags.HeaderAsync(DagId);
-        _snapshot = _dag is null ? null : await Grid.LoadAsync(request);
-        _loadedRequest = request;
-        _loaded = true;
+        var request = _view.Request(DagId);
+        var dag = await Dags.HeaderAsync(DagId);
+        var snapshot = dag is null ? null : await Grid.LoadAsync(request);
+        (_dag, _snapshot, _loadedRequest, _loaded) = (dag, snapshot, request, true);
         await BuildRowsAsync();
     }
 
@@ -131,27 +131,6 @@ public sealed partial class GridPage
     private ValueTask<ItemsProviderResult<GridRow>> ProvideRows(ItemsProviderRequest request) =>
         ValueTask.FromResult(new ItemsProviderResult<GridRow>(
             _rows.Skip(request.StartIndex).Take(request.Count), _rows.Count));
-
-    private async Task OnChangesAsync(ChangeBatch batch)
-    {
-        if (_loadedRequest is null)
-        {
-            return;
-        }
-
-        await LoadAsync(_loadedRequest);
-        if (_view.RunId is { } panelRunId)
-        {
-            // A run outside the window has no id here: refresh its panel rather than risk a stale one.
-            var panelRun = _snapshot?.Runs.FirstOrDefault(r => r.RunId == panelRunId);
-            if (batch.Resync || panelRun is null || batch.RunIds.Contains(panelRun.Id))
-            {
-                _panelVersion++;
-            }
-        }
-
-        StateHasChanged();
-    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -329,10 +308,10 @@ public sealed partial class GridPage
     /// <summary>Shows the result at once rather than waiting for the change notification (which follows and finds nothing new).</summary>
     private async Task AfterActionAsync(bool applied)
     {
-        if (applied && _loadedRequest is not null)
+        if (applied)
         {
             _anchor = null;
-            await LoadAsync(_loadedRequest);
+            await _live.ReloadAsync();
             _panelVersion++;
             StateHasChanged();
         }
@@ -455,7 +434,7 @@ public sealed partial class GridPage
 
     public async ValueTask DisposeAsync()
     {
-        _subscription?.Dispose();
+        _live.Dispose();
         try
         {
             if (_listeners is not null)

@@ -1,11 +1,11 @@
-namespace Dashboard.Tests.Notifications;
+namespace Dashboard.Testing;
 
 /// <summary>
 /// Time that moves only when the test moves it. Due timers fire inside <see cref="Advance"/>, which
 /// returns once their callbacks have run as far as they can without waiting on something else.
 /// One-shot timers only: all the notifier uses.
 /// </summary>
-internal sealed class ManualTimeProvider : TimeProvider
+public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _gate = new();
     private readonly List<ManualTimer> _pending = [];
