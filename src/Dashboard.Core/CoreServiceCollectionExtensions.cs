@@ -1,3 +1,4 @@
+using Dashboard.Core.Dags;
 using Dashboard.Core.Notifications;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Backfill;
@@ -6,6 +7,7 @@ using Dashboard.Core.Operations.Mark;
 using Dashboard.Core.Operations.Pause;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Operations.Trigger;
+using Dashboard.Core.Operations.Versions;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Queries;
 using Dashboard.Core.Queries.Grid;
@@ -26,7 +28,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DagPauseService>();
         services.AddSingleton<DagTriggerService>();
         services.AddSingleton<ActionRunner>();
-        services.AddSingleton<TaskGraphCache>();
+        services.AddSingleton<DagVersionCache>();
+        services.AddSingleton<RerunVersionPlanner>();
         services.AddSingleton<TaskInstanceSelection>();
         services.AddSingleton<ClearService>();
         services.AddSingleton<MarkService>();

@@ -31,17 +31,26 @@ public sealed class Dag
     public DateTimeOffset? LastParsedAt { get; set; }
 }
 
-/// <summary>One parsed task structure of a DAG. A run keeps the version it was created with.</summary>
+/// <summary>
+/// One parsed definition of a DAG, kept for good: a run records the version it runs, and a re-run
+/// (Clear, Clear &amp; Retry, a backfill) moves it to the current one unless asked not to.
+/// </summary>
 public sealed class DagVersion
 {
     public int Id { get; set; }
     public required string DagId { get; set; }
     public int VersionNumber { get; set; }
 
-    /// <summary>Hash of the structure, so re-parsing an unchanged file makes no new version.</summary>
+    /// <summary>Hash of the whole definition, so re-parsing a file that defines the same DAG makes no new version.</summary>
     public required string StructureHash { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The DAG file's text as it was parsed into this version, for the Code tab and its diffs.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>The file, relative to the DAG folder, this version was read from.</summary>
+    public string? FileLocation { get; set; }
     public List<DagTask> Tasks { get; set; } = [];
 }
 

@@ -15,6 +15,10 @@ public sealed class TaskInstance
     public int TryNumber { get; set; }
 
     public int MaxTries { get; set; }
+
+    /// <summary>The DAG version the current try runs (or ran): its run's version when the try was scheduled or cleared.</summary>
+    public int? DagVersionId { get; set; }
+
     public DateTimeOffset? StartDate { get; set; }
     public DateTimeOffset? EndDate { get; set; }
     public double? Duration { get; set; }
@@ -49,6 +53,10 @@ public sealed class TaskInstanceHistory
     public int TryNumber { get; set; }
     public TaskInstanceState? State { get; set; }
     public int MaxTries { get; set; }
+
+    /// <summary>The DAG version this try ran.</summary>
+    public int? DagVersionId { get; set; }
+
     public DateTimeOffset? StartDate { get; set; }
     public DateTimeOffset? EndDate { get; set; }
     public double? Duration { get; set; }

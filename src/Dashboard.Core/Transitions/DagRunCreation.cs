@@ -50,8 +50,8 @@ public static class DagRunCreation
                 ON CONFLICT DO NOTHING
                 RETURNING id, run_id
             ), new_task_instances AS (
-                INSERT INTO task_instance (dag_run_id, dag_id, task_id, try_number, max_tries, updated_at)
-                SELECT new_runs.id, @dag, t.task_id, 0, t.retries, @now
+                INSERT INTO task_instance (dag_run_id, dag_id, task_id, try_number, max_tries, dag_version_id, updated_at)
+                SELECT new_runs.id, @dag, t.task_id, 0, t.retries, @version, @now
                 FROM new_runs CROSS JOIN dag_task t
                 WHERE t.dag_version_id = @version
             )

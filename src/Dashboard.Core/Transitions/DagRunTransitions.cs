@@ -69,4 +69,62 @@ public static class DagRunTransitions
             WHERE id = @id AND state <> @state
             """, ct, P("id", runId), P("state", SnakeCase.ToSnakeCase(state)), P("now", now)) == 1;
     }
+
+    /// <summary>
+    /// Moves runs to another version of their DAG, as Airflow's integrity check does: task instances
+    /// of tasks the version no longer has become removed (a running one finishes and keeps its
+    /// result), removed ones whose task is back go to no status, and tasks new in the version get an
+    /// instance with no status, to run when their upstream allows. Every other instance keeps its
+    /// state; those not started yet will run the new version. A run is moved only if it is still on
+    /// the version expected.
+    /// </summary>
+    /// <returns>How many runs moved.</returns>
+    public static async Task<int> MoveToVersionAsync(
+        DashboardDbContext db, string dagId, IReadOnlyCollection<(long RunId, int? FromVersionId)> runs, int toVersionId, DateTimeOffset now, CancellationToken ct)
+    {
+        if (runs.Count == 0)
+        {
+            return 0;
+        }
+
+        var moved = await db.QueryAsync("""
+            WITH moved AS (
+                UPDATE dag_run r
+                SET dag_version_id = @to, updated_at = @now
+                FROM unnest(@runs, @froms) AS m(id, from_version)
+                WHERE r.id = m.id AND r.dag_id = @dag AND r.dag_version_id IS NOT DISTINCT FROM m.from_version
+                RETURNING r.id
+            ), kept AS (
+                SELECT task_id FROM dag_task WHERE dag_version_id = @to
+            ), removed AS (
+                UPDATE task_instance ti
+                SET state = 'removed', end_date = coalesce(ti.end_date, @now), updated_at = @now
+                FROM moved
+                WHERE ti.dag_run_id = moved.id AND ti.task_id NOT IN (SELECT task_id FROM kept)
+                  AND (ti.state IS NULL OR ti.state NOT IN ('removed', 'running', 'restarting'))
+            ), restamped AS (
+                UPDATE task_instance ti
+                SET dag_version_id = @to
+                FROM moved
+                WHERE ti.dag_run_id = moved.id AND ti.task_id IN (SELECT task_id FROM kept)
+                  AND (ti.state IS NULL OR ti.state IN ('scheduled', 'queued', 'up_for_retry'))
+            ), restored AS (
+                UPDATE task_instance ti
+                SET state = NULL, dag_version_id = @to, end_date = NULL, updated_at = @now
+                FROM moved
+                WHERE ti.dag_run_id = moved.id AND ti.state = 'removed' AND ti.task_id IN (SELECT task_id FROM kept)
+            ), added AS (
+                INSERT INTO task_instance (dag_run_id, dag_id, task_id, try_number, max_tries, dag_version_id, updated_at)
+                SELECT moved.id, @dag, t.task_id, 0, t.retries, @to, @now
+                FROM moved CROSS JOIN dag_task t
+                WHERE t.dag_version_id = @to
+                  AND NOT EXISTS (SELECT FROM task_instance x WHERE x.dag_run_id = moved.id AND x.task_id = t.task_id)
+            )
+            SELECT count(*) FROM moved
+            """, r => r.GetInt64(0), ct,
+            P("dag", dagId), P("to", toVersionId), P("now", now),
+            P("runs", runs.Select(r => r.RunId).ToArray()),
+            P("froms", runs.Select(r => r.FromVersionId).ToArray()));
+        return (int)moved[0];
+    }
 }

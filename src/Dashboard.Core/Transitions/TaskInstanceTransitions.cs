@@ -32,7 +32,7 @@ public static class TaskInstanceTransitions
                 {ArchiveSql("JOIN target USING (id) WHERE ti.state = 'up_for_retry'")}
             )
             UPDATE task_instance ti
-            SET state = 'scheduled', try_number = ti.try_number + 1, scheduled_at = @now, {ResetTrySql}, updated_at = @now
+            SET state = 'scheduled', try_number = ti.try_number + 1, scheduled_at = @now, {ResetTrySql}, {RunVersionSql}, updated_at = @now
             FROM target WHERE ti.id = target.id
             """, ct, P("ids", ids.ToArray()), P("now", now));
     }
@@ -54,28 +54,13 @@ public static class TaskInstanceTransitions
             throw new ArgumentOutOfRangeException(nameof(state), state, "Only success, skipped and upstream_failed need no run.");
         }
 
-        return await db.ExecuteAsync("""
-            UPDATE task_instance
-            SET state = @state, try_number = try_number + CASE WHEN @state = 'success' THEN 1 ELSE 0 END,
-                start_date = @now, end_date = @now, duration = 0, updated_at = @now
-            WHERE id = ANY(@ids) AND state IS NULL
+        return await db.ExecuteAsync($"""
+            UPDATE task_instance ti
+            SET state = @state, try_number = ti.try_number + CASE WHEN @state = 'success' THEN 1 ELSE 0 END,
+                start_date = @now, end_date = @now, duration = 0, {RunVersionSql}, updated_at = @now
+            WHERE ti.id = ANY(@ids) AND ti.state IS NULL
             """, ct, P("ids", ids.ToArray()), P("state", SnakeCase.ToSnakeCase(state)), P("now", now));
     }
-
-    /// <summary>
-    /// Tasks gone from a DAG's file become <c>removed</c> in its unfinished runs, unless a process is
-    /// already running them: those finish and keep their result.
-    /// </summary>
-    public static async Task<int> RemoveVanishedAsync(
-        DashboardDbContext db, string dagId, IReadOnlyCollection<string> remainingTaskIds, DateTimeOffset now, CancellationToken ct) =>
-        await db.ExecuteAsync("""
-            UPDATE task_instance ti
-            SET state = 'removed', end_date = @now, updated_at = @now
-            FROM dag_run r
-            WHERE r.id = ti.dag_run_id AND r.dag_id = @dag AND r.state IN ('queued', 'running')
-              AND ti.task_id <> ALL(@remaining)
-              AND (ti.state IS NULL OR ti.state IN ('scheduled', 'queued', 'up_for_retry'))
-            """, ct, P("dag", dagId), P("remaining", remainingTaskIds.ToArray()), P("now", now));
 
     /// <summary>scheduled → queued for this executor, oldest first; rows another executor is claiming are skipped, not waited for.</summary>
     public static async Task<List<ClaimedTry>> ClaimAsync(
@@ -219,7 +204,7 @@ public static class TaskInstanceTransitions
                 {ArchiveSql("JOIN planned p USING (id) WHERE ti.state IS NOT DISTINCT FROM p.state")}
             ), cleared AS (
                 UPDATE task_instance ti
-                SET state = NULL, max_tries = p.max_tries, {ResetTrySql}, updated_at = @now
+                SET state = NULL, max_tries = p.max_tries, {ResetTrySql}, {RunVersionSql}, updated_at = @now
                 FROM planned p
                 WHERE ti.id = p.id AND ti.state IS NOT DISTINCT FROM p.state AND ti.try_number = p.try_number
                 RETURNING ti.dag_run_id
@@ -284,14 +269,17 @@ public static class TaskInstanceTransitions
     /// as failed, as Airflow's history does: the try itself failed, and the tries list must say so.
     /// </summary>
     private static string ArchiveSql(string selection) => $"""
-        INSERT INTO task_instance_history (task_instance_id, dag_run_id, dag_id, task_id, try_number, state, max_tries,
+        INSERT INTO task_instance_history (task_instance_id, dag_run_id, dag_id, task_id, try_number, state, max_tries, dag_version_id,
             start_date, end_date, duration, hostname, pid, queued_at, note, recorded_at)
         SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.task_id, ti.try_number,
             CASE WHEN ti.state IN ('success', 'failed', 'skipped', 'upstream_failed', 'removed') THEN ti.state ELSE 'failed' END, ti.max_tries,
-            ti.start_date, ti.end_date, ti.duration, ti.hostname, ti.pid, ti.queued_at, ti.note, @now
+            ti.dag_version_id, ti.start_date, ti.end_date, ti.duration, ti.hostname, ti.pid, ti.queued_at, ti.note, @now
         FROM task_instance ti {selection} AND ti.try_number > 0
         ON CONFLICT (task_instance_id, try_number) DO NOTHING
         """;
+
+    /// <summary>A new try runs its run's version as it is now (a re-run may have moved the run to another).</summary>
+    private const string RunVersionSql = "dag_version_id = (SELECT r.dag_version_id FROM dag_run r WHERE r.id = ti.dag_run_id)";
 
     /// <summary>A new try starts with none of the previous try's run details.</summary>
     private const string ResetTrySql =

@@ -13,9 +13,10 @@ using static Dashboard.Core.Persistence.DbCommands;
 namespace Dashboard.Scheduler.DagFiles;
 
 /// <summary>
-/// Loads the DAG folder into the database. A good file updates its DAG (a changed task structure
-/// becomes a new version); a bad one records its problems as import errors and leaves the DAG's last
-/// good version in place; a DAG whose file is gone is deactivated, its history kept.
+/// Loads the DAG folder into the database. A good file updates its DAG (a changed definition becomes
+/// a new version, with the file's text, and the unfinished runs that followed the file move to it);
+/// a bad one records its problems as import errors and leaves the DAG's last good version in place;
+/// a DAG whose file is gone is deactivated, its history kept.
 /// </summary>
 public sealed class DagFileProcessor(
     IDbContextFactory<DashboardDbContext> dbFactory,
@@ -33,7 +34,8 @@ public sealed class DagFileProcessor(
             ? Directory.EnumerateFiles(folder, "*.*", SearchOption.TopDirectoryOnly)
                 .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal)
-                .Select(f => (Location: Path.GetFileName(f), Result: DagFileParser.Parse(File.ReadAllText(f))))
+                .Select(f => (Location: Path.GetFileName(f), Text: File.ReadAllText(f)))
+                .Select(f => (f.Location, f.Text, Result: DagFileParser.Parse(f.Text)))
                 .ToList()
             : [];
         if (!Directory.Exists(folder))
@@ -51,7 +53,7 @@ public sealed class DagFileProcessor(
         var errors = new List<ImportError>();
         var loaded = new Dictionary<string, string>(StringComparer.Ordinal); // dag id → file
         var changedDags = new List<string>();
-        foreach (var (location, result) in files)
+        foreach (var (location, text, result) in files)
         {
             if (result.Dag is not { } definition)
             {
@@ -64,7 +66,7 @@ public sealed class DagFileProcessor(
             else
             {
                 loaded[definition.DagId] = location;
-                if (await UpsertAsync(db, definition, location, now, ct))
+                if (await UpsertAsync(db, definition, location, text, now, ct))
                 {
                     changedDags.Add(definition.DagId);
                 }
@@ -85,9 +87,10 @@ public sealed class DagFileProcessor(
         return new FolderResult(loaded.Keys.Order().ToList(), changedDags, deactivated, errors.Count);
     }
 
-    /// <summary>Creates or updates the DAG row and, when its task structure changed, adds a version.</summary>
+    /// <summary>Creates or updates the DAG row and, when its definition changed, adds a version.</summary>
     /// <returns>True when anything about the DAG changed.</returns>
-    private static async Task<bool> UpsertAsync(DashboardDbContext db, DagDefinition definition, string location, DateTimeOffset now, CancellationToken ct)
+    private static async Task<bool> UpsertAsync(
+        DashboardDbContext db, DagDefinition definition, string location, string source, DateTimeOffset now, CancellationToken ct)
     {
         var dag = await db.Dags.Include(d => d.CurrentVersion).SingleOrDefaultAsync(d => d.DagId == definition.DagId, ct);
         if (dag is null)
@@ -114,10 +117,11 @@ public sealed class DagFileProcessor(
         dag.LastParsedAt = now;
         await db.SaveChangesAsync(ct);
 
-        var hash = StructureHash(definition.Tasks);
+        var hash = DefinitionHash(definition);
         if (dag.CurrentVersion?.StructureHash != hash)
         {
             // Saved apart from the DAG row: the two reference each other, so one must exist first.
+            var previous = dag.CurrentVersionId;
             var number = await db.DagVersions.Where(v => v.DagId == dag.DagId).MaxAsync(v => (int?)v.VersionNumber, ct) ?? 0;
             var version = new DagVersion
             {
@@ -125,17 +129,40 @@ public sealed class DagFileProcessor(
                 VersionNumber = number + 1,
                 StructureHash = hash,
                 CreatedAt = now,
+                Source = source,
+                FileLocation = location,
                 Tasks = definition.Tasks.Select(ToEntity).ToList(),
             };
             db.DagVersions.Add(version);
             await db.SaveChangesAsync(ct);
             dag.CurrentVersion = version;
             await db.SaveChangesAsync(ct);
-            await TaskInstanceTransitions.RemoveVanishedAsync(db, dag.DagId, definition.Tasks.Select(t => t.TaskId).ToList(), now, ct);
+            await FollowFileAsync(db, dag.DagId, previous, version.Id, now, ct);
             changed = true;
         }
 
         return changed;
+    }
+
+    /// <summary>
+    /// A plain DAG folder runs the file as it is now: the unfinished runs on the version that was
+    /// current move to the new one, as a re-run would. A run someone kept on an older version stays there.
+    /// </summary>
+    private static async Task FollowFileAsync(DashboardDbContext db, string dagId, int? previousVersionId, int versionId, DateTimeOffset now, CancellationToken ct)
+    {
+        if (previousVersionId is not { } previous)
+        {
+            return;
+        }
+
+        // Locked in id order, as every action locks runs, so the move waits for a scheduler pass instead of deadlocking with it.
+        var runs = await db.QueryAsync("""
+            SELECT id FROM dag_run
+            WHERE dag_id = @dag AND dag_version_id = @previous AND state IN ('queued', 'running')
+            ORDER BY id
+            FOR UPDATE
+            """, r => r.GetInt64(0), ct, P("dag", dagId), P("previous", previous));
+        await DagRunTransitions.MoveToVersionAsync(db, dagId, [.. runs.Select(id => (id, (int?)previous))], versionId, now, ct);
     }
 
     /// <summary>A DAG whose file is gone, or whose file now defines another DAG, is deactivated. A file that fails to parse keeps its DAG.</summary>
@@ -192,8 +219,9 @@ public sealed class DagFileProcessor(
         Env = JsonSerializer.Serialize(task.Env),
     };
 
-    private static string StructureHash(IReadOnlyList<TaskDefinition> tasks) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(tasks, HashJson))));
+    /// <summary>Everything the file defines, so any change a run could notice makes a version; comments and layout do not.</summary>
+    private static string DefinitionHash(DagDefinition definition) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(definition, HashJson))));
 
     private static ImportError NewError(string location, int? line, string message, DateTimeOffset now) =>
         new() { FileLocation = location, Line = line, Message = message, RecordedAt = now };

@@ -1,3 +1,4 @@
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 
 namespace Dashboard.Scheduler.Dependencies;
@@ -44,7 +45,7 @@ public static class RunEvaluator
     ];
 
     /// <param name="freeSlots">Tries the DAG may still start under max_active_tasks; decremented for each one scheduled.</param>
-    public static RunDecisions Evaluate(DagStructure structure, RunSnapshot run, DateTimeOffset now, ref int freeSlots)
+    public static RunDecisions Evaluate(DagVersionModel structure, RunSnapshot run, DateTimeOffset now, ref int freeSlots)
     {
         var decisions = new RunDecisions();
         var byTask = run.TaskInstances.ToDictionary(t => t.TaskId, StringComparer.Ordinal);
@@ -120,7 +121,7 @@ public static class RunEvaluator
         decisions.Outcome = Outcome(structure, states, decisions, blocked);
         return decisions;
 
-        void SkipDirectDownstream(TaskNode latestOnly)
+        void SkipDirectDownstream(VersionTask latestOnly)
         {
             foreach (var downstream in latestOnly.Downstream)
             {
@@ -134,7 +135,7 @@ public static class RunEvaluator
     }
 
     /// <summary>depends_on_past: the previous run's instance of this task succeeded or was skipped, and with wait_for_downstream so did its direct downstream.</summary>
-    private static bool PastAllows(TaskNode task, IReadOnlyDictionary<string, TaskInstanceState?>? previous)
+    private static bool PastAllows(VersionTask task, IReadOnlyDictionary<string, TaskInstanceState?>? previous)
     {
         if (previous is null || !previous.TryGetValue(task.TaskId, out var own))
         {
@@ -152,7 +153,7 @@ public static class RunEvaluator
     /// for example a task whose upstream was removed).
     /// </summary>
     private static DagRunState? Outcome(
-        DagStructure structure, Dictionary<string, TaskInstanceState?> states, RunDecisions decisions, bool blocked)
+        DagVersionModel structure, Dictionary<string, TaskInstanceState?> states, RunDecisions decisions, bool blocked)
     {
         var unfinished = states.Values.Count(s => !s.IsFinished());
         if (unfinished == 0)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
@@ -17,6 +18,7 @@ namespace Dashboard.Scheduler.Execution;
 /// </summary>
 public sealed class LocalExecutor(
     IDbContextFactory<DashboardDbContext> dbFactory,
+    DagVersionCache versions,
     TaskLogWriter logWriter,
     EngineSignals signals,
     IOptions<ExecutorOptions> options,
@@ -144,7 +146,8 @@ public sealed class LocalExecutor(
             environment[name] = value;
         }
 
-        log.System($"Try {work.Try.TryNumber} of {work.DagId}.{work.TaskId} ({work.RunId}) on {Environment.MachineName}");
+        var version = work.VersionNumber is { } number ? $", DAG version v{number}" : "";
+        log.System($"Try {work.Try.TryNumber} of {work.DagId}.{work.TaskId} ({work.RunId}{version}) on {Environment.MachineName}");
         log.System($"Command: {template.Command}");
         var started = clock.GetUtcNow();
         using var timeout = work.ExecutionTimeout is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
@@ -246,27 +249,30 @@ public sealed class LocalExecutor(
         await Task.WhenAll(running.Values.Select(a => a.Completion ?? Task.CompletedTask));
     }
 
-    private static async Task<List<TryWork>> LoadWorkAsync(DashboardDbContext db, List<ClaimedTry> claims, CancellationToken ct)
+    /// <summary>What the claimed tries need, with each task as the version its try runs defines it (<see cref="TaskInstance.DagVersionId"/>).</summary>
+    private async Task<List<TryWork>> LoadWorkAsync(DashboardDbContext db, List<ClaimedTry> claims, CancellationToken ct)
     {
         var tries = claims.ToDictionary(c => c.Id, c => c.TryNumber);
-        return await db.QueryAsync("""
+        var rows = await db.QueryAsync("""
             SELECT ti.id, ti.dag_id, ti.task_id, r.run_id, r.logical_date, r.data_interval_start, r.data_interval_end,
-                   d.params, r.conf, t.command, t.env, t.execution_timeout, coalesce(t.retry_delay, interval '0')
+                   d.params, r.conf, coalesce(ti.dag_version_id, r.dag_version_id)
             FROM task_instance ti
             JOIN dag_run r ON r.id = ti.dag_run_id
             JOIN dag d ON d.dag_id = ti.dag_id
-            LEFT JOIN dag_task t ON t.dag_version_id = r.dag_version_id AND t.task_id = ti.task_id
             WHERE ti.id = ANY(@ids)
-            """, r => new TryWork(
-                new ClaimedTry(r.GetInt64(0), tries[r.GetInt64(0)]),
-                r.GetString(1), r.GetString(2), r.GetString(3),
-                r.NullableField<DateTimeOffset?>(4), r.NullableField<DateTimeOffset?>(5), r.NullableField<DateTimeOffset?>(6),
-                MergeParams(r.GetString(7), r.GetString(8)),
-                r.NullableField<string>(9),
-                r.IsDBNull(10) ? [] : JsonNode.Parse(r.GetString(10))!.AsObject().ToDictionary(p => p.Key, p => p.Value?.ToString() ?? ""),
-                r.NullableField<TimeSpan?>(11),
-                r.GetFieldValue<TimeSpan>(12)),
+            """, r => (Id: r.GetInt64(0), DagId: r.GetString(1), TaskId: r.GetString(2), RunId: r.GetString(3),
+                LogicalDate: r.NullableField<DateTimeOffset?>(4), Start: r.NullableField<DateTimeOffset?>(5), End: r.NullableField<DateTimeOffset?>(6),
+                Params: MergeParams(r.GetString(7), r.GetString(8)), Version: r.NullableField<int?>(9)),
             ct, P("ids", tries.Keys.ToArray()));
+        var models = await versions.GetAsync(db, rows.Select(r => r.Version).OfType<int>(), ct);
+        return rows.Select(r =>
+        {
+            // A task its version does not have fails its try with "no command", like one without a command.
+            var task = r.Version is { } version ? models[version].Task(r.TaskId) : null;
+            return new TryWork(new ClaimedTry(r.Id, tries[r.Id]), r.DagId, r.TaskId, r.RunId, r.LogicalDate, r.Start, r.End, r.Params,
+                task?.Command, task?.Env ?? new Dictionary<string, string>(), task?.ExecutionTimeout, task?.RetryDelay ?? TimeSpan.Zero,
+                models.TryGetValue(r.Version ?? -1, out var model) ? model.Number : null);
+        }).ToList();
     }
 
     /// <summary>A run's conf overrides the DAG's params of the same name and adds its own.</summary>
@@ -324,4 +330,5 @@ public sealed record TryWork(
     string? Command,
     IReadOnlyDictionary<string, string> Env,
     TimeSpan? ExecutionTimeout,
-    TimeSpan RetryDelay);
+    TimeSpan RetryDelay,
+    int? VersionNumber);

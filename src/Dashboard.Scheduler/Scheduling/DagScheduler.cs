@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Persistence;
@@ -15,10 +16,8 @@ namespace Dashboard.Scheduler.Scheduling;
 /// forward. A transaction-scoped advisory lock gives the DAG to one scheduler at a time; runs are
 /// locked with SKIP LOCKED, so a user's Clear or Mark on a run simply makes the pass skip it.
 /// </summary>
-public sealed class DagScheduler(TimeProvider clock)
-{
-    private readonly ConcurrentDictionary<int, DagStructure> structures = new();
-    private readonly ConcurrentDictionary<(string? Schedule, string Timezone), Timetable> timetables = new();
+public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
+{    private readonly ConcurrentDictionary<(string? Schedule, string Timezone), Timetable> timetables = new();
 
     /// <returns>True when the pass changed anything (another pass may find more to do).</returns>
     public async Task<PassResult> ProcessAsync(DashboardDbContext db, string dagId, CancellationToken ct)
@@ -174,11 +173,8 @@ public sealed class DagScheduler(TimeProvider clock)
                                           || t.State == TaskInstanceState.Running || t.State == TaskInstanceState.Restarting), ct);
         var freeSlots = Math.Max(0, dag.MaxActiveTasks - busy);
 
-        var structuresByRun = new Dictionary<long, DagStructure>();
-        foreach (var run in runs.Where(r => r.VersionId is not null))
-        {
-            structuresByRun[run.Id] = await StructureAsync(db, run.VersionId!.Value, ct);
-        }
+        var models = await versions.GetAsync(db, runs.Select(r => r.VersionId).OfType<int>(), ct);
+        var structuresByRun = runs.Where(r => r.VersionId is not null).ToDictionary(r => r.Id, r => models[r.VersionId!.Value]);
 
         var previous = structuresByRun.Values.Any(s => s.HasPastDependencies)
             ? await PreviousRunStatesAsync(db, dag, runIds, ct)
@@ -253,17 +249,6 @@ public sealed class DagScheduler(TimeProvider clock)
         return rows.GroupBy(r => r.RunId).ToDictionary(
             g => g.Key,
             g => (IReadOnlyDictionary<string, TaskInstanceState?>)g.ToDictionary(r => r.TaskId, r => r.State, StringComparer.Ordinal));
-    }
-
-    private async Task<DagStructure> StructureAsync(DashboardDbContext db, int versionId, CancellationToken ct)
-    {
-        if (!structures.TryGetValue(versionId, out var structure))
-        {
-            var tasks = await db.DagTasks.AsNoTracking().Where(t => t.DagVersionId == versionId).ToListAsync(ct);
-            structure = structures.GetOrAdd(versionId, DagStructure.From(tasks));
-        }
-
-        return structure;
     }
 
     internal sealed record LockedRun(

@@ -91,7 +91,7 @@ public sealed class DagFileProcessorTests
     }
 
     [Fact]
-    public async Task A_changed_structure_makes_a_new_version_and_removes_vanished_tasks_only_from_unfinished_runs()
+    public async Task A_changed_file_makes_a_new_version_with_its_text_and_unfinished_runs_follow_it()
     {
         await using var engine = await EngineHarness.CreateAsync();
         await engine.AddDagAsync(Good + "\n  - id: b\n    upstream: [a]\n    command: exit 0\n");
@@ -100,22 +100,46 @@ public sealed class DagFileProcessorTests
         await engine.RunUntilRunsFinishedAsync("good");
         var unfinished = await engine.TriggerAsync("good"); // queued, its tasks without a state
 
-        engine.WriteDagFile("good.yaml", Good);
+        var changed = Good + "\n  - id: c\n    upstream: [a]\n    command: exit 0\n";
+        engine.WriteDagFile("good.yaml", changed);
         var result = await engine.ProcessDagFilesAsync();
 
         Assert.Equal(["good"], result.Changed);
         var secondVersion = await CurrentVersionAsync(engine, "good");
         Assert.NotEqual(firstVersion, secondVersion);
-        Assert.All(await engine.RunsAsync("good"), r => Assert.Equal(firstVersion, r.DagVersionId));
+        var runs = (await engine.RunsAsync("good")).ToDictionary(r => r.RunId);
+        Assert.Equal((firstVersion, secondVersion), (runs[finished].DagVersionId, runs[unfinished].DagVersionId));
+        await using (var db = engine.CreateContext())
+        {
+            var version = await db.DagVersions.SingleAsync(v => v.Id == secondVersion);
+            Assert.Equal((changed, "good.yaml", 2), (version.Source, version.FileLocation, version.VersionNumber));
+        }
 
+        // The finished run keeps what it ran; the unfinished one loses b and gains c, as a re-run would.
         var states = (await engine.StatesAsync("good")).ToDictionary(r => r.RunId);
         Assert.Equal((TaskInstanceState.Success, TaskInstanceState.Success), (states[finished]["a"]!.Value, states[finished]["b"]!.Value));
+        Assert.False(states[finished].Tasks.ContainsKey("c"));
         Assert.Null(states[unfinished]["a"]);
         Assert.Equal(TaskInstanceState.Removed, states[unfinished]["b"]);
+        Assert.Null(states[unfinished]["c"]);
 
         // A new run gets the new structure.
         var next = await engine.TriggerAsync("good");
-        Assert.Equal(["a"], (await engine.StatesAsync("good")).Single(r => r.RunId == next).Tasks.Keys);
+        Assert.Equal(["a", "c"], (await engine.StatesAsync("good")).Single(r => r.RunId == next).Tasks.Keys.Order());
+    }
+
+    [Fact]
+    public async Task A_file_that_changes_only_in_comments_and_layout_makes_no_new_version()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Good);
+        var first = await CurrentVersionAsync(engine, "good");
+
+        engine.WriteDagFile("good.yaml", "# the same DAG, reformatted\n" + Good.Replace(": ", ":   ", StringComparison.Ordinal));
+        var result = await engine.ProcessDagFilesAsync();
+
+        Assert.Empty(result.Changed);
+        Assert.Equal(first, await CurrentVersionAsync(engine, "good"));
     }
 
     [Fact]

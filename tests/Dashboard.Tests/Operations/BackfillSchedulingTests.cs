@@ -67,6 +67,42 @@ public sealed class BackfillSchedulingTests
     }
 
     [Fact]
+    public async Task A_backfill_of_all_runs_after_the_command_changed_re_runs_every_month_with_the_new_command()
+    {
+        const string monthly = """
+            dag_id: monthly
+            schedule: "@monthly"
+            start_date: 2024-01-01
+            tasks:
+              - id: ingest
+                command: echo "{{ ds }} old logic" >> "$DASHBOARD_DATA_DIR/monthly.txt"
+            """;
+        await using var engine = await EngineHarness.CreateAsync();
+        var dagId = await engine.AddDagAsync(monthly);
+        await engine.PauseAsync(dagId); // only the backfills' runs
+        var (january, march) = (new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2024, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        var first = await Service(engine).CreateAsync(Request(dagId, january, march) with { UnpauseDag = true });
+        await engine.RunUntilAsync(async () => await CompletedAsync(engine, first.Id));
+
+        // The lead fixes the logic in the file, then re-runs every month of it.
+        engine.WriteDagFile($"{dagId}.yaml", monthly.Replace("old logic", "new logic", StringComparison.Ordinal));
+        await engine.ProcessDagFilesAsync();
+        var second = await Service(engine).CreateAsync(Request(dagId, january, march) with { Reprocess = ReprocessBehavior.Completed, UnpauseDag = true });
+        Assert.Equal((0, 3), (second.Created, second.Rerun));
+        await engine.RunUntilAsync(async () => await CompletedAsync(engine, second.Id));
+        var months = (await engine.RunsAsync(dagId)).Where(r => r.LogicalDate <= march).ToList();
+        Assert.All(months, r => Assert.Equal((DagRunState.Success, second.Id), (r.State, r.BackfillId)));
+
+        // The runs of the range only: unpaused, the DAG also ran its latest month on schedule.
+        var output = (await File.ReadAllLinesAsync(Path.Combine(engine.DataDirectory, "monthly.txt")))
+            .Where(line => string.CompareOrdinal(line, "2024-04") < 0).ToList();
+        Assert.Equal(
+            ["2024-01-01 old logic", "2024-02-01 old logic", "2024-03-01 old logic", "2024-01-01 new logic", "2024-02-01 new logic", "2024-03-01 new logic"],
+            output.Take(3).Order().Concat(output.Skip(3).Order()));
+        Assert.Equal(3, first.Created);
+    }
+
+    [Fact]
     public async Task A_backwards_backfill_starts_its_newest_run_first()
     {
         await using var engine = await EngineHarness.CreateAsync();
@@ -151,6 +187,12 @@ public sealed class BackfillSchedulingTests
         var clear = engine.Services.GetRequiredService<ClearService>();
         await clear.ExecuteAsync(ClearRequest.ForRun(dagId, cancelled[1].RunId, onlyFailed: false, Actors.Admin("lead")));
         await engine.RunUntilAsync(async () => (await BackfillRunsAsync(engine, created.Id))[1].State == DagRunState.Success);
+    }
+
+    private static async Task<bool> CompletedAsync(EngineHarness engine, int backfillId)
+    {
+        await using var db = engine.CreateContext();
+        return await db.Backfills.AnyAsync(b => b.Id == backfillId && b.CompletedAt != null);
     }
 
     private static BackfillService Service(EngineHarness engine) => engine.Services.GetRequiredService<BackfillService>();

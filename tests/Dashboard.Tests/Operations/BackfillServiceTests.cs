@@ -138,7 +138,8 @@ public sealed class BackfillServiceTests
     {
         await using var engine = await EngineWithDailyDagAsync();
         var capped = new BackfillService(
-            engine.Services.GetRequiredService<IDbContextFactory<DashboardDbContext>>(), engine.Clock,
+            engine.Services.GetRequiredService<IDbContextFactory<DashboardDbContext>>(),
+            engine.Services.GetRequiredService<Dashboard.Core.Operations.Versions.RerunVersionPlanner>(), engine.Clock,
             Options.Create(new BackfillOptions { MaxRuns = 5 }));
 
         await AssertRefusedAsync(engine, capped, Request(March1, March1.AddDays(5)),

@@ -8,14 +8,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Tests.Operations;
 
-/// <summary>A DAG whose file changed between two runs: each run's relatives come from the version it was created with.</summary>
+/// <summary>A DAG whose file changed between two runs, cleared keeping each run's version: each run's relatives come from the version it has.</summary>
 public sealed class ClearAcrossVersionsTests
 {
     private static DataInterval Day(int day) =>
         new(new DateTimeOffset(2026, 9, day, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 9, day + 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
-    public async Task Downstream_is_resolved_in_each_runs_own_version_and_past_reaches_only_tasks_that_exist()
+    public async Task Kept_on_their_versions_downstream_is_resolved_in_each_runs_own_version_and_past_reaches_only_tasks_that_exist()
     {
         await using var engine = await EngineHarness.CreateAsync();
         await engine.AddDagAsync("""
@@ -44,9 +44,9 @@ public sealed class ClearAcrossVersionsTests
         var service = engine.Services.GetRequiredService<ClearService>();
 
         var both = await service.PreviewAsync(new ClearRequest("evolving",
-            [TaskTarget.Task(before, "extract"), TaskTarget.Task(after, "extract")], new ClearOptions(new Relatives(Downstream: true)), Actors.Admin("alice")));
+            [TaskTarget.Task(before, "extract"), TaskTarget.Task(after, "extract")], new ClearOptions(new Relatives(Downstream: true), KeepVersions: true), Actors.Admin("alice")));
         var pastFromNew = await service.PreviewAsync(new ClearRequest("evolving",
-            [TaskTarget.Task(after, "extract")], new ClearOptions(new Relatives(Downstream: true, Past: true)), Actors.Admin("alice")));
+            [TaskTarget.Task(after, "extract")], new ClearOptions(new Relatives(Downstream: true, Past: true), KeepVersions: true), Actors.Admin("alice")));
 
         Assert.Equal([(before, "extract"), (before, "old_report"), (after, "extract"), (after, "new_report")],
             both.TaskInstances.Select(t => (t.RunId, t.TaskId)));

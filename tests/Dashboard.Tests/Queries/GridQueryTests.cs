@@ -63,6 +63,12 @@ public sealed class GridQueryTests
         await using var engine = await EngineHarness.CreateAsync();
         await engine.AddDagAsync(Dag("{id: extract, kind: empty}", "{id: old_check, kind: empty, upstream: extract}"), unpause: false);
         var first = (await engine.CreateRunsAsync("grid", EngineHarness.RunFor(DagRunType.Scheduled, Day(1)))).Keys.Single();
+        await using (var db = engine.CreateContext())
+        {
+            // Finished before the file changed, so it stays on its version (an unfinished run follows the file).
+            await db.ExecuteAsync("UPDATE dag_run SET state = 'success'", CancellationToken.None);
+        }
+
         await engine.AddDagAsync(Dag("{id: extract, kind: empty}", "{id: publish, kind: empty, upstream: extract, group: out}"), unpause: false);
         var second = (await engine.CreateRunsAsync("grid", EngineHarness.RunFor(DagRunType.Scheduled, Day(2)))).Keys.Single();
 
@@ -76,6 +82,7 @@ public sealed class GridQueryTests
         Assert.Null(grid.Cell(1, secondRun).State);
         Assert.True(grid.Cell(2, firstRun).Exists);
         Assert.False(grid.Cell(2, secondRun).Exists);
+        Assert.Equal((1, 2), (grid.Runs[firstRun].VersionNumber, grid.Runs[secondRun].VersionNumber));
     }
 
     [Fact]

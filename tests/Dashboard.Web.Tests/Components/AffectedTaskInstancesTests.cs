@@ -9,7 +9,7 @@ public sealed class AffectedTaskInstancesTests
     private static readonly DateTimeOffset Day = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static AffectedTaskInstance Ti(int run, string task, TaskInstanceState? state) =>
-        new(run * 100 + task.Length, run, $"scheduled__{run}", task, state, 1, DagRunState.Failed, Day.AddDays(run), Day.AddDays(run + 1));
+        new(run * 100 + task.Length, run, $"scheduled__{run}", task, state, 1, DagRunState.Failed, Day.AddDays(run), Day.AddDays(run + 1), RunVersionId: 1);
 
     [Fact]
     public async Task Instances_are_grouped_by_run_with_a_count_per_run_and_in_all()

@@ -1,13 +1,19 @@
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Operations.Versions;
 using Dashboard.Core.Security;
 
 namespace Dashboard.Core.Operations.Backfill;
 
 /// <summary>
 /// A lead's backfill request. <see cref="ToDate"/> is the latest logical date, inclusive, as in
-/// Airflow; only data intervals that have ended become runs.
+/// Airflow; only data intervals that have ended become runs. Runs it re-runs move to the DAG's
+/// current version unless <see cref="KeepVersions"/>.
 /// </summary>
+/// <param name="PreviewedVersionId">
+/// The DAG version the confirmed preview showed: when the DAG's file changed since, the backfill is
+/// refused as outdated rather than run on a version nobody looked at. Null: no preview to hold to.
+/// </param>
 public sealed record BackfillRequest(
     string DagId,
     DateTimeOffset FromDate,
@@ -17,7 +23,9 @@ public sealed record BackfillRequest(
     int MaxActiveRuns = 1,
     bool RunBackwards = false,
     string? ConfJson = null,
-    bool UnpauseDag = false);
+    bool UnpauseDag = false,
+    bool KeepVersions = false,
+    int? PreviewedVersionId = null);
 
 public enum SlotAction
 {
@@ -32,7 +40,9 @@ public enum SlotAction
 }
 
 /// <summary>One data interval of the range and what the backfill does with it.</summary>
-public sealed record BackfillSlot(DataInterval Interval, SlotAction Action, string? ExistingRunId, DagRunState? ExistingState, string? SkipReason)
+/// <param name="ExistingVersionId">The DAG version the existing run is on.</param>
+public sealed record BackfillSlot(
+    DataInterval Interval, SlotAction Action, string? ExistingRunId, DagRunState? ExistingState, string? SkipReason, long? ExistingId = null, int? ExistingVersionId = null)
 {
     public const string InFlight = "in flight";
     public const string AlreadyExists = "already exists";
@@ -58,8 +68,13 @@ public enum BackfillField
 /// What a backfill would do, slot by slot, in the order its runs would start; or the problems that
 /// stop it. <see cref="BackfillService.PreviewAsync"/> and <see cref="BackfillService.CreateAsync"/> build it the same way.
 /// </summary>
-public sealed record BackfillPlan(IReadOnlyList<BackfillSlot> Slots, IReadOnlyList<BackfillProblem> Problems, bool DagPaused)
+/// <param name="Versions">The DAG's current version (which new runs get), and the re-runs that move to it.</param>
+public sealed record BackfillPlan(IReadOnlyList<BackfillSlot> Slots, IReadOnlyList<BackfillProblem> Problems, bool DagPaused, RerunVersions Versions)
 {
+    /// <summary>How a re-run slot's run changes version; null when it stays (on the current version already, or kept).</summary>
+    public RunVersionMove? MoveOf(BackfillSlot slot) =>
+        slot.Action == SlotAction.Rerun ? Versions.Moves.FirstOrDefault(m => m.RunId == slot.ExistingRunId) : null;
+
     public int ToCreate => Slots.Count(s => s.Action == SlotAction.Create);
 
     public int ToRerun => Slots.Count(s => s.Action == SlotAction.Rerun);

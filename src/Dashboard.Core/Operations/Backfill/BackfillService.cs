@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using Dashboard.Core.Auditing;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Operations.Trigger;
+using Dashboard.Core.Operations.Versions;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Core.Security;
@@ -42,7 +44,8 @@ public sealed record BackfillCreated(int Id, int Created, int Rerun, int Skipped
 /// applies, in one transaction, with every run created up front as queued. The scheduler then
 /// starts them in sort order within the backfill's own max_active_runs.
 /// </summary>
-public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, IOptions<BackfillOptions> options)
+public sealed class BackfillService(
+    IDbContextFactory<DashboardDbContext> dbFactory, RerunVersionPlanner versions, TimeProvider clock, IOptions<BackfillOptions> options)
 {
     /// <summary>The most intervals counted when a range is too long, so a minutely DAG over years still answers quickly.</summary>
     private const int CountCeiling = 1_000_000;
@@ -112,6 +115,8 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
                 created = result.Created,
                 rerun = result.Rerun,
                 skipped = result.Skipped,
+                request.KeepVersions,
+                versions = PreviewCheck.AuditVersions(plan.Versions),
             });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
@@ -180,7 +185,15 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
         if (dag is null)
         {
             Problem(BackfillField.Dag, $"There is no DAG '{request.DagId}'.");
-            return (new BackfillPlan([], problems, false), null, "{}");
+            return (new BackfillPlan([], problems, false, RerunVersions.None), null, "{}");
+        }
+
+        // Locked first when creating: the DAG-file processor cannot make another version current meanwhile.
+        var current = await versions.CurrentAsync(db, dag.DagId, lockDag: lockRuns, ct);
+        if (request.PreviewedVersionId is { } previewed && current.Current is { } latest && latest.VersionId != previewed)
+        {
+            throw new PreviewOutdatedException(
+                $"Nothing was created, because the DAG file changed since the preview: the current version is now {latest.Label}. Check the new preview and submit again.");
         }
 
         var now = clock.GetUtcNow();
@@ -254,7 +267,9 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
             slots.Reverse();
         }
 
-        return (new BackfillPlan(slots, problems, dag.IsPaused), dag, conf);
+        var rerun = slots.Where(s => s.Action == SlotAction.Rerun).Select(s => (s.ExistingId!.Value, s.ExistingRunId!, s.ExistingVersionId));
+        var plan = await versions.PlanAsync(db, current, rerun, request.KeepVersions, ct);
+        return (new BackfillPlan(slots, problems, dag.IsPaused, plan), dag, conf);
     }
 
     private static async Task<List<BackfillSlot>> SlotsAsync(
@@ -266,17 +281,18 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
         }
 
         var existing = (await db.QueryAsync("""
-                SELECT logical_date, id, run_id, state FROM dag_run
+                SELECT logical_date, id, run_id, state, dag_version_id FROM dag_run
                 WHERE dag_id = @dag AND logical_date BETWEEN @first AND @last
                 """,
                 r => (LogicalDate: r.GetFieldValue<DateTimeOffset>(0), Id: r.GetInt64(1), RunId: r.GetString(2),
-                    State: SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(3))),
+                    State: SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(3)), VersionId: r.NullableField<int?>(4)),
                 ct, P("dag", dagId), P("first", intervals[0].Start), P("last", intervals[^1].Start)))
             .ToDictionary(r => r.LogicalDate);
 
         var slots = intervals.Select(interval => existing.TryGetValue(interval.Start, out var run)
                 ? new BackfillSlot(interval, Reprocesses(reprocess, run.State) ? SlotAction.Rerun : SlotAction.Skip, run.RunId, run.State,
-                    run.State.IsFinished() ? Reprocesses(reprocess, run.State) ? null : BackfillSlot.AlreadyExists : BackfillSlot.InFlight)
+                    run.State.IsFinished() ? Reprocesses(reprocess, run.State) ? null : BackfillSlot.AlreadyExists : BackfillSlot.InFlight,
+                    run.Id, run.VersionId)
                 : new BackfillSlot(interval, SlotAction.Create, null, null, null))
             .ToList();
         if (!lockRuns)
@@ -320,6 +336,9 @@ public sealed class BackfillService(IDbContextFactory<DashboardDbContext> dbFact
                 "SELECT id, run_id FROM dag_run WHERE dag_id = @dag AND run_id = ANY(@runs)",
                 r => (Id: r.GetInt64(0), RunId: r.GetString(1)), ct, P("dag", dag.DagId), P("runs", rerunRunIds)))
             .ToDictionary(r => r.RunId, r => r.Id);
+
+        // Moved first, so the clear below finds the instances of tasks the current version no longer has removed, and skips them.
+        await PreviewCheck.MoveRunsAsync(db, dag.DagId, plan.Versions, now, ct);
         var toClear = await db.QueryAsync("""
                 SELECT id, state, try_number FROM task_instance
                 WHERE dag_run_id = ANY(@runs) AND state IS DISTINCT FROM 'removed'

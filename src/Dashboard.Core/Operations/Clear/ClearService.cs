@@ -1,6 +1,7 @@
 using Dashboard.Core.Auditing;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Operations.Selection;
+using Dashboard.Core.Operations.Versions;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Core.Security;
@@ -11,23 +12,28 @@ namespace Dashboard.Core.Operations.Clear;
 /// <summary>
 /// Which task instances a clear covers. <see cref="OnlyFailed"/> keeps failed and upstream_failed
 /// ones, after relatives are added. Unless <see cref="DisturbRunning"/>, a selection holding a
-/// running instance is refused rather than restarting it.
+/// running instance is refused rather than restarting it. Every run the clear touches moves to the
+/// DAG's current version, so it re-runs the DAG as its file is now, unless <see cref="KeepVersions"/>.
 /// </summary>
-public sealed record ClearOptions(Relatives Relatives, bool OnlyFailed = false, bool DisturbRunning = false);
+public sealed record ClearOptions(Relatives Relatives, bool OnlyFailed = false, bool DisturbRunning = false, bool KeepVersions = false);
 
 /// <param name="RequestId">The client's id for this request, so that sending it twice clears once.</param>
 public sealed record ClearRequest(
     string DagId, IReadOnlyList<TaskTarget> Targets, ClearOptions Options, Actor Actor, string? Note = null, Guid? RequestId = null)
 {
     /// <summary>Clear &amp; Retry: every task instance of a run, or only its failed ones.</summary>
-    public static ClearRequest ForRun(string dagId, string runId, bool onlyFailed, Actor actor, string? note = null, Guid? requestId = null) =>
-        new(dagId, [TaskTarget.WholeRun(runId)], new ClearOptions(Relatives.None, onlyFailed, DisturbRunning: true), actor, note, requestId);
+    public static ClearRequest ForRun(
+        string dagId, string runId, bool onlyFailed, Actor actor, string? note = null, Guid? requestId = null, bool keepVersions = false) =>
+        new(dagId, [TaskTarget.WholeRun(runId)], new ClearOptions(Relatives.None, onlyFailed, DisturbRunning: true, keepVersions), actor, note, requestId);
 }
 
 /// <summary>What a clear would do, exactly as <see cref="ClearService.ExecuteAsync"/> will do it if nothing moves meanwhile.</summary>
-public sealed record ClearPreview(IReadOnlyList<AffectedTaskInstance> TaskInstances, bool DisturbRunning) : IActionPreview
+/// <param name="Versions">The runs that move to the DAG's current version, with the tasks each gains and loses.</param>
+public sealed record ClearPreview(IReadOnlyList<AffectedTaskInstance> TaskInstances, bool DisturbRunning, RerunVersions Versions) : IActionPreview
 {
     IReadOnlyList<AffectedTaskInstance> IActionPreview.Affected => TaskInstances;
+
+    RerunVersions IActionPreview.Versions => Versions;
 
     /// <summary>Instances that would be restarted (their process killed and run again).</summary>
     public IReadOnlyList<AffectedTaskInstance> Running => [.. TaskInstances.Where(t => t.State == TaskInstanceState.Running)];
@@ -63,7 +69,8 @@ public sealed record ClearResult(int Cleared, int Restarted, int RunsRequeued, b
 /// Clear and Clear &amp; Retry (Airflow's <c>clear_task_instances</c>): the preview and the execution
 /// share one selection, so the dialog shows exactly what happens.
 /// </summary>
-public sealed class ClearService(IDbContextFactory<DashboardDbContext> dbFactory, ActionRunner runner, TaskInstanceSelection selection, TimeProvider clock)
+public sealed class ClearService(
+    IDbContextFactory<DashboardDbContext> dbFactory, ActionRunner runner, TaskInstanceSelection selection, RerunVersionPlanner versions, TimeProvider clock)
 {
     public async Task<ClearPreview> PreviewAsync(ClearRequest request, CancellationToken ct = default)
     {
@@ -83,17 +90,35 @@ public sealed class ClearService(IDbContextFactory<DashboardDbContext> dbFactory
             PreviewCheck.EnsureApplicable(confirmed, preview);
 
             var now = clock.GetUtcNow();
-            var counts = await TaskInstanceTransitions.ClearAsync(db, [.. preview.TaskInstances.Select(t => t.Version)], now, ct);
+            await PreviewCheck.MoveRunsAsync(db, request.DagId, preview.Versions, now, ct);
+            var counts = await TaskInstanceTransitions.ClearAsync(db, [.. preview.TaskInstances.Select(t => t.Expected)], now, ct);
             PreviewCheck.EnsureAllMoved(counts.TaskInstances, preview.TaskInstances.Count);
             Audit(db, request, preview, counts, now);
             return new ClearResult(counts.Cleared, counts.Restarted, counts.RunsRequeued);
         }, ClearResult.Repeated, ct);
     }
 
+    /// <summary>
+    /// The selection, under the locks when executing: the DAG row first (its current version then
+    /// stays the one checked), then the runs. The instances of tasks the current version no longer
+    /// has are not cleared: moving their run makes them removed.
+    /// </summary>
     private async Task<ClearPreview> SelectAsync(DashboardDbContext db, ClearRequest request, bool lockRuns, CancellationToken ct)
     {
-        var selected = await selection.SelectAsync(db, request.DagId, request.Targets, request.Options.Relatives, lockRuns, ct);
-        return new ClearPreview([.. selected.Where(t => IsClearable(t.State, request.Options.OnlyFailed))], request.Options.DisturbRunning);
+        var options = request.Options;
+        var dag = await versions.CurrentAsync(db, request.DagId, lockDag: lockRuns, ct);
+        var selected = await selection.SelectAsync(db, request.DagId, request.Targets, options.Relatives, lockRuns, ct,
+            resolveInCurrent: !options.KeepVersions);
+        var clearable = selected.Where(t => IsClearable(t.State, options.OnlyFailed)).ToList();
+        var moving = await versions.PlanAsync(db, dag, Runs(clearable), options.KeepVersions, ct);
+        var cleared = clearable.Where(t => moving.Keeps(t.DagRunId, t.TaskId)).ToList();
+
+        // Only runs that keep something to clear move: a run is never moved without re-running.
+        var plan = await versions.PlanAsync(db, dag, Runs(cleared), options.KeepVersions, ct);
+        return new ClearPreview(cleared, options.DisturbRunning, plan);
+
+        static IEnumerable<(long, string, int?)> Runs(IEnumerable<AffectedTaskInstance> instances) =>
+            instances.Select(t => (t.DagRunId, t.RunId, t.RunVersionId));
     }
 
     /// <summary>
@@ -119,8 +144,10 @@ public sealed class ClearService(IDbContextFactory<DashboardDbContext> dbFactory
                 options.Relatives.Future,
                 options.OnlyFailed,
                 options.DisturbRunning,
+                options.KeepVersions,
                 counts.Restarted,
                 runs_requeued = counts.RunsRequeued,
+                versions = PreviewCheck.AuditVersions(preview.Versions),
             },
             runIds: preview.TaskInstances.Select(t => t.RunId).Distinct(),
             taskIds: preview.TaskInstances.Select(t => t.TaskId).Distinct(),

@@ -60,7 +60,7 @@ public sealed class MarkRunService(IDbContextFactory<DashboardDbContext> dbFacto
             var moved = 0;
             foreach (var group in preview.TaskInstances.GroupBy(preview.NewStateOf))
             {
-                moved += (await TaskInstanceTransitions.MarkAsync(db, [.. group.Select(t => t.Version)], group.Key, now, ct)).Count;
+                moved += (await TaskInstanceTransitions.MarkAsync(db, [.. group.Select(t => t.Expected)], group.Key, now, ct)).Count;
             }
 
             PreviewCheck.EnsureAllMoved(moved, preview.TaskInstances.Count);

@@ -55,9 +55,9 @@ public sealed class MarkService(IDbContextFactory<DashboardDbContext> dbFactory,
             PreviewCheck.EnsureApplicable(confirmed, preview);
 
             var now = clock.GetUtcNow();
-            var markedRuns = await TaskInstanceTransitions.MarkAsync(db, [.. preview.ToMark.Select(t => t.Version)], request.NewState, now, ct);
+            var markedRuns = await TaskInstanceTransitions.MarkAsync(db, [.. preview.ToMark.Select(t => t.Expected)], request.NewState, now, ct);
             PreviewCheck.EnsureAllMoved(markedRuns.Count, preview.ToMark.Count);
-            var cleared = await TaskInstanceTransitions.ClearAsync(db, [.. preview.ToClear.Select(t => t.Version)], now, ct);
+            var cleared = await TaskInstanceTransitions.ClearAsync(db, [.. preview.ToClear.Select(t => t.Expected)], now, ct);
             PreviewCheck.EnsureAllMoved(cleared.TaskInstances, preview.ToClear.Count);
 
             // A finished run whose instances were changed by hand is decided again by the scheduler, so

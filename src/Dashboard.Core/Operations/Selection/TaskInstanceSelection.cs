@@ -1,3 +1,4 @@
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
 using static Dashboard.Core.Persistence.DbCommands;
@@ -6,28 +7,35 @@ namespace Dashboard.Core.Operations.Selection;
 
 /// <summary>
 /// The one selection behind every Clear and Mark, for their previews and their executions alike:
-/// targets, expanded to relatives in each target run's own DAG version (Airflow resolves relatives
-/// in the run's version too), then to the same tasks in earlier or later runs by logical date.
+/// targets, expanded to relatives (in each target run's own DAG version, as Airflow does, or in the
+/// version a re-run moves the runs to), then to the same tasks in earlier or later runs by logical date.
 /// </summary>
-public sealed class TaskInstanceSelection(TaskGraphCache graphs)
+public sealed class TaskInstanceSelection(DagVersionCache versions)
 {
     /// <summary>
     /// Reads the selected task instances, in grid order (runs oldest first, tasks in DAG order).
     /// With <paramref name="lockRuns"/> the runs in scope are first locked in id order, so two
     /// actions on overlapping runs queue up instead of deadlocking, and the scheduler passes them by.
     /// </summary>
+    /// <param name="resolveInCurrent">
+    /// Find relatives and group members in the DAG's current version for every run, the version a
+    /// re-run moves the runs to; otherwise in each run's own version.
+    /// </param>
     /// <exception cref="OperationRefusedException">Nothing is targeted, or a target does not exist.</exception>
     public async Task<List<AffectedTaskInstance>> SelectAsync(
-        DashboardDbContext db, string dagId, IReadOnlyList<TaskTarget> targets, Relatives relatives, bool lockRuns, CancellationToken ct)
+        DashboardDbContext db, string dagId, IReadOnlyList<TaskTarget> targets, Relatives relatives, bool lockRuns, CancellationToken ct,
+        bool resolveInCurrent = false)
     {
         if (targets.Count == 0)
         {
             throw new OperationRefusedException("Nothing is selected: pick at least one task instance.");
         }
 
-        var anchors = await ReadAnchorRunsAsync(db, dagId, targets, relatives, ct);
-        var versionGraphs = await graphs.GetAsync(db, anchors.Values.Select(a => a.VersionId).OfType<int>(), ct);
-        var scope = Scope(targets, relatives, anchors, versionGraphs);
+        var (anchors, currentId) = await ReadAnchorRunsAsync(db, dagId, targets, relatives, ct);
+        var models = await versions.GetAsync(db, anchors.Values.Select(a => a.VersionId).Append(currentId).OfType<int>(), ct);
+        var current = currentId is { } id ? models[id] : null;
+        var resolveIn = resolveInCurrent ? current : null;
+        var scope = Scope(targets, relatives, anchors, models, resolveIn);
         var taskScope = scope.Where(s => s.TaskId is not null).ToList();
         var wholeRunAnchors = scope.Where(s => s.TaskId is null).Select(s => s.AnchorId).ToArray();
         if (lockRuns)
@@ -46,13 +54,13 @@ public sealed class TaskInstanceSelection(TaskGraphCache graphs)
         // every task instance of every run in scope with every task of the scope (400,000 pairs to
         // find 10,000 instances for 28 tasks over a year of daily runs).
         var selected = await db.QueryAsync($"""
-            SELECT ti.id, ti.dag_run_id, r.run_id, ti.task_id, ti.state, ti.try_number, r.state, r.logical_date, r.run_after
+            SELECT ti.id, ti.dag_run_id, r.run_id, ti.task_id, ti.state, ti.try_number, r.state, r.logical_date, r.run_after, r.dag_version_id
             FROM unnest(@anchors, @tasks) AS s(anchor, task_id)
             JOIN dag_run a ON a.id = s.anchor
             JOIN dag_run r ON {RunsInScopeSql}
             JOIN task_instance ti ON ti.dag_run_id = r.id AND ti.task_id = s.task_id
             UNION ALL
-            SELECT ti.id, ti.dag_run_id, r.run_id, ti.task_id, ti.state, ti.try_number, r.state, r.logical_date, r.run_after
+            SELECT ti.id, ti.dag_run_id, r.run_id, ti.task_id, ti.state, ti.try_number, r.state, r.logical_date, r.run_after, r.dag_version_id
             FROM dag_run a
             JOIN dag_run r ON {RunsInScopeSql}
             JOIN task_instance ti ON ti.dag_run_id = r.id
@@ -61,7 +69,7 @@ public sealed class TaskInstanceSelection(TaskGraphCache graphs)
                 r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3),
                 r.IsDBNull(4) ? null : SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(4)),
                 r.GetInt32(5), SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(6)),
-                r.NullableField<DateTimeOffset?>(7), r.GetFieldValue<DateTimeOffset>(8)),
+                r.NullableField<DateTimeOffset?>(7), r.GetFieldValue<DateTimeOffset>(8), r.NullableField<int?>(9)),
             ct,
             P("anchors", taskScope.Select(s => s.AnchorId).ToArray()),
             P("tasks", taskScope.Select(s => s.TaskId!).ToArray()),
@@ -71,7 +79,7 @@ public sealed class TaskInstanceSelection(TaskGraphCache graphs)
 
         // Scopes overlap when anchors reach the same runs (Past or Future from more than one run): the
         // same instance then comes back once per scope, each time as the same row.
-        var order = TaskOrder(anchors.Values, versionGraphs);
+        var order = TaskOrder(anchors.Values, models, current);
         return selected
             .DistinctBy(t => t.Id)
             .OrderBy(t => t.RunAfter).ThenBy(t => t.DagRunId)
@@ -86,15 +94,20 @@ public sealed class TaskInstanceSelection(TaskGraphCache graphs)
             OR (@future AND r.logical_date > a.logical_date))
         """;
 
-    private static async Task<Dictionary<string, AnchorRun>> ReadAnchorRunsAsync(
+    /// <returns>The target runs by run id, and the DAG's current version.</returns>
+    private static async Task<(Dictionary<string, AnchorRun> Anchors, int? CurrentVersionId)> ReadAnchorRunsAsync(
         DashboardDbContext db, string dagId, IReadOnlyList<TaskTarget> targets, Relatives relatives, CancellationToken ct)
     {
         var runIds = targets.Select(t => t.RunId).Distinct().ToArray();
-        var anchors = (await db.QueryAsync(
-                "SELECT id, run_id, logical_date, dag_version_id FROM dag_run WHERE dag_id = @dag AND run_id = ANY(@runs)",
-                r => new AnchorRun(r.GetInt64(0), r.GetString(1), r.NullableField<DateTimeOffset?>(2), r.NullableField<int?>(3)),
-                ct, P("dag", dagId), P("runs", runIds)))
-            .ToDictionary(a => a.RunId, StringComparer.Ordinal);
+        var rows = await db.QueryAsync("""
+                SELECT r.id, r.run_id, r.logical_date, r.dag_version_id, d.current_version_id
+                FROM dag d LEFT JOIN dag_run r ON r.dag_id = d.dag_id AND r.run_id = ANY(@runs)
+                WHERE d.dag_id = @dag
+                """,
+                r => (Run: r.IsDBNull(0) ? null : new AnchorRun(r.GetInt64(0), r.GetString(1), r.NullableField<DateTimeOffset?>(2), r.NullableField<int?>(3)),
+                    Current: r.NullableField<int?>(4)),
+                ct, P("dag", dagId), P("runs", runIds));
+        var anchors = rows.Select(r => r.Run).OfType<AnchorRun>().ToDictionary(a => a.RunId, StringComparer.Ordinal);
 
         if (runIds.FirstOrDefault(id => !anchors.ContainsKey(id)) is { } missing)
         {
@@ -107,12 +120,13 @@ public sealed class TaskInstanceSelection(TaskGraphCache graphs)
                 $"Past and Future reach runs by logical date, and run '{undated.RunId}' has none. Turn them off to act on this run alone.");
         }
 
-        return anchors;
+        return (anchors, rows.FirstOrDefault().Current);
     }
 
     /// <summary>The (anchor run, task) pairs to read; a null task means every task of the run.</summary>
     private static List<(long AnchorId, string? TaskId)> Scope(
-        IReadOnlyList<TaskTarget> targets, Relatives relatives, Dictionary<string, AnchorRun> anchors, IReadOnlyDictionary<int, TaskGraph> versionGraphs)
+        IReadOnlyList<TaskTarget> targets, Relatives relatives, Dictionary<string, AnchorRun> anchors,
+        IReadOnlyDictionary<int, DagVersionModel> models, DagVersionModel? resolveIn)
     {
         var scope = new HashSet<(long, string?)>();
         foreach (var runTargets in targets.GroupBy(t => t.RunId))
@@ -124,36 +138,46 @@ public sealed class TaskInstanceSelection(TaskGraphCache graphs)
                 continue;
             }
 
-            var graph = anchor.VersionId is { } version ? versionGraphs[version] : null;
-            var seeds = runTargets.SelectMany(t => SeedTasks(t, anchor, graph)).ToList();
-            var tasks = graph?.WithRelatives(seeds, relatives.Upstream, relatives.Downstream) ?? [.. seeds];
+            // The cell picked is of the run's own version; its relatives are of the version it will run.
+            var own = anchor.VersionId is { } version ? models[version] : null;
+            var graph = resolveIn ?? own;
+            var seeds = runTargets.SelectMany(t => SeedTasks(t, anchor, own, resolveIn)).ToList();
+            var tasks = graph?.WithRelatives(seeds, relatives.Upstream, relatives.Downstream) ?? [];
+            tasks.UnionWith(seeds);
             scope.UnionWith(tasks.Select(task => (anchor.Id, (string?)task)));
         }
 
         return [.. scope];
     }
 
-    private static IEnumerable<string> SeedTasks(TaskTarget target, AnchorRun anchor, TaskGraph? graph)
+    /// <summary>The tasks a target names: a task of the run, or the members of a group in the run's version and in the version it will run.</summary>
+    private static IEnumerable<string> SeedTasks(TaskTarget target, AnchorRun anchor, DagVersionModel? own, DagVersionModel? resolveIn)
     {
         var id = target.Id ?? throw new OperationRefusedException("A task or group target needs its id.");
         if (target.Kind == TargetKind.Group)
         {
-            var members = graph?.TasksInGroup(id).ToList() ?? [];
+            var members = (own?.TasksInGroup(id) ?? []).Union(resolveIn?.TasksInGroup(id) ?? []).ToList();
             return members.Count > 0 ? members : throw new OperationRefusedException($"Run '{anchor.RunId}' has no task group '{id}'.");
         }
 
-        return graph is null || graph.HasTask(id) ? [id] : throw new OperationRefusedException($"Run '{anchor.RunId}' has no task '{id}'.");
+        return own is null || own.HasTask(id) || resolveIn?.HasTask(id) == true
+            ? [id]
+            : throw new OperationRefusedException($"Run '{anchor.RunId}' has no task '{id}'.");
     }
 
-    /// <summary>Each task's position in the DAG, from the newest version among the anchors (tasks only older versions had come last).</summary>
-    private static Dictionary<string, int> TaskOrder(IEnumerable<AnchorRun> anchors, IReadOnlyDictionary<int, TaskGraph> versionGraphs)
+    /// <summary>
+    /// Each task's position, as the grid orders its rows: the DAG's current version first, then the
+    /// newest version among the anchors (tasks only older versions had come last).
+    /// </summary>
+    private static Dictionary<string, int> TaskOrder(IEnumerable<AnchorRun> anchors, IReadOnlyDictionary<int, DagVersionModel> models, DagVersionModel? current)
     {
         var order = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var version in anchors.Select(a => a.VersionId).OfType<int>().Distinct().OrderDescending())
+        var ordered = anchors.Select(a => a.VersionId).OfType<int>().Distinct().OrderDescending().Select(v => models[v]);
+        foreach (var model in current is null ? ordered : ordered.Prepend(current))
         {
-            foreach (var task in versionGraphs[version].TaskIds)
+            foreach (var task in model.Tasks)
             {
-                order.TryAdd(task, order.Count);
+                order.TryAdd(task.TaskId, order.Count);
             }
         }
 

@@ -38,8 +38,9 @@ public sealed record AffectedTaskInstance(
     int TryNumber,
     DagRunState RunState,
     DateTimeOffset? LogicalDate,
-    DateTimeOffset RunAfter)
+    DateTimeOffset RunAfter,
+    int? RunVersionId)
 {
     /// <summary>What must still hold for an action confirmed on this preview to apply: same instance, state and try.</summary>
-    public (long Id, TaskInstanceState? State, int TryNumber) Version => (Id, State, TryNumber);
+    public (long Id, TaskInstanceState? State, int TryNumber) Expected => (Id, State, TryNumber);
 }

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -15,18 +15,13 @@ public sealed record GridRequest(string DagId, int Limit = 25, int Offset = 0, D
 
 /// <summary>
 /// Builds a <see cref="GridSnapshot"/> in two round trips: the DAG with its run window, then every
-/// (run, task) state of the window in one scan of ux_task_instance_run_task. The task structure of
-/// the versions those runs used comes from a cache, because a version's tasks never change (a
-/// changed DAG file adds a version). Cells go straight from the reader into a dense array: no
-/// entity tracking, no per-cell objects, so the model costs little more than reading the rows.
+/// (run, task) state of the window in one scan of ux_task_instance_run_task. The tasks of the
+/// versions those runs used come from <see cref="DagVersionCache"/>, because a version's tasks never
+/// change (a changed DAG file adds a version). Cells go straight from the reader into a dense array:
+/// no entity tracking, no per-cell objects, so the model costs little more than reading the rows.
 /// </summary>
-public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider time)
+public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, DagVersionCache versions, TimeProvider time)
 {
-    /// <summary>Versions whose tasks are kept; past it the cache starts over, so it cannot grow without bound.</summary>
-    private const int MaxCachedVersions = 512;
-
-    private readonly ConcurrentDictionary<int, GridTask[]> _versionTasks = new();
-
     /// <returns>Null when the DAG does not exist.</returns>
     public async Task<GridSnapshot?> LoadAsync(GridRequest request, CancellationToken ct = default)
     {
@@ -59,7 +54,8 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, T
     {
         var rows = await db.QueryAsync("""
                 SELECT d.current_version_id,
-                       r.id, r.run_id, r.run_type, r.state, r.logical_date, r.run_after, r.start_date, r.end_date, r.backfill_id, r.dag_version_id
+                       r.id, r.run_id, r.run_type, r.state, r.logical_date, r.run_after, r.start_date, r.end_date, r.backfill_id, r.dag_version_id,
+                       v.version_number
                 FROM dag d
                 LEFT JOIN LATERAL (
                     SELECT id, run_id, run_type, state, logical_date, run_after, start_date, end_date, backfill_id, dag_version_id
@@ -70,6 +66,7 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, T
                     ORDER BY run_after DESC, id DESC
                     OFFSET @offset LIMIT @limit
                 ) r ON true
+                LEFT JOIN dag_version v ON v.id = r.dag_version_id
                 WHERE d.dag_id = @dag
                 ORDER BY r.run_after DESC, r.id DESC
                 """,
@@ -78,7 +75,7 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, T
                     r.GetInt64(1), r.GetString(2), SnakeCase.ParseSnakeCase<DagRunType>(r.GetString(3)),
                     SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(4)), r.NullableField<DateTimeOffset?>(5),
                     r.GetFieldValue<DateTimeOffset>(6), r.NullableField<DateTimeOffset?>(7), r.NullableField<DateTimeOffset?>(8),
-                    r.NullableField<int?>(9)),
+                    r.NullableField<int?>(9), r.NullableField<int?>(11)),
                 VersionId: r.NullableField<int?>(10)),
             ct,
             P("dag", request.DagId),
@@ -108,7 +105,6 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, T
     /// <summary>
     /// The current version's tasks in its topological order, then tasks only older versions had
     /// (removed since, but still in some visible run), so every task instance on screen has a row.
-    /// Only versions not seen before are read.
     /// </summary>
     private async Task<List<GridTask>> ReadStructureAsync(DashboardDbContext db, List<int> versionIds, CancellationToken ct)
     {
@@ -117,52 +113,16 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, T
             return [];
         }
 
-        var known = new Dictionary<int, GridTask[]>();
-        var missing = new List<int>();
-        foreach (var version in versionIds.Distinct())
-        {
-            if (_versionTasks.TryGetValue(version, out var cached))
-            {
-                known[version] = cached;
-            }
-            else
-            {
-                missing.Add(version);
-            }
-        }
-
-        if (missing.Count > 0)
-        {
-            var rows = await db.QueryAsync("""
-                    SELECT dag_version_id, task_id, group_id
-                    FROM dag_task
-                    WHERE dag_version_id = ANY(@versions)
-                    ORDER BY dag_version_id, ordinal
-                    """,
-                r => (Version: r.GetInt32(0), Task: new GridTask(r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2))),
-                ct,
-                P("versions", missing.ToArray()));
-            var byVersion = rows.ToLookup(r => r.Version, r => r.Task);
-            if (_versionTasks.Count + missing.Count > MaxCachedVersions)
-            {
-                _versionTasks.Clear();
-            }
-
-            foreach (var version in missing)
-            {
-                known[version] = _versionTasks[version] = [.. byVersion[version]];
-            }
-        }
-
-        var tasks = new List<GridTask>(known.Values.Max(t => t.Length));
+        var models = await versions.GetAsync(db, versionIds, ct);
+        var tasks = new List<GridTask>(models.Values.Max(m => m.Tasks.Count));
         var seen = new HashSet<string>(tasks.Capacity, StringComparer.Ordinal);
         foreach (var version in versionIds)
         {
-            foreach (var task in known[version])
+            foreach (var task in models[version].Tasks)
             {
                 if (seen.Add(task.TaskId))
                 {
-                    tasks.Add(task);
+                    tasks.Add(new GridTask(task.TaskId, task.GroupId));
                 }
             }
         }

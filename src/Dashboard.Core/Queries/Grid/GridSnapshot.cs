@@ -3,6 +3,7 @@ using Dashboard.Core.Domain;
 namespace Dashboard.Core.Queries.Grid;
 
 /// <summary>A run column of the grid.</summary>
+/// <param name="VersionNumber">The number of the DAG version the run is on ("v3").</param>
 public sealed record GridRun(
     long Id,
     string RunId,
@@ -12,7 +13,8 @@ public sealed record GridRun(
     DateTimeOffset RunAfter,
     DateTimeOffset? StartDate,
     DateTimeOffset? EndDate,
-    int? BackfillId)
+    int? BackfillId,
+    int? VersionNumber = null)
 {
     /// <summary>The date a person recognises the run by: its logical date, or when it ran if it has none.</summary>
     public DateTimeOffset Date => LogicalDate ?? RunAfter;
