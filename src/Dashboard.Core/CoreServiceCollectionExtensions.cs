@@ -44,6 +44,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ImportErrorQuery>();
         services.AddSingleton<AuditLogQuery>();
         services.AddSingleton<BackfillListQuery>();
+        services.AddSingleton<DagCodeQuery>();
         return services;
     }
 }

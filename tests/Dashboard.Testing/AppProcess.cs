@@ -16,6 +16,8 @@ public sealed partial class AppProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private Task _errors = Task.CompletedTask;
+
     private AppProcess(Process process) => _process = process;
 
     public string Output
@@ -52,7 +54,7 @@ public sealed partial class AppProcess : IAsyncDisposable
         app._process.OutputDataReceived += (_, line) => app.OnOutput(line.Data);
         app._process.Start();
         app._process.BeginOutputReadLine();
-        _ = app.ReadErrorsAsync();
+        app._errors = app.ReadErrorsAsync();
         return app;
     }
 
@@ -74,6 +76,9 @@ public sealed partial class AppProcess : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         await _process.WaitForExitAsync(timeout.Token);
+
+        // The process may exit before its last error output has been read: ErrorOutput is whole only then.
+        await _errors.WaitAsync(timeout.Token);
         return _process.ExitCode;
     }
 

@@ -1,13 +1,17 @@
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Core.Queries;
 
-public sealed record TryRow(int TryNumber, TaskInstanceState? State, DateTimeOffset? StartDate, DateTimeOffset? EndDate, double? Duration, string? Hostname);
+/// <param name="Version">The DAG version the try ran; null for tries older than versions were recorded per try.</param>
+public sealed record TryRow(
+    int TryNumber, TaskInstanceState? State, DateTimeOffset? StartDate, DateTimeOffset? EndDate, double? Duration, string? Hostname, DagVersionModel? Version);
 
 /// <param name="Instance">The task instance as stored (its current try).</param>
-/// <param name="Task">The task's definition in the run's DAG version; null if the version no longer has it.</param>
+/// <param name="Task">The task as the version of its current try defines it; null if that version does not have it.</param>
+/// <param name="Version">The version of the current try (or, before it has one, of its run).</param>
 /// <param name="Lines">The shown try's log: all of it, or its last lines when a limit was asked for.</param>
 /// <param name="LinesOmitted">How many earlier lines a limit left out.</param>
 public sealed record TaskInstanceLog(
@@ -15,7 +19,8 @@ public sealed record TaskInstanceLog(
     string RunId,
     string TaskId,
     TaskInstance Instance,
-    DagTask? Task,
+    VersionTask? Task,
+    DagVersionModel? Version,
     IReadOnlyList<TryRow> Tries,
     int? ShownTry,
     IReadOnlyList<TaskLogLine> Lines,
@@ -27,7 +32,7 @@ public sealed record TaskInstanceLog(
 }
 
 /// <summary>One task instance's tries (archived ones from history, plus the current one) and the log of one try.</summary>
-public sealed class TaskLogQuery(IDbContextFactory<DashboardDbContext> dbFactory)
+public sealed class TaskLogQuery(IDbContextFactory<DashboardDbContext> dbFactory, DagVersionCache versions)
 {
     /// <param name="tryNumber">The try to show; null for the latest.</param>
     /// <param name="lastLines">Show only this many of the try's last lines (a side panel); null for all.</param>
@@ -39,11 +44,7 @@ public sealed class TaskLogQuery(IDbContextFactory<DashboardDbContext> dbFactory
                 from t in db.TaskInstances.AsNoTracking()
                 join r in db.DagRuns on t.DagRunId equals r.Id
                 where r.DagId == dagId && r.RunId == runId && t.TaskId == taskId
-                select new
-                {
-                    Instance = t,
-                    Task = db.DagTasks.FirstOrDefault(d => d.DagVersionId == r.DagVersionId && d.TaskId == t.TaskId),
-                })
+                select new { Instance = t, RunVersionId = r.DagVersionId })
             .SingleOrDefaultAsync(ct);
         if (found is null)
         {
@@ -51,27 +52,32 @@ public sealed class TaskLogQuery(IDbContextFactory<DashboardDbContext> dbFactory
         }
 
         var ti = found.Instance;
-
-        var tries = await db.TaskInstanceHistory.AsNoTracking()
+        var history = await db.TaskInstanceHistory.AsNoTracking()
             .Where(h => h.TaskInstanceId == ti.Id)
             .OrderBy(h => h.TryNumber)
-            .Select(h => new TryRow(h.TryNumber, h.State, h.StartDate, h.EndDate, h.Duration, h.Hostname))
             .ToListAsync(ct);
+        var currentVersionId = ti.DagVersionId ?? found.RunVersionId;
+        var models = await versions.GetAsync(db, history.Select(h => h.DagVersionId).Append(currentVersionId).OfType<int>(), ct);
+        DagVersionModel? Model(int? id) => id is { } v ? models[v] : null;
+
+        var tries = history.Select(h => new TryRow(h.TryNumber, h.State, h.StartDate, h.EndDate, h.Duration, h.Hostname, Model(h.DagVersionId))).ToList();
         if (ti.TryNumber > 0 && tries.All(t => t.TryNumber != ti.TryNumber))
         {
-            tries.Add(new TryRow(ti.TryNumber, ti.State, ti.StartDate, ti.EndDate, ti.Duration, ti.Hostname));
+            tries.Add(new TryRow(ti.TryNumber, ti.State, ti.StartDate, ti.EndDate, ti.Duration, ti.Hostname, Model(currentVersionId)));
         }
 
+        var version = Model(currentVersionId);
+        var task = version?.Task(taskId);
         var shown = tryNumber is { } wanted && tries.Any(t => t.TryNumber == wanted) ? wanted : tries.LastOrDefault()?.TryNumber;
         if (shown is null)
         {
-            return new TaskInstanceLog(dagId, runId, taskId, ti, found.Task, tries, shown, [], 0);
+            return new TaskInstanceLog(dagId, runId, taskId, ti, task, version, tries, shown, [], 0);
         }
 
         var log = db.TaskLogs.AsNoTracking().Where(l => l.TaskInstanceId == ti.Id && l.TryNumber == shown);
         var omitted = lastLines is { } limit ? Math.Max(0, await log.CountAsync(ct) - limit) : 0;
         var lines = await log.OrderBy(l => l.Id).Skip(omitted).ToListAsync(ct);
-        return new TaskInstanceLog(dagId, runId, taskId, ti, found.Task, tries, shown, lines, omitted);
+        return new TaskInstanceLog(dagId, runId, taskId, ti, task, version, tries, shown, lines, omitted);
     }
 
     /// <summary>The lines a try logged after <paramref name="afterId"/>: what a live tail appends.</summary>

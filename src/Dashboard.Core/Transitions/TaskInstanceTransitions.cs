@@ -194,7 +194,8 @@ public static class TaskInstanceTransitions
                 -- Carries the expected state and try, so the archive and the update need not join
                 -- the expected rows again. A task gone from the run's version keeps the budget it
                 -- had, as Airflow does.
-                SELECT e.id, e.state, e.try_number, ti.try_number + coalesce(dt.retries, greatest(ti.max_tries - ti.try_number, 0)) AS max_tries
+                SELECT e.id, e.state, e.try_number, ti.try_number + coalesce(dt.retries, greatest(ti.max_tries - ti.try_number, 0)) AS max_tries,
+                       r.dag_version_id AS run_version
                 FROM expected e
                 JOIN task_instance ti ON ti.id = e.id
                 JOIN dag_run r ON r.id = ti.dag_run_id
@@ -204,7 +205,7 @@ public static class TaskInstanceTransitions
                 {ArchiveSql("JOIN planned p USING (id) WHERE ti.state IS NOT DISTINCT FROM p.state")}
             ), cleared AS (
                 UPDATE task_instance ti
-                SET state = NULL, max_tries = p.max_tries, {ResetTrySql}, {RunVersionSql}, updated_at = @now
+                SET state = NULL, max_tries = p.max_tries, {ResetTrySql}, dag_version_id = p.run_version, updated_at = @now
                 FROM planned p
                 WHERE ti.id = p.id AND ti.state IS NOT DISTINCT FROM p.state AND ti.try_number = p.try_number
                 RETURNING ti.dag_run_id

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dashboard.Core.Domain;
+using Dashboard.Core.Operations.Versions;
 using Dashboard.Core.Persistence;
 
 namespace Dashboard.Web.Cli;
@@ -22,4 +23,32 @@ internal static class CliText
     /// <summary>"1 run", "3 runs".</summary>
     public static string Count(int count, string noun) =>
         string.Create(CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? "" : "s")}");
+
+    /// <summary>What a re-run does to the runs' DAG versions, when it changes any: a line per run, after the note on a file that does not load.</summary>
+    public static async Task WriteVersionsAsync(TextWriter writer, RerunVersions versions)
+    {
+        if (versions.FileNote is { } note)
+        {
+            await writer.WriteLineAsync($"note: {note}");
+        }
+
+        if (versions.Behind.Count == 0 || versions.Current is not { } current)
+        {
+            return;
+        }
+
+        if (versions.KeepVersions)
+        {
+            await writer.WriteLineAsync($"Keeping the DAG version of {Count(versions.Behind.Count, "run")} not on the current version, {current.Label} (--keep-version).");
+            return;
+        }
+
+        await writer.WriteLineAsync($"Moving {Count(versions.Moves.Count, "run")} to the DAG's current version, {current.Label} (--keep-version keeps them where they are):");
+        foreach (var move in versions.Moves)
+        {
+            var added = move.Change.Added.Count > 0 ? $"; adds {string.Join(", ", move.Change.Added)}" : "";
+            var removed = move.Change.Removed.Count > 0 ? $"; removes {string.Join(", ", move.Change.Removed)}" : "";
+            await writer.WriteLineAsync($"  {move.RunId}: {move.Change.Label}{added}{removed}");
+        }
+    }
 }

@@ -15,6 +15,17 @@ namespace Dashboard.Web.Tests.Cli;
 /// </summary>
 public sealed class TasksClearCliTests : IAsyncLifetime
 {
+    private const string Dag = """
+        dag_id: daily
+        schedule: "@daily"
+        start_date: 2024-01-01
+        tasks:
+          - {id: extract, kind: empty}
+          - {id: transform, kind: empty, upstream: extract}
+          - {id: load, kind: empty, upstream: transform}
+
+        """;
+
     private static readonly DateTimeOffset FirstDay = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private EngineHarness _engine = null!;
@@ -22,15 +33,7 @@ public sealed class TasksClearCliTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _engine = await EngineHarness.CreateAsync();
-        await _engine.AddDagAsync("""
-            dag_id: daily
-            schedule: "@daily"
-            start_date: 2024-01-01
-            tasks:
-              - {id: extract, kind: empty}
-              - {id: transform, kind: empty, upstream: extract}
-              - {id: load, kind: empty, upstream: transform}
-            """, unpause: false);
+        await _engine.AddDagAsync(Dag, unpause: false);
         await _engine.CreateRunsAsync("daily", [.. Enumerable.Range(0, 3).Select(d =>
             EngineHarness.RunFor(DagRunType.Scheduled, new DataInterval(FirstDay.AddDays(d), FirstDay.AddDays(d + 1))))]);
         await SetAsync("UPDATE dag_run SET state = 'success'");
@@ -60,6 +63,25 @@ public sealed class TasksClearCliTests : IAsyncLifetime
             outcome.OutLines[2..^1].Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
         Assert.Equal("6 task instances to clear.", outcome.OutLines[^1]);
         Assert.Equal(0, await ClearedCountAsync());
+    }
+
+    [Fact]
+    public async Task After_a_file_change_the_runs_move_to_the_current_version_unless_keep_version_is_given()
+    {
+        await _engine.AddDagAsync(Dag + "  - {id: notify, kind: empty, upstream: load}\n", unpause: false);
+
+        var dryRun = await RunAsync(["tasks", "clear", "daily", "-t", "^transform$", "-s", "2024-01-03", "--dry-run"]);
+        var kept = await RunAsync(["tasks", "clear", "daily", "-t", "^transform$", "-s", "2024-01-03", "--keep-version", "-y"]);
+
+        Assert.Equal(ExitCodes.Success, dryRun.ExitCode);
+        Assert.Contains("Moving 1 run to the DAG's current version, v2 (--keep-version keeps them where they are):", dryRun.OutLines);
+        Assert.Contains($"{RunId(2)}: v1 → v2; adds notify", dryRun.OutLines.Select(l => l.Trim()));
+        Assert.Equal(ExitCodes.Success, kept.ExitCode);
+        Assert.Contains("Keeping the DAG version of 1 run not on the current version, v2 (--keep-version).", kept.OutLines);
+        await using var db = _engine.CreateContext();
+        var run = await db.DagRuns.SingleAsync(r => r.RunId == RunId(2));
+        Assert.Equal(1, await db.DagVersions.Where(v => v.Id == run.DagVersionId).Select(v => v.VersionNumber).SingleAsync());
+        Assert.False(await db.TaskInstances.AnyAsync(t => t.TaskId == "notify"));
     }
 
     [Fact]

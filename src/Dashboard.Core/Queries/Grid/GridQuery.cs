@@ -37,11 +37,12 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, D
         return new GridSnapshot(request.DagId, runs, tasks, cells, hasOlder, time.GetUtcNow());
     }
 
-    /// <summary>One run as the run panel shows it; null when the DAG has no such run.</summary>
-    public async Task<DagRun?> RunAsync(string dagId, string runId, CancellationToken ct = default)
+    /// <summary>One run as the run panel shows it, with the DAG version it is on; null when the DAG has no such run.</summary>
+    public async Task<(DagRun Run, DagVersionModel? Version)?> RunAsync(string dagId, string runId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.DagRuns.AsNoTracking().SingleOrDefaultAsync(r => r.DagId == dagId && r.RunId == runId, ct);
+        var run = await db.DagRuns.AsNoTracking().SingleOrDefaultAsync(r => r.DagId == dagId && r.RunId == runId, ct);
+        return run is null ? null : (run, run.DagVersionId is { } version ? await versions.GetAsync(db, version, ct) : null);
     }
 
     /// <summary>

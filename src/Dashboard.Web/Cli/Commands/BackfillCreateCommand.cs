@@ -31,6 +31,7 @@ internal sealed class BackfillCreateCommand : CliCommand
         new("run-backwards", "Start with the latest date."),
         new("dag-run-conf", "The runs' conf, a JSON object checked against the DAG's params.", "JSON"),
         new("unpause", "Unpause the DAG if it is paused; a paused DAG's backfill runs wait until it is unpaused."),
+        new("keep-version", "Keep the runs it re-runs on the DAG version they have; without it, they move to the DAG's current version."),
         new("dry-run", "Print the parameters and the runs the backfill would create or re-run, and change nothing."),
     ];
 
@@ -45,6 +46,7 @@ internal sealed class BackfillCreateCommand : CliCommand
             arguments.Flag("run-backwards"),
             arguments.JsonObject("dag-run-conf"),
             arguments.Flag("unpause"),
+            arguments.Flag("keep-version"),
             arguments.Flag("dry-run"));
         return (run, ct) => RunAsync(input, run, ct);
     }
@@ -53,7 +55,7 @@ internal sealed class BackfillCreateCommand : CliCommand
     {
         var zone = await DagTimeZone.FindAsync(run.Services, input.DagId, ct) ?? TimeZoneInfo.Utc;
         var request = new BackfillRequest(input.DagId, input.From.In(zone), input.To.In(zone), run.Actor,
-            input.Reprocess, input.MaxActiveRuns, input.RunBackwards, input.Conf, input.Unpause);
+            input.Reprocess, input.MaxActiveRuns, input.RunBackwards, input.Conf, input.Unpause, input.KeepVersion);
         var service = run.Services.GetRequiredService<BackfillService>();
 
         var plan = await service.PreviewAsync(request, ct);
@@ -116,6 +118,7 @@ internal sealed class BackfillCreateCommand : CliCommand
             ("run backwards", CliText.YesNo(request.RunBackwards)),
             ("dag run conf", request.ConfJson ?? "{}"),
             ("unpause dag", CliText.YesNo(request.UnpauseDag)),
+            ("dag version", plan.Versions.Current?.Label ?? "none"),
         ];
         foreach (var (name, value) in parameters)
         {
@@ -130,10 +133,11 @@ internal sealed class BackfillCreateCommand : CliCommand
         {
             slots.Add(CliText.Date(slot.LogicalDate), ActionText(slot.Action),
                 slot.ExistingRunId is { } runId ? $"{runId} ({slot.ExistingState?.ToSnakeCase()})" : "",
-                slot.SkipReason);
+                slot.SkipReason ?? (plan.MoveOf(slot) is { } move ? move.Change.Label : null));
         }
 
         slots.WriteTo(writer);
+        await CliText.WriteVersionsAsync(writer, plan.Versions);
         await writer.WriteLineAsync(
             $"{CliText.Count(plan.Slots.Count, "date")}: {plan.ToCreate} to create, {plan.ToRerun} to re-run, {plan.Skipped} skipped.");
     }
@@ -159,5 +163,6 @@ internal sealed class BackfillCreateCommand : CliCommand
     };
 
     private sealed record Input(
-        string DagId, CliDate From, CliDate To, ReprocessBehavior Reprocess, int MaxActiveRuns, bool RunBackwards, string? Conf, bool Unpause, bool DryRun);
+        string DagId, CliDate From, CliDate To, ReprocessBehavior Reprocess, int MaxActiveRuns, bool RunBackwards, string? Conf, bool Unpause, bool KeepVersion,
+        bool DryRun);
 }

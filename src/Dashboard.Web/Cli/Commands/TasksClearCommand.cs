@@ -34,6 +34,7 @@ internal sealed class TasksClearCommand : CliCommand
         new("upstream", "Also the tasks upstream of the matching ones.", ShortName: 'u'),
         new("downstream", "Also the tasks downstream of the matching ones.", ShortName: 'd'),
         new("restart-running", "Restart running task instances; without it, a selection holding one is refused."),
+        new("keep-version", "Keep each run on the DAG version it has; without it, the runs move to the DAG's current version (the file as it is now)."),
         new("yes", "Clear without asking for confirmation (needed when stdin is not a terminal).", ShortName: 'y'),
         new("dry-run", "Only show what would be cleared."),
     ];
@@ -48,7 +49,7 @@ internal sealed class TasksClearCommand : CliCommand
             arguments.Date("start-date"),
             arguments.Date("end-date"),
             new ClearOptions(new Relatives(Upstream: arguments.Flag("upstream"), Downstream: arguments.Flag("downstream")),
-                OnlyFailed: arguments.Flag("only-failed"), DisturbRunning: arguments.Flag("restart-running")),
+                OnlyFailed: arguments.Flag("only-failed"), DisturbRunning: arguments.Flag("restart-running"), KeepVersions: arguments.Flag("keep-version")),
             arguments.Flag("yes"),
             arguments.Flag("dry-run"));
         if (input is { Yes: true, DryRun: true })
@@ -143,6 +144,7 @@ internal sealed class TasksClearCommand : CliCommand
         }
 
         table.WriteTo(writer);
+        await CliText.WriteVersionsAsync(writer, preview.Versions);
         var running = preview.Running.Count;
         await writer.WriteLineAsync(
             $"{CliText.Count(preview.TaskInstances.Count, "task instance")} to clear" +

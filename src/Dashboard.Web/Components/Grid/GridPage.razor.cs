@@ -427,6 +427,7 @@ public sealed partial class GridPage
             run.RunId,
             $"State: {States.Name(run.State)}",
             $"Type: {Dashboard.Core.Persistence.SnakeCase.ToSnakeCase(run.RunType)}",
+            run.VersionNumber is { } version ? $"DAG version: v{version}" : "",
             run.LogicalDate is { } date ? $"Logical date: {States.Time(date)}" : $"Run after: {States.Time(run.RunAfter)}",
             run.StartDate is { } start ? $"Started: {States.Time(start)}" : "Not started",
             run.EndDate is { } end ? $"Ended: {States.Time(end)}" : "",
