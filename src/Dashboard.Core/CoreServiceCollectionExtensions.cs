@@ -45,6 +45,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<AuditLogQuery>();
         services.AddSingleton<BackfillListQuery>();
         services.AddSingleton<DagCodeQuery>();
+        services.AddSingleton<DagSearchQuery>();
         return services;
     }
 }

@@ -75,7 +75,7 @@ export function attach(root, dotnet) {
 
     // Page-wide, like Airflow's hotkeys, but never while typing or while a dialog is open.
     const onDocumentKey = event => {
-        if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target) || document.querySelector('.rz-dialog')) {
+        if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target) || document.querySelector('.mud-dialog')) {
             return;
         }
         if (event.key === 'Escape') {

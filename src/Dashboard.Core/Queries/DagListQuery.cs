@@ -25,12 +25,19 @@ public sealed record DagSummary(
     int RunningCount,
     IReadOnlyList<RunStateSummary> RecentRuns)
 {
+    /// <summary>Its latest run by run_after, if any.</summary>
+    public RunStateSummary? LastRun => RecentRuns.Count > 0 ? RecentRuns[^1] : null;
+
     /// <summary>Its latest run (by run_after) failed: what "failing" means on the list and in the page title.</summary>
     public bool IsFailing => RecentRuns.Count > 0 && RecentRuns[^1].State == DagRunState.Failed;
 }
 
-/// <summary>A run as a coloured square: its id, state and logical date (or run_after when it has none).</summary>
-public sealed record RunStateSummary(string RunId, DagRunState State, DateTimeOffset Date);
+/// <summary>A run as a coloured square: its id, state, logical date (or run_after when it has none) and when it ran.</summary>
+public sealed record RunStateSummary(string RunId, DagRunState State, DateTimeOffset Date, DateTimeOffset? StartDate = null, DateTimeOffset? EndDate = null)
+{
+    /// <summary>How long it ran, or has been running by <paramref name="now"/>; null before it starts.</summary>
+    public TimeSpan? Duration(DateTimeOffset now) => StartDate is { } start ? (EndDate ?? now) - start : null;
+}
 
 /// <summary>
 /// The DAG list page's rows: every DAG with a file, in name order, with its latest runs and the
@@ -94,7 +101,7 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
 
     private static async Task<ILookup<string, RunStateSummary>> RecentRunsAsync(DashboardDbContext db, CancellationToken ct) =>
         (await db.QueryAsync("""
-                SELECT d.dag_id, r.run_id, r.state, coalesce(r.logical_date, r.run_after)
+                SELECT d.dag_id, r.run_id, r.state, coalesce(r.logical_date, r.run_after), r.start_date, r.end_date
                 FROM dag d
                 CROSS JOIN LATERAL (
                     -- Walks ix_dag_run_dag_run_after backwards and stops after a few rows, however long the history.
@@ -103,7 +110,8 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
                 WHERE d.is_active
                 ORDER BY d.dag_id, r.run_after, r.id
                 """, r => (DagId: r.GetString(0), Run: new RunStateSummary(
-                    r.GetString(1), SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(2)), r.GetFieldValue<DateTimeOffset>(3))),
+                    r.GetString(1), SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(2)), r.GetFieldValue<DateTimeOffset>(3),
+                    r.NullableField<DateTimeOffset?>(4), r.NullableField<DateTimeOffset?>(5))),
                 ct, P("count", RecentRunCount)))
             .ToLookup(r => r.DagId, r => r.Run);
 

@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Core.Queries;
 
-public sealed record DagHeader(string DagId, string? Description, string? Schedule, bool IsPaused, bool IsActive, string Params, IReadOnlyList<string> Tags);
+public sealed record DagHeader(
+    string DagId, string? Description, string? Schedule, bool IsPaused, bool IsActive, string Params, IReadOnlyList<string> Tags, string Timezone = "UTC");
 
 /// <summary>A run as the runs list shows it.</summary>
 public sealed record RunListRow(
@@ -34,7 +35,7 @@ public sealed class DagRunsQuery(IDbContextFactory<DashboardDbContext> dbFactory
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Dags.AsNoTracking().Where(d => d.DagId == dagId)
-            .Select(d => new DagHeader(d.DagId, d.Description, d.Schedule, d.IsPaused, d.IsActive, d.Params, d.Tags))
+            .Select(d => new DagHeader(d.DagId, d.Description, d.Schedule, d.IsPaused, d.IsActive, d.Params, d.Tags, d.Timezone))
             .SingleOrDefaultAsync(ct);
     }
 

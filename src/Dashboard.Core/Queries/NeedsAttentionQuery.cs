@@ -15,7 +15,9 @@ public sealed record AttentionThresholds(TimeSpan QueuedRunAlertAfter, TimeSpan 
 /// <param name="TaskId">For task-instance categories (retrying, stuck).</param>
 /// <param name="TryNumber">For task-instance categories: the try that failed or went silent.</param>
 /// <param name="DagPaused">The DAG is paused, which alone explains a run that waits.</param>
-public sealed record AttentionItem(string DagId, string RunId, string? TaskId, int? TryNumber, DateTimeOffset? At, bool DagPaused);
+/// <param name="FailedTasks">For a failed run, the tasks that failed in it (not those that only failed upstream).</param>
+public sealed record AttentionItem(
+    string DagId, string RunId, string? TaskId, int? TryNumber, DateTimeOffset? At, bool DagPaused, IReadOnlyList<string>? FailedTasks = null);
 
 /// <summary>The first items of a category and how many there are in all.</summary>
 public sealed record AttentionList(IReadOnlyList<AttentionItem> Items, int Total)
@@ -51,13 +53,14 @@ public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> db
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.QueryAsync("""
-            (SELECT 'failed', r.dag_id, r.run_id, NULL::text, NULL::int, r.end_date, false, count(*) OVER ()
+            (SELECT 'failed', r.dag_id, r.run_id, NULL::text, NULL::int, r.end_date, false, count(*) OVER (),
+                    ARRAY(SELECT ti.task_id FROM task_instance ti WHERE ti.dag_run_id = r.id AND ti.state = 'failed' ORDER BY ti.task_id LIMIT 5)
              FROM dag_run r
              WHERE r.state = 'failed' AND r.end_date >= @failed_since
              ORDER BY r.end_date DESC, r.id DESC
              LIMIT @limit)
             UNION ALL
-            (SELECT 'retrying', ti.dag_id, r.run_id, ti.task_id, ti.try_number, ti.retry_at, false, count(*) OVER ()
+            (SELECT 'retrying', ti.dag_id, r.run_id, ti.task_id, ti.try_number, ti.retry_at, false, count(*) OVER (), NULL::text[]
              FROM task_instance ti
              JOIN dag_run r ON r.id = ti.dag_run_id
              WHERE ti.state = 'up_for_retry'
@@ -66,7 +69,7 @@ public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> db
             UNION ALL
             -- Waiting counts from run_after: a run is not late before it may start. Backfill runs wait their
             -- turn by design (the backfill's max_active_runs); the Backfills page shows their progress.
-            (SELECT 'queued', r.dag_id, r.run_id, NULL, NULL, greatest(r.queued_at, r.run_after), d.is_paused, count(*) OVER ()
+            (SELECT 'queued', r.dag_id, r.run_id, NULL, NULL, greatest(r.queued_at, r.run_after), d.is_paused, count(*) OVER (), NULL
              FROM dag_run r
              JOIN dag d ON d.dag_id = r.dag_id
              WHERE r.state = 'queued' AND r.backfill_id IS NULL AND greatest(r.queued_at, r.run_after) < @queued_before
@@ -74,7 +77,7 @@ public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> db
              LIMIT @limit)
             UNION ALL
             -- The rule SchedulerLoop recovers by: while these are listed, no scheduler is recovering them.
-            (SELECT 'stuck', ti.dag_id, r.run_id, ti.task_id, ti.try_number, ti.last_heartbeat_at, false, count(*) OVER ()
+            (SELECT 'stuck', ti.dag_id, r.run_id, ti.task_id, ti.try_number, ti.last_heartbeat_at, false, count(*) OVER (), NULL
              FROM task_instance ti
              JOIN dag_run r ON r.id = ti.dag_run_id
              WHERE ti.state = 'running' AND ti.last_heartbeat_at < @silent_since
@@ -87,10 +90,10 @@ public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> db
                 (SELECT min(greatest(queued_at, run_after)) FROM dag_run
                  WHERE state = 'queued' AND backfill_id IS NULL AND greatest(queued_at, run_after) >= @queued_before) + @queued_after,
                 (SELECT min(last_heartbeat_at) FROM task_instance WHERE state = 'running' AND last_heartbeat_at >= @silent_since) + @heartbeat_timeout),
-                false, 0
+                false, 0, NULL
             """, r => (Category: r.GetString(0), Total: (int)r.GetInt64(7), Item: new AttentionItem(
                 r.GetString(1), r.GetString(2), r.NullableField<string>(3), r.NullableField<int?>(4),
-                r.NullableField<DateTimeOffset?>(5), r.GetBoolean(6))),
+                r.NullableField<DateTimeOffset?>(5), r.GetBoolean(6), r.IsDBNull(8) ? null : r.GetFieldValue<string[]>(8))),
             ct,
             P("limit", ItemsPerCategory),
             P("failed_since", now - DagListQuery.FailedRunWindow),

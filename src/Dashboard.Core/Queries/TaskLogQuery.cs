@@ -24,7 +24,8 @@ public sealed record TaskInstanceLog(
     IReadOnlyList<TryRow> Tries,
     int? ShownTry,
     IReadOnlyList<TaskLogLine> Lines,
-    int LinesOmitted)
+    int LinesOmitted,
+    string DagTimezone)
 {
     public TaskInstanceState? State => Instance.State;
 
@@ -43,8 +44,9 @@ public sealed class TaskLogQuery(IDbContextFactory<DashboardDbContext> dbFactory
         var found = await (
                 from t in db.TaskInstances.AsNoTracking()
                 join r in db.DagRuns on t.DagRunId equals r.Id
+                join d in db.Dags on r.DagId equals d.DagId
                 where r.DagId == dagId && r.RunId == runId && t.TaskId == taskId
-                select new { Instance = t, RunVersionId = r.DagVersionId })
+                select new { Instance = t, RunVersionId = r.DagVersionId, d.Timezone })
             .SingleOrDefaultAsync(ct);
         if (found is null)
         {
@@ -71,13 +73,13 @@ public sealed class TaskLogQuery(IDbContextFactory<DashboardDbContext> dbFactory
         var shown = tryNumber is { } wanted && tries.Any(t => t.TryNumber == wanted) ? wanted : tries.LastOrDefault()?.TryNumber;
         if (shown is null)
         {
-            return new TaskInstanceLog(dagId, runId, taskId, ti, task, version, tries, shown, [], 0);
+            return new TaskInstanceLog(dagId, runId, taskId, ti, task, version, tries, shown, [], 0, found.Timezone);
         }
 
         var log = db.TaskLogs.AsNoTracking().Where(l => l.TaskInstanceId == ti.Id && l.TryNumber == shown);
         var omitted = lastLines is { } limit ? Math.Max(0, await log.CountAsync(ct) - limit) : 0;
         var lines = await log.OrderBy(l => l.Id).Skip(omitted).ToListAsync(ct);
-        return new TaskInstanceLog(dagId, runId, taskId, ti, task, version, tries, shown, lines, omitted);
+        return new TaskInstanceLog(dagId, runId, taskId, ti, task, version, tries, shown, lines, omitted, found.Timezone);
     }
 
     /// <summary>The lines a try logged after <paramref name="afterId"/>: what a live tail appends.</summary>

@@ -5,10 +5,10 @@ using Dashboard.Scheduler;
 using Dashboard.Web.Components;
 using Dashboard.Web.Components.Dialogs;
 using Dashboard.Web.Components.Shared;
-using Dashboard.Web.Hosting.BlazorScript;
 using Dashboard.Web.Security;
 using Microsoft.Extensions.Options;
-using Radzen;
+using MudBlazor;
+using MudBlazor.Services;
 
 namespace Dashboard.Web.Hosting;
 
@@ -58,7 +58,7 @@ public static class DashboardWebApplication
     {
         var builder = CreateBuilder(args);
 
-        // Serves the build's static web assets (ours from the root wwwroot/, Radzen's) in every
+        // Serves the build's static web assets (ours from the root wwwroot/, MudBlazor's, the Blazor script) in every
         // environment; a published app has no such manifest and serves its own wwwroot instead.
         builder.WebHost.UseStaticWebAssets();
         configure?.Invoke(builder);
@@ -132,11 +132,27 @@ public static class DashboardWebApplication
         services.AddHostedService<ChangeListenerService>();
         services.AddRazorComponents()
             .AddInteractiveServerComponents(circuit => circuit.DetailedErrors = false);
-        services.AddRadzenComponents();
+        services.AddDashboardUi();
+    }
+
+    /// <summary>What the components need beyond the engine: MudBlazor, live views, the actions' snackbars, the current user.</summary>
+    public static IServiceCollection AddDashboardUi(this IServiceCollection services)
+    {
+        services.AddMudServices(mud =>
+        {
+            // Snackbars in the bottom-right corner: never over the DAG's buttons or the panels (and, in
+            // app.css, under a dialog's overlay rather than over the dialog).
+            mud.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
+            mud.SnackbarConfiguration.PreventDuplicates = true;
+            mud.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
+            mud.SnackbarConfiguration.VisibleStateDuration = 5000;
+            mud.SnackbarConfiguration.ShowCloseIcon = true;
+        });
         services.AddSingleton<LiveViews>();
         services.AddScoped<UiActions>();
         services.AddScoped<CurrentOperator>();
         services.AddScoped<TaskActionDialogs>();
+        return services;
     }
 
     private static void ConfigurePipeline(WebApplication app)
@@ -150,10 +166,10 @@ public static class DashboardWebApplication
         app.UseForcedPasswordChange();
         app.UseAntiforgery();
 
-        // Reachable signed out: the Blazor script and static files (the sign-in page needs them), the health check.
-        app.MapBlazorScript().AllowAnonymous();
+        // Reachable signed out: the static files (the Blazor script among them; the sign-in page needs them), the health check.
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthEndpoint();
+        app.MapLogDownload();
         app.MapSignOut();
         // SecurityHeaders already forbids framing outright; Blazor's own frame-ancestors header would only loosen the picture.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);

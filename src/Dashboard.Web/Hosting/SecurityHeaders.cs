@@ -3,7 +3,7 @@ namespace Dashboard.Web.Hosting;
 /// <summary>
 /// The headers every response carries. The content security policy allows only the app's own
 /// scripts, styles, fonts and its own circuit connection; inline styles stay allowed because
-/// Radzen positions popups and dialogs with them. No page may be framed (clickjacking).
+/// MudBlazor positions popovers and sizes its theme with them. No page may be framed (clickjacking).
 /// </summary>
 public static class SecurityHeaders
 {

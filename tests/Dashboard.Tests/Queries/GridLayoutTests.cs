@@ -63,7 +63,7 @@ public sealed class GridLayoutTests
             ("b", "g", [F, TaskInstanceState.Skipped, "missing"]),
             ("c", "g", [TaskInstanceState.UpstreamFailed, null, TaskInstanceState.Queued]));
 
-        var rows = GridLayout.Build(snapshot, new GridLayoutOptions(new HashSet<string> { "g" }, false));
+        var rows = GridLayout.Build(snapshot, new GridLayoutOptions(new HashSet<string> { "g" }));
 
         var group = Assert.Single(rows);
         Assert.False(group.Expanded);
@@ -82,7 +82,7 @@ public sealed class GridLayoutTests
             ("after", null, [S, TaskInstanceState.UpstreamFailed]),
             ("other", null, [S, TaskInstanceState.Skipped]));
 
-        var rows = GridLayout.Build(snapshot, new GridLayoutOptions(new HashSet<string>(), FailedOnly: true));
+        var rows = GridLayout.Build(snapshot, new GridLayoutOptions(new HashSet<string>(), GridLayout.NeedsAttention));
 
         Assert.Equal(["bad", "broken", "waits", "after"], rows.Select(r => r.Id));
     }

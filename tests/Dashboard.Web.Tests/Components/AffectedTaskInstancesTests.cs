@@ -4,7 +4,7 @@ using Dashboard.Web.Components.Dialogs;
 
 namespace Dashboard.Web.Tests.Components;
 
-public sealed class AffectedTaskInstancesTests
+public sealed class AffectedTaskInstancesTests : ComponentTest
 {
     private static readonly DateTimeOffset Day = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -12,9 +12,9 @@ public sealed class AffectedTaskInstancesTests
         new(run * 100 + task.Length, run, $"scheduled__{run}", task, state, 1, DagRunState.Failed, Day.AddDays(run), Day.AddDays(run + 1), RunVersionId: 1);
 
     [Fact]
-    public async Task Instances_are_grouped_by_run_with_a_count_per_run_and_in_all()
+    public void Instances_are_grouped_by_run_with_a_count_per_run_and_in_all()
     {
-        var page = await RenderAsync([Ti(1, "check", TaskInstanceState.Failed), Ti(1, "publish", TaskInstanceState.UpstreamFailed), Ti(2, "check", null)]);
+        var page = RenderPage([Ti(1, "check", TaskInstanceState.Failed), Ti(1, "publish", TaskInstanceState.UpstreamFailed), Ti(2, "check", null)]);
 
         var list = page.QuerySelector("[data-testid='affected']")!;
         Assert.Equal("3", list.GetAttribute("data-count"));
@@ -23,15 +23,15 @@ public sealed class AffectedTaskInstancesTests
         var first = list.QuerySelector("tbody[data-run-id='scheduled__1']")!;
         Assert.Contains("scheduled__1 · 2", first.QuerySelector(".affected-run")!.TextContent);
         Assert.Equal(["check", "publish"], first.QuerySelectorAll("tr[data-task-id]").Select(r => r.GetAttribute("data-task-id")));
-        Assert.Equal("none", list.QuerySelector("tbody[data-run-id='scheduled__2'] tr[data-task-id='check'] .state")!.TextContent);
+        Assert.Equal("no status", list.QuerySelector("tbody[data-run-id='scheduled__2'] tr[data-task-id='check'] .state")!.TextContent);
     }
 
     [Fact]
-    public async Task A_long_list_is_cut_but_its_counts_stay_exact()
+    public void A_long_list_is_cut_but_its_counts_stay_exact()
     {
         var many = Enumerable.Range(1, 400).Select(run => Ti(run, "check", TaskInstanceState.Failed)).ToList();
 
-        var page = await RenderAsync(many);
+        var page = RenderPage(many);
 
         var list = page.QuerySelector("[data-testid='affected']")!;
         Assert.Equal("400", list.GetAttribute("data-count"));
@@ -39,10 +39,6 @@ public sealed class AffectedTaskInstancesTests
         Assert.Equal("and 100 more not listed", list.QuerySelector(".affected-more")!.TextContent.Trim());
     }
 
-    private static Task<AngleSharp.Dom.IDocument> RenderAsync(IReadOnlyList<AffectedTaskInstance> items) =>
-        ComponentRenderer.RenderAsync<AffectedTaskInstances>(new Dictionary<string, object?>
-        {
-            [nameof(AffectedTaskInstances.Items)] = items,
-            [nameof(AffectedTaskInstances.Caption)] = "Task instances to clear",
-        });
+    private AngleSharp.Dom.IDocument RenderPage(IReadOnlyList<AffectedTaskInstance> items) =>
+        RenderPage<AffectedTaskInstances>(p => p.Add(a => a.Items, items).Add(a => a.Caption, "Task instances to clear"));
 }

@@ -4,14 +4,14 @@ using Dashboard.Web.Components.Shared;
 
 namespace Dashboard.Web.Tests.Components;
 
-public sealed class AttentionPanelTests
+public sealed class AttentionPanelTests : ComponentTest
 {
     private static readonly DateTimeOffset Now = new(2025, 6, 15, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task Nothing_to_look_at_is_one_calm_line()
+    public void Nothing_to_look_at_is_one_calm_line()
     {
-        var page = await RenderAsync(new NeedsAttention(AttentionList.Empty, AttentionList.Empty, AttentionList.Empty, AttentionList.Empty));
+        var page = RenderPage(new NeedsAttention(AttentionList.Empty, AttentionList.Empty, AttentionList.Empty, AttentionList.Empty));
 
         var section = page.QuerySelector("[data-testid='needs-attention']")!;
         Assert.Equal("true", section.GetAttribute("data-clear"));
@@ -20,13 +20,13 @@ public sealed class AttentionPanelTests
     }
 
     [Fact]
-    public async Task Failed_runs_link_to_their_run_and_count_the_ones_not_shown()
+    public void Failed_runs_link_to_their_run_and_count_the_ones_not_shown()
     {
         var items = Enumerable.Range(1, NeedsAttentionQuery.ItemsPerCategory)
             .Select(i => new AttentionItem("taxi_pipeline", $"scheduled__2025-06-{i:00}T00:00:00+00:00", null, null, Now.AddMinutes(-i), false))
             .ToList();
 
-        var page = await RenderAsync(new NeedsAttention(new AttentionList(items, 12), AttentionList.Empty, AttentionList.Empty, AttentionList.Empty));
+        var page = RenderPage(new NeedsAttention(new AttentionList(items, 12), AttentionList.Empty, AttentionList.Empty, AttentionList.Empty));
 
         var card = page.QuerySelector("[data-testid='attention-failed-runs']")!;
         Assert.Equal("false", page.QuerySelector("[data-testid='needs-attention']")!.GetAttribute("data-clear"));
@@ -40,9 +40,9 @@ public sealed class AttentionPanelTests
     }
 
     [Fact]
-    public async Task Task_categories_name_the_task_and_say_when_it_retries_or_since_when_it_is_silent()
+    public void Task_categories_name_the_task_and_say_when_it_retries_or_since_when_it_is_silent()
     {
-        var page = await RenderAsync(new NeedsAttention(
+        var page = RenderPage(new NeedsAttention(
             AttentionList.Empty,
             new AttentionList([
                 new AttentionItem("api_sync", "manual_1", "call_api", 1, Now.AddSeconds(30), false),
@@ -64,7 +64,7 @@ public sealed class AttentionPanelTests
     }
 
     [Fact]
-    public async Task Import_errors_are_listed_by_file_and_line_and_counted_by_file()
+    public void Import_errors_are_listed_by_file_and_line_and_counted_by_file()
     {
         ImportError[] errors =
         [
@@ -73,7 +73,7 @@ public sealed class AttentionPanelTests
             new() { Id = 3, FileLocation = "dags/b.yaml", Line = null, Message = "not valid YAML" },
         ];
 
-        var page = await RenderAsync(new NeedsAttention(AttentionList.Empty, AttentionList.Empty, AttentionList.Empty, AttentionList.Empty), errors);
+        var page = RenderPage(new NeedsAttention(AttentionList.Empty, AttentionList.Empty, AttentionList.Empty, AttentionList.Empty), errors);
 
         var card = page.QuerySelector("[data-testid='import-errors']")!;
         Assert.Equal("2", card.QuerySelector(".attention-count")!.TextContent);
@@ -82,12 +82,10 @@ public sealed class AttentionPanelTests
         Assert.Equal("false", page.QuerySelector("[data-testid='needs-attention']")!.GetAttribute("data-clear"));
     }
 
-    private static Task<AngleSharp.Dom.IDocument> RenderAsync(NeedsAttention report, IReadOnlyList<ImportError>? importErrors = null) =>
-        ComponentRenderer.RenderAsync<AttentionPanel>(new Dictionary<string, object?>
-        {
-            [nameof(AttentionPanel.Report)] = report,
-            [nameof(AttentionPanel.ImportErrors)] = importErrors ?? [],
-            [nameof(AttentionPanel.Thresholds)] = new AttentionThresholds(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(60)),
-            [nameof(AttentionPanel.Now)] = Now,
-        });
+    private AngleSharp.Dom.IDocument RenderPage(NeedsAttention report, IReadOnlyList<ImportError>? importErrors = null) =>
+        RenderPage<AttentionPanel>(p => p
+            .Add(a => a.Report, report)
+            .Add(a => a.ImportErrors, importErrors ?? [])
+            .Add(a => a.Thresholds, new AttentionThresholds(TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(60)))
+            .Add(a => a.Now, Now));
 }

@@ -3,12 +3,12 @@ using Dashboard.Web.Components.Shared;
 
 namespace Dashboard.Web.Tests.Components;
 
-public sealed class DagTabsTests
+public sealed class DagTabsTests : ComponentTest
 {
     [Fact]
-    public async Task The_active_tab_is_marked_and_both_tabs_link_to_the_dags_views()
+    public void The_active_tab_is_marked_and_both_tabs_link_to_the_dags_views()
     {
-        var page = await RenderAsync(Dag(), DagTabs.View.Runs);
+        var page = RenderPage(Dag(), DagTabs.View.Runs);
 
         var runs = page.QuerySelector("[data-testid='tab-runs']")!;
         var grid = page.QuerySelector("[data-testid='tab-grid']")!;
@@ -24,9 +24,9 @@ public sealed class DagTabsTests
     }
 
     [Fact]
-    public async Task A_paused_dag_whose_file_is_gone_says_so_and_cannot_be_triggered()
+    public void A_paused_dag_whose_file_is_gone_says_so_and_cannot_be_triggered()
     {
-        var page = await RenderAsync(Dag() with { IsPaused = true, IsActive = false, Schedule = null }, active: null);
+        var page = RenderPage(Dag() with { IsPaused = true, IsActive = false, Schedule = null }, active: null);
 
         Assert.NotNull(page.QuerySelector("[data-testid='paused-badge']"));
         Assert.NotNull(page.QuerySelector("[data-testid='file-removed-badge']"));
@@ -38,10 +38,6 @@ public sealed class DagTabsTests
 
     private static DagHeader Dag() => new("taxi pipeline", "Monthly taxi trips", "@monthly", IsPaused: false, IsActive: true, "{}", ["taxi"]);
 
-    private static Task<AngleSharp.Dom.IDocument> RenderAsync(DagHeader dag, DagTabs.View? active) =>
-        ComponentRenderer.RenderAsync<DagTabs>(new Dictionary<string, object?>
-        {
-            [nameof(DagTabs.Dag)] = dag,
-            [nameof(DagTabs.Active)] = active,
-        });
+    private AngleSharp.Dom.IDocument RenderPage(DagHeader dag, DagTabs.View? active) =>
+        RenderPage<DagTabs>(p => p.Add(t => t.Dag, dag).Add(t => t.Active, active));
 }

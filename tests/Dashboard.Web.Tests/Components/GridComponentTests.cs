@@ -5,7 +5,7 @@ using Dashboard.Web.Components.Grid;
 namespace Dashboard.Web.Tests.Components;
 
 /// <summary>The grid's pieces as they render: a row's cells, a run header and a group's aggregated cell.</summary>
-public sealed class GridComponentTests
+public sealed class GridComponentTests : ComponentTest
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 20, 1, 0, 0, TimeSpan.Zero);
 
@@ -16,13 +16,8 @@ public sealed class GridComponentTests
         new("dag", [Run("run_1")], [new GridTask("extract", "load"), new GridTask("transform", "load"), new GridTask("added_later", null)],
             cellsOfRun, false, Start.AddHours(1));
 
-    private static Task<AngleSharp.Dom.IDocument> RenderRowAsync(GridSnapshot snapshot, GridRow row, int selectedColumn = -1) =>
-        ComponentRenderer.RenderAsync<GridRowView>(new()
-        {
-            [nameof(GridRowView.Snapshot)] = snapshot,
-            [nameof(GridRowView.Row)] = row,
-            [nameof(GridRowView.SelectedColumn)] = selectedColumn,
-        });
+    private AngleSharp.Dom.IDocument RenderRow(GridSnapshot snapshot, GridRow row, int selectedColumn = -1) =>
+        RenderPage<GridRowView>(p => p.Add(r => r.Snapshot, snapshot).Add(r => r.Row, row).Add(r => r.SelectedColumn, selectedColumn));
 
     private static readonly GridCell Failed =
         new(GridCell.CodeOf(TaskInstanceState.Failed), 2, Start.AddSeconds(5).UtcTicks, Start.AddSeconds(75).UtcTicks);
@@ -30,12 +25,12 @@ public sealed class GridComponentTests
     private static readonly GridCell Succeeded = new(GridCell.CodeOf(TaskInstanceState.Success), 1, Start.UtcTicks, Start.AddSeconds(4).UtcTicks);
 
     [Fact]
-    public async Task A_cell_carries_task_run_and_state_and_its_tooltip_says_try_start_end_and_duration()
+    public void A_cell_carries_task_run_and_state_and_its_tooltip_says_try_start_end_and_duration()
     {
         var snapshot = Snapshot(Failed, Succeeded, GridCell.Missing);
         var rows = GridLayout.Build(snapshot, GridLayoutOptions.Default);
 
-        var page = await RenderRowAsync(snapshot, rows.Single(r => r.Id == "extract"), selectedColumn: 0);
+        var page = RenderRow(snapshot, rows.Single(r => r.Id == "extract"), selectedColumn: 0);
 
         var cell = page.QuerySelector("[data-cell]")!;
         Assert.Equal(("extract", "run_1", "failed"), (cell.GetAttribute("data-task-id"), cell.GetAttribute("data-run-id"), cell.GetAttribute("data-state")));
@@ -49,13 +44,13 @@ public sealed class GridComponentTests
     }
 
     [Fact]
-    public async Task A_task_with_no_instance_in_a_run_looks_different_from_no_status()
+    public void A_task_with_no_instance_in_a_run_looks_different_from_no_status()
     {
         var snapshot = Snapshot(Failed, new GridCell(GridCell.NoStatusCode, 0, 0, 0), GridCell.Missing);
         var rows = GridLayout.Build(snapshot, GridLayoutOptions.Default);
 
-        var missing = (await RenderRowAsync(snapshot, rows.Single(r => r.Id == "added_later"))).QuerySelector("[data-cell]")!;
-        var none = (await RenderRowAsync(snapshot, rows.Single(r => r.Id == "transform"))).QuerySelector("[data-cell]")!;
+        var missing = (RenderRow(snapshot, rows.Single(r => r.Id == "added_later"))).QuerySelector("[data-cell]")!;
+        var none = (RenderRow(snapshot, rows.Single(r => r.Id == "transform"))).QuerySelector("[data-cell]")!;
 
         Assert.Equal("missing", missing.GetAttribute("data-state"));
         Assert.Contains("state-missing", missing.QuerySelector(".cell-badge")!.ClassList);
@@ -65,12 +60,12 @@ public sealed class GridComponentTests
     }
 
     [Fact]
-    public async Task A_collapsed_group_shows_its_aggregated_state_with_counts_and_a_toggle()
+    public void A_collapsed_group_shows_its_aggregated_state_with_counts_and_a_toggle()
     {
         var snapshot = Snapshot(Failed, Succeeded, GridCell.Missing);
-        var group = GridLayout.Build(snapshot, new GridLayoutOptions(new HashSet<string> { "load" }, false)).Single(r => r.IsGroup);
+        var group = GridLayout.Build(snapshot, new GridLayoutOptions(new HashSet<string> { "load" })).Single(r => r.IsGroup);
 
-        var page = await RenderRowAsync(snapshot, group);
+        var page = RenderRow(snapshot, group);
 
         var cell = page.QuerySelector("[data-cell][data-group-id='load']")!;
         Assert.Equal(("run_1", "failed"), (cell.GetAttribute("data-run-id"), cell.GetAttribute("data-state")));
@@ -83,18 +78,16 @@ public sealed class GridComponentTests
     }
 
     [Fact]
-    public async Task A_run_header_has_a_duration_bar_coloured_by_state_a_badge_for_manual_runs_and_its_date()
+    public void A_run_header_has_a_duration_bar_coloured_by_state_a_badge_for_manual_runs_and_its_date()
     {
-        var page = await ComponentRenderer.RenderAsync<GridRunHeader>(new()
-        {
-            [nameof(GridRunHeader.RunId)] = "manual__2026-11-20",
-            [nameof(GridRunHeader.State)] = "failed",
-            [nameof(GridRunHeader.RunType)] = "manual",
-            [nameof(GridRunHeader.DateLabel)] = "11-20 01:00",
-            [nameof(GridRunHeader.Tooltip)] = "manual__2026-11-20\nState: failed",
-            [nameof(GridRunHeader.BarHeight)] = GridRunHeader.BarHeightFor(30, 60),
-            [nameof(GridRunHeader.Selected)] = true,
-        });
+        var page = RenderPage<GridRunHeader>(p => p
+            .Add(h => h.RunId, "manual__2026-11-20")
+            .Add(h => h.State, "failed")
+            .Add(h => h.RunType, "manual")
+            .Add(h => h.DateLabel, "2026-11-20 01:00")
+            .Add(h => h.Tooltip, "manual__2026-11-20\nState: failed")
+            .Add(h => h.BarHeight, GridRunHeader.BarHeightFor(30, 60))
+            .Add(h => h.Selected, true));
 
         var header = page.QuerySelector("[data-run-header]")!;
         Assert.Equal(("manual__2026-11-20", "failed", "manual"),
@@ -105,7 +98,7 @@ public sealed class GridComponentTests
         Assert.Contains("state-failed", bar.ClassList);
         Assert.Equal($"height:{GridRunHeader.MaxBarHeight / 2}px", bar.GetAttribute("style"));
         Assert.NotNull(header.QuerySelector(".run-badge-manual"));
-        Assert.Equal("11-20 01:00", header.QuerySelector(".run-date")!.TextContent);
+        Assert.Equal("2026-11-20 01:00", header.QuerySelector(".run-date")!.TextContent);
     }
 
     [Fact]

@@ -15,10 +15,14 @@ public sealed record GridRow(
     public bool IsGroup => TaskIndex < 0;
 }
 
-/// <summary>How the rows are drawn: which groups are collapsed, and whether only rows with failures show.</summary>
-public sealed record GridLayoutOptions(IReadOnlySet<string> CollapsedGroups, bool FailedOnly)
+/// <summary>
+/// How the rows are drawn: which groups are collapsed, and which rows show. With <see cref="States"/>
+/// only rows with a cell in one of those states (null: no status); with <see cref="TaskText"/> only
+/// tasks whose id or group path holds the text (ignoring case). A group shows while any task in it does.
+/// </summary>
+public sealed record GridLayoutOptions(IReadOnlySet<string> CollapsedGroups, IReadOnlySet<TaskInstanceState?>? States = null, string? TaskText = null)
 {
-    public static readonly GridLayoutOptions Default = new(new HashSet<string>(), false);
+    public static readonly GridLayoutOptions Default = new(new HashSet<string>());
 }
 
 /// <summary>
@@ -28,8 +32,8 @@ public sealed record GridLayoutOptions(IReadOnlySet<string> CollapsedGroups, boo
 /// </summary>
 public static class GridLayout
 {
-    /// <summary>States that keep a row visible under "failed only".</summary>
-    public static readonly IReadOnlySet<TaskInstanceState> NeedsAttention = new HashSet<TaskInstanceState>
+    /// <summary>The states of the "needs attention" filter: what a person has to look at.</summary>
+    public static readonly IReadOnlySet<TaskInstanceState?> NeedsAttention = new HashSet<TaskInstanceState?>
     {
         TaskInstanceState.Failed, TaskInstanceState.UpstreamFailed, TaskInstanceState.UpForRetry,
     };
@@ -142,7 +146,7 @@ public static class GridLayout
         {
             if (node.TaskIndex >= 0)
             {
-                if (!options.FailedOnly || HasFailure(snapshot, [node.TaskIndex]))
+                if (Shows(snapshot, options, node.TaskIndex))
                 {
                     rows.Add(new GridRow(node.Id, node.Label, depth, node.TaskIndex, [], [], false));
                 }
@@ -150,7 +154,7 @@ public static class GridLayout
                 continue;
             }
 
-            if (options.FailedOnly && !HasFailure(snapshot, node.Tasks))
+            if (!node.Tasks.Any(task => Shows(snapshot, options, task)))
             {
                 continue;
             }
@@ -167,16 +171,28 @@ public static class GridLayout
         }
     }
 
-    private static bool HasFailure(GridSnapshot snapshot, IReadOnlyList<int> tasks)
+    private static bool Shows(GridSnapshot snapshot, GridLayoutOptions options, int task)
     {
-        foreach (var task in tasks)
+        if (options.TaskText is { Length: > 0 } text)
         {
-            for (var run = 0; run < snapshot.Runs.Count; run++)
+            var row = snapshot.Tasks[task];
+            if (!row.TaskId.Contains(text, StringComparison.OrdinalIgnoreCase) && row.GroupId?.Contains(text, StringComparison.OrdinalIgnoreCase) != true)
             {
-                if (snapshot.Cell(task, run).State is { } state && NeedsAttention.Contains(state))
-                {
-                    return true;
-                }
+                return false;
+            }
+        }
+
+        if (options.States is not { } states)
+        {
+            return true;
+        }
+
+        for (var run = 0; run < snapshot.Runs.Count; run++)
+        {
+            var cell = snapshot.Cell(task, run);
+            if (cell.Exists && states.Contains(cell.State))
+            {
+                return true;
             }
         }
 

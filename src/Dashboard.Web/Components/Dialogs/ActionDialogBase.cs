@@ -2,7 +2,7 @@ using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Radzen;
+using MudBlazor;
 
 namespace Dashboard.Web.Components.Dialogs;
 
@@ -15,8 +15,8 @@ public abstract class ActionDialogBase<TPreview> : ComponentBase where TPreview 
 {
     private int _previewRequest;
 
-    [Inject]
-    protected DialogService Dialogs { get; set; } = null!;
+    [CascadingParameter]
+    private IMudDialogInstance Dialog { get; set; } = null!;
 
     [Inject]
     protected UiActions Actions { get; set; } = null!;
@@ -98,7 +98,7 @@ public abstract class ActionDialogBase<TPreview> : ComponentBase where TPreview 
         {
             var message = await ExecuteAsync(Preview!);
             Actions.Succeeded(ActionName, message);
-            Dialogs.Close(true);
+            Dialog.Close(DialogResult.Ok(true));
         }
         catch (PreviewOutdatedException outdated)
         {
@@ -120,7 +120,7 @@ public abstract class ActionDialogBase<TPreview> : ComponentBase where TPreview 
         }
     }
 
-    protected void Cancel() => Dialogs.Close(false);
+    protected void Cancel() => Dialog.Cancel();
 
     protected static string Count(int count, string noun) => $"{count:N0} {noun}{(count == 1 ? "" : "s")}";
 }

@@ -1,18 +1,18 @@
 using Dashboard.Core.Domain;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Web.Components.Shared;
-using Radzen;
+using MudBlazor;
 
 namespace Dashboard.Web.Components.Dialogs;
 
 /// <summary>Opens the Clear and Mark dialogs; each returns true when the action was applied.</summary>
-public sealed class TaskActionDialogs(DialogService dialogs)
+public sealed class TaskActionDialogs(IDialogService dialogs)
 {
-    private static readonly DialogOptions Options = new() { Width = "760px", CloseDialogOnEsc = true, Resizable = true };
+    private static readonly DialogOptions Options = new() { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseOnEscapeKey = true, CloseButton = true };
 
     /// <param name="subject">What is cleared, in words, for the title: a task and its run, or a count.</param>
     public Task<bool> ClearAsync(string dagId, IReadOnlyList<TaskTarget> targets, bool pastAndFutureAvailable, string subject) =>
-        OpenAsync<ClearDialog>($"Clear {subject}", new()
+        OpenAsync<ClearDialog>($"Clear {subject}", new DialogParameters
         {
             [nameof(ClearDialog.DagId)] = dagId,
             [nameof(ClearDialog.Targets)] = targets,
@@ -20,7 +20,7 @@ public sealed class TaskActionDialogs(DialogService dialogs)
         });
 
     public Task<bool> ClearRunAsync(string dagId, string runId, bool onlyFailed) =>
-        OpenAsync<ClearDialog>($"Clear & Retry run {runId}", new()
+        OpenAsync<ClearDialog>($"Clear & Retry run {runId}", new DialogParameters
         {
             [nameof(ClearDialog.DagId)] = dagId,
             [nameof(ClearDialog.Targets)] = new[] { TaskTarget.WholeRun(runId) },
@@ -28,7 +28,7 @@ public sealed class TaskActionDialogs(DialogService dialogs)
         });
 
     public Task<bool> MarkAsync(string dagId, IReadOnlyList<TaskTarget> targets, TaskInstanceState state, bool pastAndFutureAvailable, string subject) =>
-        OpenAsync<MarkDialog>($"Mark {subject} as {States.Name(state)}", new()
+        OpenAsync<MarkDialog>($"Mark {subject} as {States.Name(state)}", new DialogParameters
         {
             [nameof(MarkDialog.DagId)] = dagId,
             [nameof(MarkDialog.Targets)] = targets,
@@ -37,13 +37,16 @@ public sealed class TaskActionDialogs(DialogService dialogs)
         });
 
     public Task<bool> MarkRunAsync(string dagId, string runId, DagRunState state) =>
-        OpenAsync<MarkRunDialog>($"Mark run {runId} as…", new()
+        OpenAsync<MarkRunDialog>($"Mark run {runId} as…", new DialogParameters
         {
             [nameof(MarkRunDialog.DagId)] = dagId,
             [nameof(MarkRunDialog.RunId)] = runId,
             [nameof(MarkRunDialog.InitialState)] = state,
         });
 
-    private async Task<bool> OpenAsync<TDialog>(string title, Dictionary<string, object?> parameters) where TDialog : Microsoft.AspNetCore.Components.ComponentBase =>
-        await dialogs.OpenAsync<TDialog>(title, parameters, Options) is true;
+    private async Task<bool> OpenAsync<TDialog>(string title, DialogParameters parameters) where TDialog : Microsoft.AspNetCore.Components.ComponentBase
+    {
+        var dialog = await dialogs.ShowAsync<TDialog>(title, parameters, Options);
+        return await dialog.Result is { Canceled: false, Data: true };
+    }
 }

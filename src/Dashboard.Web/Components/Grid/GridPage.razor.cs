@@ -7,6 +7,7 @@ using Dashboard.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web.Virtualization;
 using Microsoft.JSInterop;
+using MudBlazor;
 
 namespace Dashboard.Web.Components.Grid;
 
@@ -47,6 +48,9 @@ public sealed partial class GridPage
     private IJSObjectReference? _listeners;
     private DotNetObjectReference<GridPage>? _self;
 
+    [CascadingParameter]
+    private TimeDisplay Times { get; set; } = TimeDisplay.Utc;
+
     [Parameter]
     public string DagId { get; set; } = "";
 
@@ -62,8 +66,15 @@ public sealed partial class GridPage
     [SupplyParameterFromQuery(Name = "run_state")]
     public string? RunStateParameter { get; set; }
 
+    [SupplyParameterFromQuery(Name = "task_state")]
+    public string? TaskStateParameter { get; set; }
+
+    /// <summary>The old "failed only" switch; still read, so old links work.</summary>
     [SupplyParameterFromQuery(Name = "failed")]
     public string? FailedParameter { get; set; }
+
+    [SupplyParameterFromQuery(Name = "q")]
+    public string? TaskTextParameter { get; set; }
 
     [SupplyParameterFromQuery(Name = "task")]
     public string? TaskParameter { get; set; }
@@ -78,7 +89,8 @@ public sealed partial class GridPage
     protected override async Task OnParametersSetAsync()
     {
         _navigated.TrySetResult();
-        _view = GridView.Parse(RunsParameter, OffsetParameter, RunTypeParameter, RunStateParameter, FailedParameter, TaskParameter, RunParameter);
+        _view = GridView.Parse(RunsParameter, OffsetParameter, RunTypeParameter, RunStateParameter, TaskStateParameter, FailedParameter, TaskTextParameter,
+            TaskParameter, RunParameter);
         if (_view.TaskId is { } task && _view.RunId is { } run)
         {
             _selected = (task, run);
@@ -120,7 +132,7 @@ public sealed partial class GridPage
         }
 
         _groupIds = GridLayout.GroupIds(_snapshot);
-        _rows = GridLayout.Build(_snapshot, new GridLayoutOptions(_collapsed, _view.FailedOnly));
+        _rows = GridLayout.Build(_snapshot, _view.LayoutOptions(_collapsed));
         _longestRun = _snapshot.Runs.Select(r => r.DurationSeconds(_snapshot.LoadedAt) ?? 0).DefaultIfEmpty(0).Max();
         if (_virtualize is not null)
         {
@@ -255,7 +267,7 @@ public sealed partial class GridPage
         if (Operator.WhyNot(Permission.ClearAndMark) is { } reason)
         {
             // A shortcut pressed by someone who may not use it: say why instead of opening a dialog that would refuse.
-            Notifications.Notify(Radzen.NotificationSeverity.Info, "Clear and Mark", reason, TimeSpan.FromSeconds(5));
+            Snackbar.Add(reason, Severity.Info);
             return Task.CompletedTask;
         }
 
@@ -421,16 +433,19 @@ public sealed partial class GridPage
         public (int From, int To) ColumnsOf(GridRow row) => RowIds.Contains(row.Id) ? (FromColumn, ToColumn) : (-1, -1);
     }
 
-    private static string RunTooltip(GridRun run) =>
+    /// <summary>The run's date with its year, and its time when it is not midnight: what a person recognises the run by.</summary>
+    private string DateLabel(GridRun run) => Times.Date(run.Date, _dag?.Timezone);
+
+    private string RunTooltip(GridRun run) =>
         string.Join('\n', new[]
         {
             run.RunId,
             $"State: {States.Name(run.State)}",
             $"Type: {Dashboard.Core.Persistence.SnakeCase.ToSnakeCase(run.RunType)}",
             run.VersionNumber is { } version ? $"DAG version: v{version}" : "",
-            run.LogicalDate is { } date ? $"Logical date: {States.Time(date)}" : $"Run after: {States.Time(run.RunAfter)}",
-            run.StartDate is { } start ? $"Started: {States.Time(start)}" : "Not started",
-            run.EndDate is { } end ? $"Ended: {States.Time(end)}" : "",
+            run.LogicalDate is { } date ? $"Logical date: {Times.Time(date, _dag?.Timezone)}" : $"Run after: {Times.Time(run.RunAfter, _dag?.Timezone)}",
+            run.StartDate is { } start ? $"Started: {Times.Time(start, _dag?.Timezone)}" : "Not started",
+            run.EndDate is { } end ? $"Ended: {Times.Time(end, _dag?.Timezone)}" : "",
         }.Where(line => line.Length > 0));
 
     public async ValueTask DisposeAsync()

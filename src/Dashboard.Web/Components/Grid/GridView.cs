@@ -9,18 +9,31 @@ namespace Dashboard.Web.Components.Grid;
 /// Everything that decides what the grid shows, as it appears in the URL, so a pasted link
 /// reproduces the view: the run window and filters, and the open panel.
 /// </summary>
+/// <param name="TaskState">Show only task rows with a cell in this state: a state's name, "none", or <see cref="NeedsAttention"/>.</param>
+/// <param name="TaskText">Show only tasks whose id or group holds this text.</param>
 public sealed record GridView(
     int Runs = GridView.DefaultRuns,
     int Offset = 0,
     DagRunType? RunType = null,
     DagRunState? RunState = null,
-    bool FailedOnly = false,
+    string? TaskState = null,
+    string? TaskText = null,
     string? TaskId = null,
     string? RunId = null)
 {
     public const int DefaultRuns = 25;
 
+    /// <summary>The task-state filter for failed, upstream_failed and up_for_retry: what needs a person.</summary>
+    public const string NeedsAttention = "needs_attention";
+
+    /// <summary>Filter text longer than this is cut: a task id is never this long.</summary>
+    public const int MaxTaskText = 250;
+
     public static readonly GridView Default = new();
+
+    /// <summary>Every value of the task-state filter, as the URL and the toolbar name it.</summary>
+    public static readonly IReadOnlyList<string> TaskStates =
+        [NeedsAttention, .. GroupState.Priority.Select(state => Shared.States.Name(state))];
 
     /// <summary>URL values that were not understood and were replaced by the default, in words.</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
@@ -29,10 +42,24 @@ public sealed record GridView(
 
     public bool IsFiltered => RunType is not null || RunState is not null || Offset > 0;
 
+    /// <summary>Some task rows may be hidden by the task filters.</summary>
+    public bool FiltersTasks => TaskState is not null || TaskText is not null;
+
     public GridRequest Request(string dagId) => new(dagId, Runs, Offset, RunType, RunState);
 
+    /// <summary>How the layout filters rows for this view.</summary>
+    public GridLayoutOptions LayoutOptions(IReadOnlySet<string> collapsed) => new(collapsed, TaskState switch
+    {
+        null => null,
+        NeedsAttention => GridLayout.NeedsAttention,
+        "none" => new HashSet<TaskInstanceState?> { null },
+        var name => new HashSet<TaskInstanceState?> { SnakeCase.ParseSnakeCase<TaskInstanceState>(name) },
+    }, TaskText);
+
     /// <summary>Reads the query-string values; anything unknown falls back to its default and is reported, never thrown.</summary>
-    public static GridView Parse(string? runs, string? offset, string? runType, string? runState, string? failed, string? task, string? run)
+    /// <param name="failed">The old "failed only" switch (<c>failed=true</c>), kept so old links still work: the needs-attention filter.</param>
+    public static GridView Parse(
+        string? runs, string? offset, string? runType, string? runState, string? taskState, string? failed, string? text, string? task, string? run)
     {
         var problems = new List<string>();
         var view = new GridView(
@@ -40,10 +67,22 @@ public sealed record GridView(
             Offset: ParseOffset(offset, problems),
             RunType: ParseEnum<DagRunType>(runType, "run type", problems),
             RunState: ParseEnum<DagRunState>(runState, "run state", problems),
-            FailedOnly: failed is "true" or "1",
+            TaskState: ParseTaskState(taskState, problems) ?? (failed is "true" or "1" ? NeedsAttention : null),
+            TaskText: string.IsNullOrWhiteSpace(text) ? null : text.Trim()[..Math.Min(text.Trim().Length, MaxTaskText)],
             TaskId: string.IsNullOrEmpty(task) ? null : task,
             RunId: string.IsNullOrEmpty(run) ? null : run);
         return view with { Problems = problems, TaskId = view.RunId is null ? null : view.TaskId };
+    }
+
+    private static string? ParseTaskState(string? value, List<string> problems)
+    {
+        if (string.IsNullOrEmpty(value) || TaskStates.Contains(value))
+        {
+            return string.IsNullOrEmpty(value) ? null : value;
+        }
+
+        problems.Add($"“{value}” is not a task state to filter by (expected one of {string.Join(", ", TaskStates)}); showing every task.");
+        return null;
     }
 
     /// <summary>The grid's URL for this view, with only the values that differ from the defaults.</summary>
@@ -70,9 +109,14 @@ public sealed record GridView(
             query["run_state"] = SnakeCase.ToSnakeCase(state);
         }
 
-        if (view.FailedOnly)
+        if (view.TaskState is { } taskState)
         {
-            query["failed"] = "true";
+            query["task_state"] = taskState;
+        }
+
+        if (view.TaskText is { } text)
+        {
+            query["q"] = text;
         }
 
         if (view.RunId is { } run)

@@ -6,7 +6,15 @@ namespace Dashboard.Web.Components.Shared;
 /// <summary>How states are named and coloured everywhere (Airflow's names; colours in app.css as <c>state-*</c>).</summary>
 public static class States
 {
+    /// <summary>The state as data attributes and URLs carry it: Airflow's name, "none" for no status.</summary>
     public static string Name(TaskInstanceState? state) => state is { } s ? SnakeCase.ToSnakeCase(s) : "none";
+
+    /// <summary>The state as people read it, the one word used for it everywhere: Airflow's name, "no status" for none.</summary>
+    public static string Label(TaskInstanceState? state) => state is { } s ? SnakeCase.ToSnakeCase(s) : "no status";
+
+    /// <summary>"1 run", "3 runs": every count in the UI, never "run(s)".</summary>
+    public static string Count(int count, string noun, string? plural = null) =>
+        $"{count:N0} {(count == 1 ? noun : plural ?? noun + "s")}";
 
     public static string Name(DagRunState state) => SnakeCase.ToSnakeCase(state);
 
@@ -26,11 +34,6 @@ public static class States
         _ => $"{(int)(seconds / 3600)} h {(int)(seconds % 3600 / 60)} min",
     };
 
-    public static string Time(DateTimeOffset? value) => value?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss") ?? "";
-
-    /// <summary>To the minute, for dates that fall on schedule boundaries (logical dates, next runs).</summary>
-    public static string Minute(DateTimeOffset? value) => value?.UtcDateTime.ToString("yyyy-MM-dd HH:mm") ?? "";
-
     /// <summary>"in 5 min", "3 h 10 min ago": how far a moment is from now, coarse enough to read at a glance.</summary>
     public static string Relative(DateTimeOffset at, DateTimeOffset now)
     {
@@ -49,6 +52,11 @@ public static class States
 
     /// <summary>The grid with the run's panel open. Run ids hold ':' and '+'; links carry them escaped.</summary>
     public static string RunLink(string dagId, string runId) => $"dags/{Uri.EscapeDataString(dagId)}/grid?run={Uri.EscapeDataString(runId)}";
+
+    /// <summary>The whole log of one try as a text file.</summary>
+    public static string LogDownloadLink(string dagId, string runId, string taskId, int? tryNumber) =>
+        $"dags/{Uri.EscapeDataString(dagId)}/runs/{Uri.EscapeDataString(runId)}/tasks/{Uri.EscapeDataString(taskId)}/log.txt"
+        + (tryNumber is { } t ? $"?try={t}" : "");
 
     public static string LogLink(string dagId, string runId, string taskId, int? tryNumber = null) =>
         $"dags/{Uri.EscapeDataString(dagId)}/runs/{Uri.EscapeDataString(runId)}/tasks/{Uri.EscapeDataString(taskId)}"
