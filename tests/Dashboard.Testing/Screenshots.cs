@@ -8,6 +8,7 @@ namespace Dashboard.Testing;
 /// </summary>
 public static class Screenshots
 {
+    /// <param name="fileName">A name, or a path relative to the folder.</param>
     public static async Task SaveAsync(IPage page, string fileName)
     {
         if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is "0")
@@ -17,7 +18,8 @@ public static class Screenshots
 
         // The theme's stylesheet is linked again as the circuit starts; a picture taken before it loads shows a shifted layout.
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        var folder = Directory.CreateDirectory(Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots")).FullName;
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, fileName) });
+        var path = Path.Combine(RepositoryLayout.Root, "artifacts", "screenshots", fileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await page.ScreenshotAsync(new() { Path = path });
     }
 }

@@ -19,7 +19,7 @@ namespace Dashboard.Web.Components.Grid;
 /// </summary>
 public sealed partial class GridPage
 {
-    public const int GridRowHeight = 24;
+    public const int GridRowHeight = 28;
     private const int PrerenderedRows = 40;
 
     private DagHeader? _dag;

@@ -53,5 +53,7 @@ public static class DashboardTheme
             Default = new DefaultTypography { FontFamily = ["Roboto", "system-ui", "sans-serif"] },
         },
         LayoutProperties = new LayoutProperties { DrawerWidthLeft = "220px", DrawerMiniWidthLeft = "56px", AppbarHeight = "56px" },
+        // Snackbars between the app bar and a dialog: a toast never covers an open dialog.
+        ZIndex = new ZIndex { Snackbar = 1350 },
     };
 }
