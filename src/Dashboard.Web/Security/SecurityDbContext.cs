@@ -8,7 +8,7 @@ namespace Dashboard.Web.Security;
 /// <summary>
 /// Sign-in data: ASP.NET Core Identity's users and roles, and the keys that protect the sign-in
 /// cookie. It lives in the web app, next to Identity, and shares the app's database with
-/// <see cref="DashboardDbContext"/>, with its own hand-written migrations and history table
+/// <see cref="DashboardDbContext"/>, with its own migrations and history table
 /// (Identity's EF stores need the ASP.NET shared framework, which Core does without).
 /// </summary>
 public sealed class SecurityDbContext(DbContextOptions<SecurityDbContext> options)

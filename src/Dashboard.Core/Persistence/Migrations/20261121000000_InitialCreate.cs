@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Dashboard.Core.Persistence.Migrations;
 
 /// <summary>
-/// The first schema. Migrations here are written by hand as SQL (EF's design tools are not
-/// available); MigrationDriftTests fails the build if they and the EF model ever disagree.
+/// The first schema. The migrations up to Baseline were written by hand as SQL, before EF's design
+/// tools were available; MigrationDriftTests fails the build if they and the EF model ever disagree.
 /// </summary>
 [DbContext(typeof(DashboardDbContext))]
 [Migration("20261121000000_InitialCreate")]
