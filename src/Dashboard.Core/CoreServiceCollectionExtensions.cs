@@ -13,6 +13,7 @@ using Dashboard.Core.Queries;
 using Dashboard.Core.Queries.Grid;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dashboard.Core;
 
@@ -22,7 +23,8 @@ public static class CoreServiceCollectionExtensions
     public static IServiceCollection AddDashboardCore(this IServiceCollection services, string connectionString, IConfiguration? configuration = null)
     {
         services.AddDbContextFactory<DashboardDbContext>(options => DashboardDatabase.Configure(options, connectionString));
-        services.AddSingleton(TimeProvider.System);
+        // A host started by tests may bring its own clock.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ChangeNotifier>();
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<PostgresChangeListener>(provider, connectionString));
         services.AddSingleton<DagPauseService>();

@@ -49,9 +49,8 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
         var dialog = await OpenFormAsync(page);
         await Expect(dialog.GetByTestId("backfill-max-active")).ToHaveValueAsync("1");
         await Expect(dialog.GetByTestId("backfill-unpause-dag")).ToBeCheckedAsync(); // the example DAG is paused until someone unpauses it
-        await dialog.GetByTestId("backfill-from").FillAsync("2024-01-01");
-        await dialog.GetByTestId("backfill-to").FillAsync("2024-03-31");
-        await dialog.GetByTestId("backfill-to").BlurAsync();
+        await MudControls.FillDateAsync(dialog.GetByTestId("backfill-from"), "2024-01-01");
+        await MudControls.FillDateAsync(dialog.GetByTestId("backfill-to"), "2024-03-31");
         await Expect(dialog.GetByTestId("backfill-summary")).ToHaveTextAsync("3 runs will be created, 0 re-run, 0 skipped");
         Assert.Equal(["2024-01-01", "2024-02-01", "2024-03-01"],
             await dialog.Locator("[data-logical-date]").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.logicalDate)"));
@@ -73,9 +72,8 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
 
         // Again, "All runs": nothing to create, the three months re-run, and not one row changes.
         dialog = await OpenFormAsync(page);
-        await dialog.GetByTestId("backfill-from").FillAsync("2024-01-01");
-        await dialog.GetByTestId("backfill-to").FillAsync("2024-03-31");
-        await dialog.GetByTestId("backfill-to").BlurAsync();
+        await MudControls.FillDateAsync(dialog.GetByTestId("backfill-from"), "2024-01-01");
+        await MudControls.FillDateAsync(dialog.GetByTestId("backfill-to"), "2024-03-31");
         await Expect(dialog.GetByTestId("backfill-blocker")).ToContainTextAsync("Nothing to do: all 3 runs in the range exist already");
         await Expect(dialog.GetByTestId("backfill-submit")).ToBeDisabledAsync();
         await dialog.GetByTestId("reprocess-completed").CheckAsync();

@@ -113,7 +113,7 @@ public sealed class ClearBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await dialog.GetByTestId("action-confirm").ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
         await Expect(page.GetByTestId("run-state")).ToHaveAttributeAsync("data-state", "queued");
-        await Expect(page.GetByTestId("run-panel")).ToContainTextAsync("1 time(s)");
+        await Expect(page.GetByTestId("run-panel")).ToContainTextAsync("1 time");
 
         await _engine.RunUntilAsync(async () => (await _engine.RunsAsync("orders")).All(r => r.State.IsFinished()));
         await Expect(RunHeader(page, run)).ToHaveAttributeAsync("data-state", "success");

@@ -63,7 +63,7 @@ public sealed class DagListBrowserTests(BrowserFixture browser) : IClassFixture<
         await row.GetByTestId("pause-toggle").ClickAsync();
 
         await Expect(row).ToHaveAttributeAsync("data-paused", "false");
-        await Expect(page.Locator(".rz-notification-item")).ToContainTextAsync("ad_hoc_export is active.");
+        await Expect(page.GetByTestId("snackbar")).ToContainTextAsync("ad_hoc_export is active.");
         await using var db = _database.CreateContext();
         Assert.False((await db.Dags.SingleAsync(d => d.DagId == "ad_hoc_export")).IsPaused);
         var audit = await db.AuditLog.SingleAsync(a => a.DagId == "ad_hoc_export");

@@ -118,7 +118,7 @@ public sealed partial class SignInBrowserTests(BrowserFixture browser) : IClassF
         await Expect(admin.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
         await Expect(row).ToHaveAttributeAsync("data-status", "active");
         await row.GetByTestId("user-disable").ClickAsync();
-        await admin.Locator(".rz-dialog").GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
+        await admin.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Disable", Exact = true }).ClickAsync();
         await Expect(row).ToHaveAttributeAsync("data-status", "disabled");
 
         // Pat's open page loses its session at the next revalidation.

@@ -56,6 +56,7 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
         var form = page.GetByRole(AriaRole.Dialog);
         await Input(form, "backfill-from").FillAsync("2024-04-01");
         await Input(form, "backfill-to").FillAsync("2024-06-30");
+        await Input(form, "backfill-to").PressAsync("Tab");
         await Expect(form.GetByTestId("backfill-summary")).ToContainTextAsync("3 runs will be created");
         await shots.SaveAsync("backfill-dialog");
         await page.Keyboard.PressAsync("Escape");

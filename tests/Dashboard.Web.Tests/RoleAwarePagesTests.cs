@@ -76,9 +76,9 @@ public sealed class RoleAwarePagesTests(RoleAwarePagesTests.App app) : IClassFix
         var audit = await GetAsync("/audit");
         var tab = await GetAsync("/dags/watched/audit");
 
-        Assert.Contains("Needs the Op role", list.QuerySelector("[data-dag-id='watched'] .rz-switch")!.GetAttribute("title"));
-        Assert.Empty(list.QuerySelectorAll("nav a[href='audit'], nav a[href='admin/users'], .rz-sidebar a[href='audit'], .rz-sidebar a[href='admin/users']"));
-        Assert.NotNull(list.QuerySelector(".rz-sidebar a[href='backfills']"));
+        Assert.Contains("Needs the Op role", list.QuerySelector("[data-dag-id='watched'] [data-testid='pause-toggle']")!.GetAttribute("title"));
+        Assert.Empty(list.QuerySelectorAll("nav a[href='audit'], nav a[href='admin/users'], .mud-drawer a[href='audit'], .mud-drawer a[href='admin/users']"));
+        Assert.NotNull(list.QuerySelector(".mud-drawer a[href='backfills']"));
         Assert.Null(audit.QuerySelector("[data-testid='audit-log']"));
         Assert.Contains("The audit log is for Admins", audit.Body!.TextContent);
         Assert.Equal("1", tab.QuerySelector("[data-testid='audit-log']")!.GetAttribute("data-total"));
