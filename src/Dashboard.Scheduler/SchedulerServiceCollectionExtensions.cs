@@ -4,6 +4,7 @@ using Dashboard.Scheduler.Hosting;
 using Dashboard.Scheduler.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Scheduler;
 
@@ -19,6 +20,7 @@ public static class SchedulerServiceCollectionExtensions
         services.AddOptions<SchedulerOptions>().Bind(configuration.GetSection(SchedulerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExecutorOptions>().Bind(configuration.GetSection(ExecutorOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DagFileOptions>().Bind(configuration.GetSection(DagFileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DagFileOptions>, DagFileOptionsValidation>();
 
         services.AddSingleton<EngineSignals>();
         services.AddSingleton<TaskLogWriter>();
