@@ -1,6 +1,6 @@
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
-using Dashboard.Web.Security;
+using Dashboard.Web.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -77,8 +77,7 @@ public static class TestPostgres
             new LocalPostgresOptions { DataDirectory = Path.Combine(Root, "cluster"), Database = TemplateDatabase, Durable = false },
             NullLogger.Instance);
         var template = cluster.ConnectionStringFor(TemplateDatabase);
-        await DashboardDatabase.MigrateAsync(template);
-        await SecurityDbContext.MigrateAsync(template);
+        await DatabaseBootstrap.MigrateAsync(template, NullLogger.Instance, CancellationToken.None);
 
         // CREATE DATABASE ... TEMPLATE refuses a template that has open connections.
         NpgsqlConnection.ClearAllPools();
