@@ -30,10 +30,10 @@ public static class TestPostgres
         await CreateLock.WaitAsync();
         try
         {
-            await using var connection = new NpgsqlConnection(cluster.ConnectionStringFor("postgres"));
+            await using var connection = new NpgsqlConnection(cluster.SuperuserConnectionStringFor("postgres"));
             await connection.OpenAsync();
             var template = migrated ? TemplateDatabase : "template0";
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {template}", connection);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {template} OWNER {LocalPostgresCluster.AppRole}", connection);
             await create.ExecuteNonQueryAsync();
         }
         finally
