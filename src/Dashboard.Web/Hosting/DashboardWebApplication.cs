@@ -130,6 +130,7 @@ public static class DashboardWebApplication
         services.AddDashboardScheduler(builder.Configuration);
         services.AddDashboardSignIn(connectionString, options);
         services.AddHostedService<ChangeListenerService>();
+        services.AddSingleton<DatabaseHealthLog>();
         services.AddRazorComponents()
             .AddInteractiveServerComponents(circuit => circuit.DetailedErrors = false);
         services.AddRadzenComponents();
