@@ -46,9 +46,10 @@ public sealed class SchedulerLoop(
                     signals.Executor.Pulse();
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException && !DashboardDatabase.IsConnectionLost(e))
             {
-                // One DAG's trouble (say, a constraint race with another instance) must not stall the others.
+                // One DAG's trouble (say, a constraint race with another instance) must not stall the others;
+                // a lost connection ends the pass, since every other DAG would fail the same way.
                 logger.LogError(e, "Scheduling DAG {DagId} failed; it is retried on the next pass", dagId);
             }
         }

@@ -19,10 +19,18 @@ public static class HealthEndpoint
         endpoints.MapGet("/healthz", CheckAsync).AllowAnonymous();
 
     private static async Task<IResult> CheckAsync(
-        HttpContext context, IDbContextFactory<DashboardDbContext> dbFactory, DatabaseHealthLog log, CancellationToken ct)
+        HttpContext context, IDbContextFactory<DashboardDbContext> dbFactory, HealthCheckLog log, CancellationToken ct)
     {
         var database = await ProbeAsync(dbFactory, ct);
-        log.Record(database.Error);
+        if (database.Error is { } error)
+        {
+            log.Outages.Failed(error);
+        }
+        else
+        {
+            log.Outages.Succeeded();
+        }
+
         var status = database.Reachable ? "healthy" : "unhealthy";
         object report = context.User.Identity?.IsAuthenticated == true && SignedInUser.EffectiveRole(context.User) == Role.Admin
             ? new DetailedReport(status, database)
@@ -55,35 +63,8 @@ public static class HealthEndpoint
     private sealed record DatabaseHealth(bool Reachable, double? LatencyMs, string? Error);
 }
 
-/// <summary>
-/// Logs what health checks find when it changes, not every check: a monitor polling a lost
-/// database every few seconds then costs one line when it is lost and one when it is back.
-/// </summary>
-public sealed class DatabaseHealthLog(ILogger<DatabaseHealthLog> logger)
+/// <summary>What health checks find, logged when it changes: a monitor polling a lost database every few seconds costs two lines.</summary>
+public sealed class HealthCheckLog(ILogger<HealthCheckLog> logger)
 {
-    private readonly Lock _lock = new();
-    private string? _lastError;
-
-    /// <param name="error">Why the database did not answer, or null when it did.</param>
-    public void Record(string? error)
-    {
-        lock (_lock)
-        {
-            if (error == _lastError)
-            {
-                return;
-            }
-
-            if (error is null)
-            {
-                logger.LogInformation("Health check: the database answers again");
-            }
-            else
-            {
-                logger.LogWarning("Health check: the database is unreachable ({Reason})", error);
-            }
-
-            _lastError = error;
-        }
-    }
+    public OutageLog Outages { get; } = new(logger, "Health check");
 }

@@ -17,11 +17,11 @@ internal sealed class PostgresServer(PostgresCommand command, string dataDirecto
     private string LogFile => Path.Combine(DataDirectory, LogFileName);
 
     /// <summary>Starts the server with <paramref name="settings"/> (postgres command-line options) and waits until it accepts connections.</summary>
-    /// <returns>Null when it started, otherwise why not (pg_ctl's answer and the end of the server's log).</returns>
+    /// <returns>Null when it started, otherwise why not, on one line (pg_ctl's answer and the end of the server's log).</returns>
     public async Task<string?> TryStartAsync(string settings, CancellationToken ct)
     {
         var result = await command.PgCtlAsync(["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", settings], ct);
-        return result.ExitCode == 0 ? null : $"{result.Output.Trim()} {LogTail()}".Trim();
+        return result.ExitCode == 0 ? null : OneLine($"{result.Output} {LogTail()}");
     }
 
     /// <summary>Stops the server (fast: open sessions are ended, nothing is lost) and waits until it is gone.</summary>
@@ -29,7 +29,7 @@ internal sealed class PostgresServer(PostgresCommand command, string dataDirecto
     public async Task<string?> TryStopAsync(CancellationToken ct)
     {
         var result = await command.PgCtlAsync(["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], ct);
-        return result.ExitCode == 0 ? null : result.Output.Trim();
+        return result.ExitCode == 0 ? null : OneLine(result.Output);
     }
 
     /// <summary>True when a server runs on the data directory, by pg_ctl's own check.</summary>
@@ -61,7 +61,9 @@ internal sealed class PostgresServer(PostgresCommand command, string dataDirecto
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private string LogTail() => string.Join(Environment.NewLine, ReadLines(LogFile).TakeLast(5));
+    private string LogTail() => string.Join(" ", ReadLines(LogFile).TakeLast(5));
+
+    private static string OneLine(string text) => string.Join(' ', text.Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
 
     private static string[] ReadLines(string path)
     {
