@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Dashboard.Core.Dags;
+using Dashboard.Scheduler.Execution.Containment;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Scheduler;
@@ -42,6 +43,12 @@ public sealed class ExecutorOptions
     /// <summary>Characters kept per line.</summary>
     [Range(80, 1_000_000)]
     public int MaxLogLineLength { get; set; } = 8_000;
+
+    /// <summary>
+    /// How every process a try starts is made to end with it: Auto (a cgroup per try where the
+    /// machine allows it, else a child subreaper per try), Cgroup or Subreaper (that one, or no start).
+    /// </summary>
+    public TaskContainmentMode Containment { get; set; } = TaskContainmentMode.Auto;
 
     /// <summary>A writable folder handed to tasks as DASHBOARD_DATA_DIR; relative paths are under the working directory.</summary>
     [Required]

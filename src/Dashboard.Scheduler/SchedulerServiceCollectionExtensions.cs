@@ -1,9 +1,11 @@
 using Dashboard.Scheduler.DagFiles;
 using Dashboard.Scheduler.Execution;
+using Dashboard.Scheduler.Execution.Containment;
 using Dashboard.Scheduler.Hosting;
 using Dashboard.Scheduler.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Scheduler;
@@ -27,6 +29,9 @@ public static class SchedulerServiceCollectionExtensions
         services.AddSingleton<DagFileProcessor>();
         services.AddSingleton<DagScheduler>();
         services.AddSingleton<SchedulerLoop>();
+        services.AddSingleton(provider => TaskContainment.Create(
+            provider.GetRequiredService<IOptions<ExecutorOptions>>().Value.Containment,
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger<TaskContainment>()));
         services.AddSingleton<LocalExecutor>();
 
         if (configuration.GetValue(SchedulerOptions.Section + ":Enabled", true))

@@ -4,6 +4,7 @@ using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
+using Dashboard.Scheduler.Execution.Containment;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ public sealed class LocalExecutor(
     EngineSignals signals,
     IOptions<ExecutorOptions> options,
     IOptions<DagFileOptions> dagOptions,
+    TaskContainment containment,
     TimeProvider clock,
     ILogger<LocalExecutor> logger)
 {
@@ -37,8 +39,12 @@ public sealed class LocalExecutor(
 
     private readonly ConcurrentDictionary<ClaimedTry, RunningTry> running = new();
 
-    /// <summary>Unique per process, so a restarted app never mistakes its predecessor's tries for its own.</summary>
-    public string ExecutorId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    /// <summary>
+    /// host:process:random. Unique per executor, so a restarted app never mistakes its predecessor's
+    /// tries for its own; the process part lets another instance on this host see that it is gone
+    /// (<see cref="ExecutorIdentity"/>).
+    /// </summary>
+    public string ExecutorId { get; } = ExecutorIdentity.NewId();
 
     public int RunningCount => running.Count;
 
@@ -180,7 +186,7 @@ public sealed class LocalExecutor(
         using var kill = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, attempt.Kill.Token);
 
         int exitCode;
-        using (var process = TaskProcess.Start(template.Command, dagOptions.Value.FullFolderPath, environment))
+        await using (var process = TaskProcess.Start(template.Command, dagOptions.Value.FullFolderPath, environment, containment.Open(work.Try)))
         {
             await using (var db = await dbFactory.CreateDbContextAsync())
             {

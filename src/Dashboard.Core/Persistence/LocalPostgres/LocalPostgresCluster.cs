@@ -57,7 +57,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
 
     /// <summary>False once the server this object started has gone away (killed, crashed); <see cref="RestartAsync"/> brings it back.</summary>
     public async Task<bool> IsServingAsync(CancellationToken ct) =>
-        Postmaster is { } postmaster ? postmaster.IsRunning : await _server.IsRunningAsync(ct); // without /proc, pg_ctl checks
+        Postmaster?.IsRunning ?? await _server.IsRunningAsync(ct); // without /proc, pg_ctl checks
 
     /// <summary>A connection string for <paramref name="database"/> as the app's role.</summary>
     public string ConnectionStringFor(string database) => ConnectionStringFor(Port, database, AppRole, _credentials.AppPassword);
