@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Dashboard.Core.Transitions;
 using Dashboard.Scheduler.Execution;
+using Dashboard.Scheduler.Execution.Containment;
 using Npgsql;
 
 namespace Dashboard.Bench;
@@ -36,20 +38,24 @@ internal static class Baselines
         });
 
     /// <summary>
-    /// The same command through the executor's own <see cref="TaskProcess"/> (setsid, a wrapper shell
-    /// and a watcher that kills the session when the executor goes away): the process cost a try
-    /// really pays, without the database.
+    /// The same command through the executor's own <see cref="TaskProcess"/> in the try's container
+    /// (a cgroup and a wrapper shell that watches the executor where the machine allows it, else a
+    /// child subreaper): the process cost a try really pays, without the database.
     /// </summary>
-    public static Task<double> TaskProcessAsync(int count, int parallelism, string workingDirectory, CancellationToken ct) =>
-        TimeAsync(count, parallelism, ct, async token =>
+    public static Task<double> TaskProcessAsync(int count, int parallelism, string workingDirectory, TaskContainment containment, CancellationToken ct)
+    {
+        var tries = 0L;
+        return TimeAsync(count, parallelism, ct, async token =>
         {
-            using var process = TaskProcess.Start("true", workingDirectory, new Dictionary<string, string>());
+            var container = containment.Open(new ClaimedTry(Interlocked.Increment(ref tries), 1));
+            await using var process = TaskProcess.Start("true", workingDirectory, new Dictionary<string, string>(), container);
             var exitCode = await process.RunAsync(_ => { }, _ => { }, token);
             if (exitCode != 0)
             {
                 throw new InvalidOperationException($"The task process exited with {exitCode}.");
             }
         });
+    }
 
     /// <summary>
     /// The database floor: every task instance taken through its four state changes (scheduled,

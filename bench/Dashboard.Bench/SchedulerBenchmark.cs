@@ -10,6 +10,7 @@ using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler;
 using Dashboard.Scheduler.DagFiles;
+using Dashboard.Scheduler.Execution.Containment;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,7 +63,7 @@ internal static class SchedulerBenchmark
             using var profile = options.Profile ? new DbCommandProfile() : null;
 
             Progress("Baselines: warm-up");
-            await MeasureBaselinesAsync(sandbox, scratch, TasksPerRun, ct);
+            await MeasureBaselinesAsync(sandbox, scratch, host.Services, TasksPerRun, ct);
             warmUp = await WarmUpAsync(host.Services, ct);
             profile?.Take();
 
@@ -75,7 +76,7 @@ internal static class SchedulerBenchmark
                 var statements = new List<(string Statement, int Count, TimeSpan Time)>();
                 for (var repeat = 1; repeat <= options.Repeats; repeat++)
                 {
-                    baselines.Add(await MeasureBaselinesAsync(sandbox, scratch, runs * TasksPerRun, ct));
+                    baselines.Add(await MeasureBaselinesAsync(sandbox, scratch, host.Services, runs * TasksPerRun, ct));
                     profile?.Take();
                     var jitted = JitInfo.GetCompiledMethodCount();
                     measurements.Add(await MeasureRunsAsync(host.Services, runs, $"{runs}_runs_{repeat}", ct));
@@ -276,10 +277,11 @@ internal static class SchedulerBenchmark
         return steps.Zip(values).ToList();
     }
 
-    private static async Task<BaselineResult> MeasureBaselinesAsync(BenchSandbox sandbox, NpgsqlDataSource scratch, int count, CancellationToken ct) =>
+    private static async Task<BaselineResult> MeasureBaselinesAsync(
+        BenchSandbox sandbox, NpgsqlDataSource scratch, IServiceProvider services, int count, CancellationToken ct) =>
         new(
             await Baselines.BashTrueAsync(count, Parallelism, sandbox.DagFolder, ct),
-            await Baselines.TaskProcessAsync(count, Parallelism, sandbox.DagFolder, ct),
+            await Baselines.TaskProcessAsync(count, Parallelism, sandbox.DagFolder, services.GetRequiredService<TaskContainment>(), ct),
             await Baselines.SqlTransitionsAsync(scratch, count, Parallelism, ct));
 
     private static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");

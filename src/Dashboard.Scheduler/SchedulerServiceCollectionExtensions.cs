@@ -1,9 +1,12 @@
 using Dashboard.Scheduler.DagFiles;
 using Dashboard.Scheduler.Execution;
+using Dashboard.Scheduler.Execution.Containment;
 using Dashboard.Scheduler.Hosting;
 using Dashboard.Scheduler.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Scheduler;
 
@@ -19,12 +22,16 @@ public static class SchedulerServiceCollectionExtensions
         services.AddOptions<SchedulerOptions>().Bind(configuration.GetSection(SchedulerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ExecutorOptions>().Bind(configuration.GetSection(ExecutorOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DagFileOptions>().Bind(configuration.GetSection(DagFileOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DagFileOptions>, DagFileOptionsValidation>();
 
         services.AddSingleton<EngineSignals>();
         services.AddSingleton<TaskLogWriter>();
         services.AddSingleton<DagFileProcessor>();
         services.AddSingleton<DagScheduler>();
         services.AddSingleton<SchedulerLoop>();
+        services.AddSingleton(provider => TaskContainment.Create(
+            provider.GetRequiredService<IOptions<ExecutorOptions>>().Value.Containment,
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger<TaskContainment>()));
         services.AddSingleton<LocalExecutor>();
 
         if (configuration.GetValue(SchedulerOptions.Section + ":Enabled", true))

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Dashboard.Core.Persistence.LocalPostgres;
 using Dashboard.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Dashboard.E2E.Tests;
@@ -23,7 +25,7 @@ public sealed partial class AppProcessTests
             var password = Assert.Single(FirstRunPasswordLine().Matches(first.Output)).Groups["password"].Value;
             Assert.Single(Regex.Matches(first.Output + first.ErrorOutput, password));
             Assert.Contains("Created the first user admin (Admin); its one-time password was written to the console", first.Output);
-            await InsertAuditEntryAsync(first, "kept_across_restarts");
+            await InsertAuditEntryAsync(home, "kept_across_restarts");
 
             first.Terminate();
             Assert.Equal(0, await first.WaitForExitAsync());
@@ -37,7 +39,7 @@ public sealed partial class AppProcessTests
         Assert.DoesNotContain("Creating a local PostgreSQL cluster", second.Output);
         Assert.Empty(FirstRunPasswordLine().Matches(second.Output));
         await AssertHealthyAsync(again);
-        Assert.Equal(1L, await CountAuditEntriesAsync(second, "kept_across_restarts"));
+        Assert.Equal(1L, await CountAuditEntriesAsync(home, "kept_across_restarts"));
     }
 
     [Fact]
@@ -122,9 +124,9 @@ public sealed partial class AppProcessTests
     }
 
     /// <summary>A row nothing in the app rewrites (the DAG-file processor owns the dag table), written behind the app's back.</summary>
-    private static async Task InsertAuditEntryAsync(AppProcess app, string actor)
+    private static async Task InsertAuditEntryAsync(string home, string actor)
     {
-        await using var connection = await ConnectAsync(app);
+        await using var connection = await ConnectAsync(home);
         await using var insert = new NpgsqlCommand(
             """
             INSERT INTO audit_log (occurred_at, actor, action, run_ids, task_ids, details, affected_count)
@@ -134,19 +136,21 @@ public sealed partial class AppProcessTests
         await insert.ExecuteNonQueryAsync();
     }
 
-    private static async Task<long> CountAuditEntriesAsync(AppProcess app, string actor)
+    private static async Task<long> CountAuditEntriesAsync(string home, string actor)
     {
-        await using var connection = await ConnectAsync(app);
+        await using var connection = await ConnectAsync(home);
         await using var count = new NpgsqlCommand("SELECT count(*) FROM audit_log WHERE actor = @actor", connection);
         count.Parameters.AddWithValue("actor", actor);
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
-    /// <summary>The embedded server, on the port the app reported.</summary>
-    private static async Task<NpgsqlConnection> ConnectAsync(AppProcess app)
+    /// <summary>The embedded server of the app running in <paramref name="home"/>, as the command line finds it.</summary>
+    private static async Task<NpgsqlConnection> ConnectAsync(string home)
     {
-        var port = ServingPort().Matches(app.Output)[^1].Groups["port"].Value;
-        var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=dashboard;Database=dashboard;Pooling=false");
+        await using var lease = await LocalPostgresCluster.AttachOrStartAsync(
+            new LocalPostgresOptions { DataDirectory = Path.Combine(home, ".data", "postgres") }, NullLogger.Instance, TimeSpan.FromSeconds(30));
+        Assert.False(lease.StartedHere, "the app serves the data directory");
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(lease.ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         return connection;
     }
@@ -163,7 +167,4 @@ public sealed partial class AppProcessTests
 
     [GeneratedRegex(@"^Dashboard first run: sign in as ""admin"" with the one-time password (?<password>[A-Za-z0-9]{20}) ", RegexOptions.Multiline)]
     private static partial Regex FirstRunPasswordLine();
-
-    [GeneratedRegex(@"on 127\.0\.0\.1:(?<port>\d+)")]
-    private static partial Regex ServingPort();
 }

@@ -1,6 +1,6 @@
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
-using Dashboard.Web.Security;
+using Dashboard.Web.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -30,10 +30,10 @@ public static class TestPostgres
         await CreateLock.WaitAsync();
         try
         {
-            await using var connection = new NpgsqlConnection(cluster.ConnectionStringFor("postgres"));
+            await using var connection = new NpgsqlConnection(cluster.SuperuserConnectionStringFor("postgres"));
             await connection.OpenAsync();
             var template = migrated ? TemplateDatabase : "template0";
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {template}", connection);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {template} OWNER {LocalPostgresCluster.AppRole}", connection);
             await create.ExecuteNonQueryAsync();
         }
         finally
@@ -77,8 +77,7 @@ public static class TestPostgres
             new LocalPostgresOptions { DataDirectory = Path.Combine(Root, "cluster"), Database = TemplateDatabase, Durable = false },
             NullLogger.Instance);
         var template = cluster.ConnectionStringFor(TemplateDatabase);
-        await DashboardDatabase.MigrateAsync(template);
-        await SecurityDbContext.MigrateAsync(template);
+        await DatabaseBootstrap.MigrateAsync(template, NullLogger.Instance, CancellationToken.None);
 
         // CREATE DATABASE ... TEMPLATE refuses a template that has open connections.
         NpgsqlConnection.ClearAllPools();

@@ -40,7 +40,7 @@ public sealed class ErrorPageTests
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database!;
         NpgsqlConnection.ClearAllPools();
         var cluster = await TestPostgres.GetClusterAsync();
-        await using var admin = new NpgsqlConnection(cluster.ConnectionStringFor("postgres"));
+        await using var admin = new NpgsqlConnection(cluster.SuperuserConnectionStringFor("postgres"));
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE {name} WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();

@@ -16,26 +16,44 @@ public sealed class HealthzTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
-        Assert.True(body.RootElement.GetProperty("database").GetProperty("reachable").GetBoolean());
+        Assert.Equal("""{"status":"healthy"}""", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
-    public async Task Healthz_answers_503_with_the_reason_when_the_database_goes_away()
+    public async Task Healthz_answers_503_to_anyone_and_the_reason_only_to_an_admin()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         await using var app = await DashboardAppHost.StartAsync(connectionString);
-        using var client = app.CreateClient();
+        using var anonymous = app.CreateClient();
+        using var admin = await app.CreateSignedInClientAsync();
 
         await ErrorPageTests.DropDatabaseAsync(connectionString);
-        using var response = await client.GetAsync("/healthz");
+        using var anonymousResponse = await anonymous.GetAsync("/healthz");
+        using var adminResponse = await admin.GetAsync("/healthz");
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        // Anyone may ask, so nothing about the database's whereabouts or state is told.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, anonymousResponse.StatusCode);
+        Assert.Equal("""{"status":"unhealthy"}""", await anonymousResponse.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, adminResponse.StatusCode);
+        using var body = JsonDocument.Parse(await adminResponse.Content.ReadAsStringAsync());
         Assert.Equal("unhealthy", body.RootElement.GetProperty("status").GetString());
         var database = body.RootElement.GetProperty("database");
         Assert.False(database.GetProperty("reachable").GetBoolean());
         Assert.Contains("does not exist", database.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Healthz_tells_a_signed_in_admin_the_latency_and_anyone_else_only_the_status()
+    {
+        await using var app = await DashboardAppHost.StartAsync(await TestPostgres.CreateDatabaseAsync());
+        await app.CreateUserAsync("viewer", Core.Security.Role.Viewer, "viewer-password-12");
+        using var admin = await app.CreateSignedInClientAsync();
+        using var viewer = await app.CreateSignedInClientAsync("viewer", "viewer-password-12");
+
+        using var details = JsonDocument.Parse(await admin.GetStringAsync("/healthz"));
+        Assert.True(details.RootElement.GetProperty("database").GetProperty("reachable").GetBoolean());
+        Assert.True(details.RootElement.GetProperty("database").GetProperty("latencyMs").GetDouble() >= 0);
+        Assert.Equal("""{"status":"healthy"}""", await viewer.GetStringAsync("/healthz"));
     }
 }

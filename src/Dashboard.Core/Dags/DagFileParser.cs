@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Dashboard.Core.Domain;
@@ -25,14 +26,35 @@ public static partial class DagFileParser
 
     private static readonly string[] TaskKeys = ["id", "kind", "command", "upstream", "group", "env", .. DefaultArgKeys];
 
-    public static DagParseResult Parse(string yaml)
+    /// <summary>Problems reported per file; past these the rest are counted in one line.</summary>
+    private const int MaxReportedErrors = 100;
+
+    /// <summary>Characters of one message: a message quotes the file, and the file may be hostile.</summary>
+    private const int MaxMessageLength = 500;
+
+    /// <summary>The characters of a task id, a group or a dag_id.</summary>
+    private const int MaxNameLength = 250;
+
+    public static DagParseResult Parse(string yaml) => Parse(yaml, DagFileLimits.Default);
+
+    public static DagParseResult Parse(string yaml, DagFileLimits limits)
     {
+        if (yaml.IndexOf('\0', StringComparison.Ordinal) is var nul and >= 0)
+        {
+            return Failed(new DagFileError(yaml.AsSpan(0, nul).Count('\n') + 1, "the file holds a NUL byte, which a DAG file cannot hold; is it a YAML file saved as UTF-8?"));
+        }
+
+        if (Encoding.UTF8.GetByteCount(yaml) is var size && size > limits.MaxFileBytes)
+        {
+            return Failed(new DagFileError(null, TooLarge(size, limits.MaxFileBytes)));
+        }
+
         var errors = new List<DagFileError>();
         YamlMappingNode root;
         try
         {
             var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
+            stream.Load(new LimitedYamlParser(new Parser(new StringReader(yaml)), limits));
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
             {
                 return Failed(new DagFileError(1, "a DAG file must be a mapping with dag_id, schedule and tasks"));
@@ -40,12 +62,25 @@ public static partial class DagFileParser
 
             root = mapping;
         }
+        catch (DagFileLimitException e)
+        {
+            return Failed(new DagFileError((int)e.Start.Line, e.Problem));
+        }
         catch (YamlException e)
         {
             return Failed(new DagFileError((int)e.Start.Line, $"not valid YAML: {e.InnerException?.Message ?? e.Message}"));
         }
 
-        var fields = new YamlFields(errors);
+        return Read(root, errors, limits);
+    }
+
+    /// <summary>The message for a file over <see cref="DagFileLimits.MaxFileBytes"/>.</summary>
+    public static string TooLarge(long size, int limit) =>
+        $"the file is {size:N0} bytes, more than {limit:N0} (the limit is the setting Dags:{nameof(DagFileLimits.MaxFileBytes)}); it is not read";
+
+    private static DagParseResult Read(YamlMappingNode root, List<DagFileError> errors, DagFileLimits limits)
+    {
+        var fields = new YamlFields(errors, limits);
         fields.RejectUnknownKeys(root, DagKeys, "the DAG");
 
         var dagId = fields.String(root, "dag_id", "the DAG", required: true);
@@ -77,10 +112,18 @@ public static partial class DagFileParser
         var defaults = ReadTaskSettings(fields.Mapping(root, "default_args", "the DAG"), TaskSettings.Airflow, fields, "default_args");
         var tasks = ReadTasks(root, defaults, fields);
         var paramsNode = fields.Mapping(root, "params", "the DAG");
+        var paramsJson = (paramsNode is null ? new JsonObject() : YamlFields.ToJson(paramsNode))!.ToJsonString();
+        if (paramsNode is not null && Encoding.UTF8.GetByteCount(paramsJson) is var paramsBytes && paramsBytes > limits.MaxParamsBytes)
+        {
+            fields.Error(paramsNode, $"'params' is {paramsBytes:N0} bytes as JSON, more than {limits.MaxParamsBytes:N0} (the limit is the setting Dags:{nameof(limits.MaxParamsBytes)})");
+        }
+
+        var description = fields.String(root, "description", "the DAG");
+        fields.CheckLength(root, "description", description, "'description'", limits.MaxDescriptionLength, nameof(limits.MaxDescriptionLength));
 
         var dag = new DagDefinition(
             DagId: dagId ?? "",
-            Description: fields.String(root, "description", "the DAG"),
+            Description: description,
             Schedule: schedule,
             Timezone: timezone,
             StartDate: startDate,
@@ -88,11 +131,43 @@ public static partial class DagFileParser
             Catchup: fields.Bool(root, "catchup", "the DAG") ?? false,
             MaxActiveRuns: fields.Int(root, "max_active_runs", "the DAG", min: 1) ?? 16,
             MaxActiveTasks: fields.Int(root, "max_active_tasks", "the DAG", min: 1) ?? 16,
-            Tags: fields.StringList(root, "tags", "the DAG")?.Select(t => t.Value).ToList() ?? [],
-            ParamsJson: (paramsNode is null ? new JsonObject() : YamlFields.ToJson(paramsNode))!.ToJsonString(),
+            Tags: ReadTags(root, fields),
+            ParamsJson: paramsJson,
             Tasks: tasks);
 
-        return errors.Count == 0 ? new DagParseResult(dag, []) : new DagParseResult(null, errors.OrderBy(e => e.Line).ToList());
+        return errors.Count == 0 ? new DagParseResult(dag, []) : new DagParseResult(null, Reported(errors));
+    }
+
+    /// <summary>In line order, each message cut to a readable length, and at most <see cref="MaxReportedErrors"/> of them.</summary>
+    private static List<DagFileError> Reported(List<DagFileError> errors)
+    {
+        var reported = errors.OrderBy(e => e.Line)
+            .Take(MaxReportedErrors)
+            .Select(e => e.Message.Length <= MaxMessageLength ? e : e with { Message = e.Message[..(MaxMessageLength - 1)] + "…" })
+            .ToList();
+        if (errors.Count > MaxReportedErrors)
+        {
+            reported.Add(new DagFileError(errors.Max(e => e.Line), $"and {errors.Count - MaxReportedErrors:N0} more problems"));
+        }
+
+        return reported;
+    }
+
+    private static List<string> ReadTags(YamlMappingNode root, YamlFields fields)
+    {
+        var tags = fields.StringList(root, "tags", "the DAG") ?? [];
+        var limits = fields.Limits;
+        if (tags.Count > limits.MaxTags)
+        {
+            fields.Error(YamlFields.Find(root, "tags")!, $"the DAG has {tags.Count:N0} tags, more than {limits.MaxTags:N0} (the limit is the setting Dags:{nameof(limits.MaxTags)})");
+        }
+
+        foreach (var (tag, node) in tags.Where(t => t.Value.Length > limits.MaxTagLength))
+        {
+            fields.Error(node, $"a tag is {tag.Length:N0} characters long, more than {limits.MaxTagLength:N0} (the limit is the setting Dags:{nameof(limits.MaxTagLength)})");
+        }
+
+        return tags.Select(t => t.Value).ToList();
     }
 
     private static DagParseResult Failed(DagFileError error) => new(null, [error]);
@@ -119,6 +194,12 @@ public static partial class DagFileParser
         if (tasksNode is not YamlSequenceNode { Children.Count: > 0 } sequence)
         {
             fields.Error(tasksNode ?? root, "the DAG needs 'tasks': a list of at least one task");
+            return [];
+        }
+
+        if (sequence.Children.Count > fields.Limits.MaxTasks)
+        {
+            fields.Error(sequence, $"the DAG has {sequence.Children.Count:N0} tasks, more than {fields.Limits.MaxTasks:N0} (the limit is the setting Dags:{nameof(DagFileLimits.MaxTasks)})");
             return [];
         }
 
@@ -178,6 +259,7 @@ public static partial class DagFileParser
         }
 
         var command = fields.String(node, "command", where);
+        fields.CheckLength(node, "command", command, $"the command of {where}", fields.Limits.MaxCommandLength, nameof(DagFileLimits.MaxCommandLength));
         if (kind == TaskKind.Bash && string.IsNullOrWhiteSpace(command) && kindText == "bash")
         {
             fields.Error(node, $"{where} is a bash task and needs a 'command'");
@@ -188,7 +270,11 @@ public static partial class DagFileParser
         }
 
         var group = fields.String(node, "group", where);
-        if (group is not null && !GroupPattern().IsMatch(group))
+        if (group is { Length: > MaxNameLength })
+        {
+            fields.Error(YamlFields.Find(node, "group")!, $"the group of {where} is {group.Length:N0} characters long, more than {MaxNameLength}");
+        }
+        else if (group is not null && !GroupPattern().IsMatch(group))
         {
             fields.Error(YamlFields.Find(node, "group")!, $"group '{group}' of {where} must be names separated by dots, such as 'extract' or 'extract.daily'");
         }
@@ -198,13 +284,18 @@ public static partial class DagFileParser
         {
             foreach (var (key, value) in envNode.Children)
             {
-                if (value is YamlScalarNode { Value: { } text } && !YamlFields.IsNull(value))
+                var name = (key as YamlScalarNode)?.Value ?? "";
+                if (Math.Max(name.Length, (value as YamlScalarNode)?.Value?.Length ?? 0) > fields.Limits.MaxEnvValueLength)
                 {
-                    env[((YamlScalarNode)key).Value ?? ""] = text;
+                    fields.Error(value, $"environment variable '{name}' of {where} is longer than {fields.Limits.MaxEnvValueLength:N0} characters (the limit is the setting Dags:{nameof(DagFileLimits.MaxEnvValueLength)})");
+                }
+                else if (key is YamlScalarNode && value is YamlScalarNode { Value: { } text } && !YamlFields.IsNull(value))
+                {
+                    env[name] = text;
                 }
                 else
                 {
-                    fields.Error(value, $"environment variable '{(key as YamlScalarNode)?.Value}' of {where} must be a text value");
+                    fields.Error(value, $"environment variable '{name}' of {where} must be a text value");
                 }
             }
         }

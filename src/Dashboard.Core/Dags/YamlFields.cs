@@ -9,8 +9,10 @@ namespace Dashboard.Core.Dags;
 /// Reads typed values out of a YAML mapping and records a line-numbered error for each key that
 /// is unknown, missing or of the wrong type, so one pass reports every problem in a file.
 /// </summary>
-internal sealed class YamlFields(List<DagFileError> errors)
+internal sealed class YamlFields(List<DagFileError> errors, DagFileLimits limits)
 {
+    public DagFileLimits Limits => limits;
+
     public void Error(YamlNode node, string message) => errors.Add(new DagFileError(LineOf(node), message));
 
     public static int LineOf(YamlNode node) => (int)node.Start.Line;
@@ -54,6 +56,15 @@ internal sealed class YamlFields(List<DagFileError> errors)
 
         Error(node, $"'{key}' in {where} must be text, not a {Describe(node)}");
         return null;
+    }
+
+    /// <summary>Reports <paramref name="value"/> of <paramref name="key"/> when it is longer than <paramref name="max"/>, naming the setting that raises it.</summary>
+    public void CheckLength(YamlMappingNode map, string key, string? value, string what, int max, string setting)
+    {
+        if (value is not null && value.Length > max)
+        {
+            Error(Find(map, key)!, $"{what} is {value.Length:N0} characters long, more than {max:N0} (the limit is the setting Dags:{setting})");
+        }
     }
 
     public int? Int(YamlMappingNode map, string key, string where, int min)
@@ -110,6 +121,12 @@ internal sealed class YamlFields(List<DagFileError> errors)
 
         if (DateTimeOffset.TryParse(scalar.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value))
         {
+            if (value.Year is < Timetable.EarliestYear or > Timetable.LatestYear)
+            {
+                Error(scalar, $"'{key}' in {where} must be in the years {Timetable.EarliestYear} to {Timetable.LatestYear}, got '{scalar.Value}'");
+                return null;
+            }
+
             return HasOffset(scalar.Value!) ? value.ToUniversalTime() : WallClock.ToUtc(value.DateTime, zone);
         }
 
@@ -190,14 +207,25 @@ internal sealed class YamlFields(List<DagFileError> errors)
     /// <summary>A YAML value as JSON: plain scalars that look like numbers, booleans or null become those.</summary>
     public static JsonNode? ToJson(YamlNode node) => node switch
     {
-        YamlMappingNode map => new JsonObject(map.Children.Select(pair =>
-            KeyValuePair.Create(((YamlScalarNode)pair.Key).Value ?? "", ToJson(pair.Value)))),
+        YamlMappingNode map => ToJsonObject(map),
         YamlSequenceNode sequence => new JsonArray(sequence.Select(ToJson).ToArray()),
         YamlScalarNode scalar when IsNull(scalar) => null,
         YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } scalar => PlainScalar(scalar.Value!),
         YamlScalarNode scalar => JsonValue.Create(scalar.Value),
         _ => null,
     };
+
+    private static JsonObject ToJsonObject(YamlMappingNode map)
+    {
+        var json = new JsonObject();
+        foreach (var (key, value) in map.Children)
+        {
+            // A key YAML spells as a list or mapping becomes its text; two keys with the same text keep the last.
+            json[(key as YamlScalarNode)?.Value ?? key.ToString()] = ToJson(value);
+        }
+
+        return json;
+    }
 
     public static string Describe(YamlNode node) => node switch
     {

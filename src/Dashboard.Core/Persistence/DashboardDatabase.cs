@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Dashboard.Core.Persistence;
@@ -15,7 +17,21 @@ public static class DashboardDatabase
     }
 
     public static void Configure(DbContextOptionsBuilder builder, string connectionString) =>
-        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("ef_migrations_history"));
+        QuietFailureEvents(builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("ef_migrations_history")));
+
+    /// <summary>
+    /// EF Core logs every failed command, query and connection as an error with its stack trace,
+    /// before the exception reaches the code that ran it, which logs it once with what it was doing
+    /// (and backs off while the database is away). Those events go to Debug, or a lost database
+    /// would cost three stack traces per attempt.
+    /// </summary>
+    public static DbContextOptionsBuilder QuietFailureEvents(DbContextOptionsBuilder builder) =>
+        builder.ConfigureWarnings(events => events.Log(
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (RelationalEventId.ConnectionError, LogLevel.Debug),
+            (RelationalEventId.TransactionError, LogLevel.Debug),
+            (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
 
     /// <summary>Connects (failing fast with a specific message) and applies every pending migration.</summary>
     public static async Task MigrateAsync(string connectionString, CancellationToken ct = default)
@@ -67,16 +83,45 @@ public static class DashboardDatabase
     }
 
     /// <summary>The database could not be reached or answered with an error: expected while it restarts, not a bug.</summary>
-    public static bool IsUnavailable(Exception e) => e is NpgsqlException or SocketException or TimeoutException or DatabaseUnavailableException;
+    public static bool IsUnavailable(Exception e) => DatabaseCause(e) is not null;
+
+    /// <summary>
+    /// The connection itself failed (refused, broken, timed out) or the server is shutting down or
+    /// starting: nothing else will work either until it is back, unlike an error in one statement.
+    /// </summary>
+    public static bool IsConnectionLost(Exception e) => DatabaseCause(e) switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+                                || pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow,
+        null => false,
+        _ => true,
+    };
 
     /// <summary>Why a database operation failed, in one line a person can act on.</summary>
-    public static string Reason(Exception e) => e switch
+    public static string Reason(Exception e) => (DatabaseCause(e) ?? e) switch
     {
         PostgresException pg => $"{pg.MessageText} (SQLSTATE {pg.SqlState})",
         NpgsqlException { InnerException: SocketException socket } => socket.Message,
         NpgsqlException { InnerException: TimeoutException } => "the server did not answer in time",
-        _ => e.Message,
+        var cause => cause.Message,
     };
+
+    /// <summary>
+    /// The database's own exception behind <paramref name="e"/>: EF Core wraps one it considers
+    /// transient in an InvalidOperationException ("likely due to a transient failure").
+    /// </summary>
+    private static Exception? DatabaseCause(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is NpgsqlException or SocketException or TimeoutException or DatabaseUnavailableException)
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
 }
 
 public sealed class DatabaseUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -94,7 +94,7 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
         var runs = await RecentRunsAsync(db, ct);
         return dags.Select(d => new DagSummary(
                 d.DagId, d.Description, d.Schedule, d.Timezone, d.Tags, d.IsPaused,
-                TimetableFor(d.Schedule, d.Timezone)?.NextAutomatedInterval(d.LastAutomated, d.StartDate, d.EndDate, d.Catchup, now),
+                NextRun(d.Schedule, d.Timezone, d.LastAutomated, d.StartDate, d.EndDate, d.Catchup, now),
                 d.Failed, d.Running, runs[d.DagId].ToList()))
             .ToList();
     }
@@ -114,6 +114,23 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
                     r.NullableField<DateTimeOffset?>(4), r.NullableField<DateTimeOffset?>(5))),
                 ct, P("count", RecentRunCount)))
             .ToLookup(r => r.DagId, r => r.Run);
+
+    /// <summary>
+    /// What the scheduler creates next, or null (shown as none) when the DAG's dates or schedule cannot
+    /// give one: one DAG, whatever a database row holds, never takes the list down for everyone.
+    /// </summary>
+    private DataInterval? NextRun(
+        string? schedule, string timezone, DataInterval? last, DateTimeOffset? startDate, DateTimeOffset? endDate, bool catchup, DateTimeOffset now)
+    {
+        try
+        {
+            return TimetableFor(schedule, timezone)?.NextAutomatedInterval(last, startDate, endDate, catchup, now);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The same timetable the scheduler builds, cached per schedule. The DAG-file processor only stores

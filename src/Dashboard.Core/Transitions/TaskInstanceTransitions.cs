@@ -140,17 +140,21 @@ public static class TaskInstanceTransitions
 
     /// <summary>
     /// Tries whose executor stopped heart-beating before <paramref name="silentSince"/> (it crashed or
-    /// was killed). A running try is retried if it has tries left and failed otherwise; a restarting
-    /// one is always retried; a queued one never started, so it is simply scheduled again.
+    /// was killed), or whose executor is one of <paramref name="goneExecutors"/> (known to have ended,
+    /// so there is no need to wait for the heartbeat timeout). A running try is retried if it has
+    /// tries left and failed otherwise; a restarting one is always retried; a queued one never
+    /// started, so it is simply scheduled again.
     /// </summary>
-    public static async Task<List<LostTry>> RecoverLostAsync(DashboardDbContext db, DateTimeOffset silentSince, DateTimeOffset now, CancellationToken ct) =>
+    public static async Task<List<LostTry>> RecoverLostAsync(
+        DashboardDbContext db, DateTimeOffset silentSince, IReadOnlyCollection<string> goneExecutors, DateTimeOffset now, CancellationToken ct) =>
         await db.QueryAsync("""
             WITH lost AS (
-                SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.last_heartbeat_at, coalesce(t.retry_delay, interval '0') AS retry_delay
+                SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.last_heartbeat_at, ti.executor_id,
+                       coalesce(t.retry_delay, interval '0') AS retry_delay
                 FROM task_instance ti
                 JOIN dag_run r ON r.id = ti.dag_run_id
                 LEFT JOIN dag_task t ON t.dag_version_id = r.dag_version_id AND t.task_id = ti.task_id
-                WHERE ti.state IN ('queued', 'running', 'restarting') AND ti.last_heartbeat_at < @silent
+                WHERE ti.state IN ('queued', 'running', 'restarting') AND (ti.last_heartbeat_at < @silent OR ti.executor_id = ANY(@gone))
                 FOR UPDATE OF ti SKIP LOCKED
             )
             UPDATE task_instance ti
@@ -164,13 +168,21 @@ public static class TaskInstanceTransitions
                 executor_id = CASE WHEN lost.state = 'queued' THEN NULL ELSE ti.executor_id END,
                 updated_at = @now
             FROM lost WHERE ti.id = lost.id
-            RETURNING ti.id, ti.try_number, lost.state, ti.state, lost.last_heartbeat_at
+            RETURNING ti.id, ti.try_number, lost.state, ti.state, lost.last_heartbeat_at, lost.executor_id = ANY(@gone)
             """, r => new LostTry(
                 new ClaimedTry(r.GetInt64(0), r.GetInt32(1)),
                 SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(2)),
                 SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(3)),
-                r.GetFieldValue<DateTimeOffset>(4)),
-            ct, P("silent", silentSince), P("now", now));
+                r.GetFieldValue<DateTimeOffset>(4),
+                r.GetBoolean(5)),
+            ct, P("silent", silentSince), P("gone", goneExecutors.ToArray()), P("now", now));
+
+    /// <summary>The executors that hold unfinished tries on <paramref name="hostname"/>.</summary>
+    public static async Task<List<string>> ExecutorsOnHostAsync(DashboardDbContext db, string hostname, CancellationToken ct) =>
+        await db.QueryAsync("""
+            SELECT DISTINCT executor_id FROM task_instance
+            WHERE state IN ('queued', 'running', 'restarting') AND hostname = @host AND executor_id IS NOT NULL
+            """, r => r.GetString(0), ct, P("host", hostname));
 
     /// <summary>
     /// A user's clear of task instances still exactly as selected (same state and try; the others are
@@ -307,5 +319,5 @@ public enum TryOutcome
 /// <summary>One try of one task instance: the key the executor moves forward by.</summary>
 public readonly record struct ClaimedTry(long Id, int TryNumber);
 
-/// <summary>A try recovered from a dead executor: what it was and what it became.</summary>
-public sealed record LostTry(ClaimedTry Try, TaskInstanceState WasState, TaskInstanceState NewState, DateTimeOffset LastHeartbeatAt);
+/// <summary>A try recovered from a dead executor: what it was and what it became, and whether its executor was known to be gone.</summary>
+public sealed record LostTry(ClaimedTry Try, TaskInstanceState WasState, TaskInstanceState NewState, DateTimeOffset LastHeartbeatAt, bool ExecutorGone);

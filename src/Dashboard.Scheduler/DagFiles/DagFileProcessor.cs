@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -13,10 +14,12 @@ using static Dashboard.Core.Persistence.DbCommands;
 namespace Dashboard.Scheduler.DagFiles;
 
 /// <summary>
-/// Loads the DAG folder into the database. A good file updates its DAG (a changed definition becomes
-/// a new version, with the file's text, and the unfinished runs that followed the file move to it);
-/// a bad one records its problems as import errors and leaves the DAG's last good version in place;
-/// a DAG whose file is gone is deactivated, its history kept.
+/// Loads the DAG folder into the database, one file at a time: each file is read, parsed and stored
+/// on its own, in its own transaction, so whatever is wrong with one (its bytes, its YAML, its size,
+/// its type, or a database error while storing it) is that file's import error and nothing else's.
+/// A good file updates its DAG (a changed definition becomes a new version, with the file's text, and
+/// the unfinished runs that followed the file move to it); a bad one leaves the DAG's last good version
+/// in place; a DAG whose file is gone is deactivated, its history kept.
 /// </summary>
 public sealed class DagFileProcessor(
     IDbContextFactory<DashboardDbContext> dbFactory,
@@ -24,67 +27,158 @@ public sealed class DagFileProcessor(
     TimeProvider clock,
     ILogger<DagFileProcessor> logger)
 {
+    private const string FolderLock = "SELECT pg_advisory_lock(hashtext('dashboard.dag_files'))";
+    private const string FolderUnlock = "SELECT pg_advisory_unlock(hashtext('dashboard.dag_files'))";
+
+    /// <summary>Characters of a stored message; the parser already cuts what it quotes from a file.</summary>
+    private const int MaxStoredMessageLength = 2_000;
+
     private static readonly JsonSerializerOptions HashJson = new() { WriteIndented = false };
+
+    private readonly DagFileReader _reader = new();
 
     /// <summary>Reads every file and brings the database in line with the folder.</summary>
     public async Task<FolderResult> ProcessFolderAsync(CancellationToken ct)
     {
-        var folder = options.Value.FullFolderPath;
-        var files = Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder, "*.*", SearchOption.TopDirectoryOnly)
-                .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
-                .Order(StringComparer.Ordinal)
-                .Select(f => (Location: Path.GetFileName(f), Text: File.ReadAllText(f)))
-                .Select(f => (f.Location, f.Text, Result: DagFileParser.Parse(f.Text)))
-                .ToList()
-            : [];
+        // Instances that share a database take turns, a whole pass at a time. The lock belongs to a
+        // connection held for the pass, since every file is stored in a transaction of its own.
+        await using var turn = await dbFactory.CreateDbContextAsync(ct);
+        await turn.Database.OpenConnectionAsync(ct);
+        await turn.ExecuteAsync(FolderLock, ct);
+        try
+        {
+            return await ProcessLockedAsync(ct);
+        }
+        finally
+        {
+            try
+            {
+                await turn.ExecuteAsync(FolderUnlock, CancellationToken.None);
+            }
+            catch (DbException e)
+            {
+                // Closing the connection ends its session, and the lock with it.
+                logger.LogWarning(e, "Releasing the DAG folder lock failed");
+            }
+        }
+    }
+
+    private async Task<FolderResult> ProcessLockedAsync(CancellationToken ct)
+    {
+        var settings = options.Value;
+        var folder = settings.FullFolderPath;
+        var limits = settings.Limits;
+        var now = clock.GetUtcNow();
+        var names = Directory.Exists(folder) ? DagFileReader.List(folder) : [];
         if (!Directory.Exists(folder))
         {
             logger.LogWarning("The DAG folder {Folder} does not exist; no DAGs are loaded", folder);
         }
 
-        var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-
-        // Instances that share a database take turns; each pass sees the folder whole.
-        await db.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext('dashboard.dag_files'))", ct);
-
-        var errors = new List<ImportError>();
-        var loaded = new Dictionary<string, string>(StringComparer.Ordinal); // dag id → file
-        var changedDags = new List<string>();
-        foreach (var (location, text, result) in files)
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        var claimed = new Dictionary<string, string>(StringComparer.Ordinal); // dag id → the file that defines it
+        var problems = new Dictionary<string, IReadOnlyList<DagFileError>>(StringComparer.Ordinal);
+        var loaded = new List<string>();
+        var changed = new List<string>();
+        foreach (var name in names)
         {
-            if (result.Dag is not { } definition)
+            ct.ThrowIfCancellationRequested();
+            var outcome = await ProcessFileAsync(Path.Combine(folder, name), name, claimed, limits, settings.ReadTimeout, now, ct);
+            if (outcome is null)
             {
-                errors.AddRange(result.Errors.Select(e => NewError(location, e.Line, e.Message, now)));
+                continue; // gone since the folder was listed
             }
-            else if (loaded.TryGetValue(definition.DagId, out var first))
+
+            present.Add(name);
+            if (outcome.Errors.Count > 0)
             {
-                errors.Add(NewError(location, 1, $"dag_id '{definition.DagId}' is already defined in {first}; this file is ignored", now));
+                problems[name] = outcome.Errors;
             }
             else
             {
-                loaded[definition.DagId] = location;
-                if (await UpsertAsync(db, definition, location, text, now, ct))
+                loaded.Add(outcome.DagId!);
+                if (outcome.Changed)
                 {
-                    changedDags.Add(definition.DagId);
+                    changed.Add(outcome.DagId!);
                 }
             }
         }
 
-        var deactivated = await DeactivateOrphansAsync(db, files.Select(f => f.Location).ToHashSet(), loaded, ct);
-        await ReplaceImportErrorsAsync(db, errors, ct);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+        var deactivated = await DeactivateOrphansAsync(present, claimed, ct);
+        await RecordImportErrorsAsync(problems, now, ct);
 
-        if (changedDags.Count + deactivated.Count > 0 || errors.Count > 0)
+        var errorCount = problems.Values.Sum(p => p.Count);
+        if (changed.Count + deactivated.Count > 0 || errorCount > 0)
         {
             logger.LogInformation("DAG folder {Folder}: {Loaded} DAGs loaded ({Changed} changed), {Deactivated} deactivated, {Errors} import errors",
-                folder, loaded.Count, changedDags.Count, deactivated.Count, errors.Count);
+                folder, loaded.Count, changed.Count, deactivated.Count, errorCount);
         }
 
-        return new FolderResult(loaded.Keys.Order().ToList(), changedDags, deactivated, errors.Count);
+        return new FolderResult(loaded.Order(StringComparer.Ordinal).ToList(), changed, deactivated, errorCount);
+    }
+
+    /// <returns>Null when the file is gone; otherwise the DAG it stored or its problems.</returns>
+    private async Task<FileOutcome?> ProcessFileAsync(
+        string path, string name, Dictionary<string, string> claimed, DagFileLimits limits, TimeSpan readTimeout, DateTimeOffset now, CancellationToken ct)
+    {
+        var read = await _reader.ReadAsync(path, limits.MaxFileBytes, readTimeout, ct);
+        if (read == DagFileRead.Gone)
+        {
+            return null;
+        }
+
+        if (read.Error is { } unreadable)
+        {
+            return FileOutcome.Failed(unreadable);
+        }
+
+        var (text, undecodable) = DagFileText.Decode(read.Bytes);
+        if (undecodable is not null)
+        {
+            return FileOutcome.Failed(undecodable);
+        }
+
+        DagParseResult result;
+        try
+        {
+            result = DagFileParser.Parse(text!, limits);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Parsing DAG file {File} failed unexpectedly", name);
+            return FileOutcome.Failed(new DagFileError(null, $"the file could not be parsed: {e.Message}"));
+        }
+
+        if (result.Dag is not { } definition)
+        {
+            return new FileOutcome(null, false, result.Errors);
+        }
+
+        if (claimed.TryGetValue(definition.DagId, out var first))
+        {
+            return FileOutcome.Failed(new DagFileError(1, $"dag_id '{definition.DagId}' is already defined in {first}; this file is ignored"));
+        }
+
+        claimed[definition.DagId] = name;
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var changed = await UpsertAsync(db, definition, name, text!, now, ct);
+            await transaction.CommitAsync(ct);
+            return new FileOutcome(definition.DagId, changed, []);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // Whatever the database refused, it refused this file only; its DAG keeps its last good version.
+            logger.LogWarning(e, "Storing DAG file {File} failed", name);
+            return FileOutcome.Failed(new DagFileError(null, $"the DAG could not be stored: {e.GetBaseException().Message}"));
+        }
+    }
+
+    private sealed record FileOutcome(string? DagId, bool Changed, IReadOnlyList<DagFileError> Errors)
+    {
+        public static FileOutcome Failed(DagFileError error) => new(null, false, [error]);
     }
 
     /// <summary>Creates or updates the DAG row and, when its definition changed, adds a version.</summary>
@@ -166,9 +260,9 @@ public sealed class DagFileProcessor(
     }
 
     /// <summary>A DAG whose file is gone, or whose file now defines another DAG, is deactivated. A file that fails to parse keeps its DAG.</summary>
-    private static async Task<List<string>> DeactivateOrphansAsync(
-        DashboardDbContext db, HashSet<string> presentFiles, Dictionary<string, string> loaded, CancellationToken ct)
+    private async Task<List<string>> DeactivateOrphansAsync(HashSet<string> presentFiles, Dictionary<string, string> loaded, CancellationToken ct)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var active = await db.Dags.Where(d => d.IsActive).Select(d => new { d.DagId, d.FileLocation }).ToListAsync(ct);
         var loadedFiles = loaded.Values.ToHashSet(StringComparer.Ordinal);
         var orphans = active
@@ -185,19 +279,40 @@ public sealed class DagFileProcessor(
     }
 
     /// <summary>
-    /// Replaces the recorded errors only when they differ: a rescan that finds the same problems
-    /// changes nothing a page shows, and so announces nothing to the open pages.
+    /// Replaces a file's recorded errors only when they differ, file by file: a rescan that finds the
+    /// same problems changes nothing a page shows, and so announces nothing to the open pages.
     /// </summary>
-    private static async Task ReplaceImportErrorsAsync(DashboardDbContext db, List<ImportError> errors, CancellationToken ct)
+    private async Task RecordImportErrorsAsync(Dictionary<string, IReadOnlyList<DagFileError>> problems, DateTimeOffset now, CancellationToken ct)
     {
-        var recorded = await db.ImportErrors.AsNoTracking().ToListAsync(ct);
-        if (recorded.Select(Problem).Order().SequenceEqual(errors.Select(Problem).Order()))
+        List<ImportError> recorded;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            return;
+            recorded = await db.ImportErrors.AsNoTracking().ToListAsync(ct);
         }
 
-        await db.ImportErrors.ExecuteDeleteAsync(ct);
-        db.ImportErrors.AddRange(errors);
+        var byFile = recorded.ToLookup(e => e.FileLocation, StringComparer.Ordinal);
+        foreach (var file in byFile.Select(g => g.Key).Union(problems.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var wanted = (problems.GetValueOrDefault(file) ?? []).Select(e => NewError(file, e.Line, e.Message, now)).ToList();
+            if (byFile[file].Select(Problem).Order().SequenceEqual(wanted.Select(Problem).Order()))
+            {
+                continue;
+            }
+
+            try
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                await db.ImportErrors.Where(e => e.FileLocation == file).ExecuteDeleteAsync(ct);
+                db.ImportErrors.AddRange(wanted);
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                logger.LogError(e, "Recording the import errors of DAG file {File} failed", file);
+            }
+        }
 
         static (string File, int? Line, string Message) Problem(ImportError e) => (e.FileLocation, e.Line, e.Message);
     }
@@ -224,7 +339,30 @@ public sealed class DagFileProcessor(
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(definition, HashJson))));
 
     private static ImportError NewError(string location, int? line, string message, DateTimeOffset now) =>
-        new() { FileLocation = location, Line = line, Message = message, RecordedAt = now };
+        new() { FileLocation = Storable(location), Line = line, Message = Storable(message), RecordedAt = now };
+
+    /// <summary>Text PostgreSQL accepts, of a length a page can show: a message may quote a hostile file.</summary>
+    private static string Storable(string text)
+    {
+        var storable = new StringBuilder(Math.Min(text.Length, MaxStoredMessageLength));
+        for (var i = 0; i < text.Length && storable.Length < MaxStoredMessageLength; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                storable.Append(text, i++, 2);
+            }
+            else if (text[i] == '\0')
+            {
+                storable.Append("\\0");
+            }
+            else
+            {
+                storable.Append(char.IsSurrogate(text[i]) ? '\uFFFD' : text[i]);
+            }
+        }
+
+        return storable.ToString();
+    }
 }
 
 public sealed record FolderResult(IReadOnlyList<string> Loaded, IReadOnlyList<string> Changed, IReadOnlyList<string> Deactivated, int ImportErrors);

@@ -4,6 +4,7 @@ using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
+using Dashboard.Scheduler.Execution.Containment;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,13 +24,27 @@ public sealed class LocalExecutor(
     EngineSignals signals,
     IOptions<ExecutorOptions> options,
     IOptions<DagFileOptions> dagOptions,
+    TaskContainment containment,
     TimeProvider clock,
     ILogger<LocalExecutor> logger)
 {
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Heartbeats keep their tries alive only if they arrive within the heartbeat timeout (60 s by
+    /// default), so their retries back off to this and no further.
+    /// </summary>
+    private static readonly TimeSpan MaxHeartbeatRetryDelay = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<ClaimedTry, RunningTry> running = new();
 
-    /// <summary>Unique per process, so a restarted app never mistakes its predecessor's tries for its own.</summary>
-    public string ExecutorId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    /// <summary>
+    /// host:process:random. Unique per executor, so a restarted app never mistakes its predecessor's
+    /// tries for its own; the process part lets another instance on this host see that it is gone
+    /// (<see cref="ExecutorIdentity"/>).
+    /// </summary>
+    public string ExecutorId { get; } = ExecutorIdentity.NewId();
 
     public int RunningCount => running.Count;
 
@@ -37,14 +52,26 @@ public sealed class LocalExecutor(
     {
         Directory.CreateDirectory(DataDirectory);
         var heartbeats = HeartbeatLoopAsync(stopping);
+        var failures = new FailureBackoff(logger, "Claiming tries to run", PollInterval, MaxRetryDelay);
         try
         {
             while (!stopping.IsCancellationRequested)
             {
-                var claimed = await ClaimAndStartAsync(stopping);
-                if (claimed == 0 || running.Count >= options.Value.Parallelism)
+                var wait = PollInterval;
+                try
                 {
-                    await signals.Executor.WaitAsync(TimeSpan.FromSeconds(1), stopping);
+                    var claimed = await ClaimAndStartAsync(stopping);
+                    failures.Succeeded();
+                    wait = claimed == 0 || running.Count >= options.Value.Parallelism ? PollInterval : TimeSpan.Zero;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    wait = failures.Failed(e); // a lost database, say: the tries already running carry on
+                }
+
+                if (wait > TimeSpan.Zero)
+                {
+                    await signals.Executor.WaitAsync(wait, stopping);
                 }
             }
         }
@@ -112,9 +139,14 @@ public sealed class LocalExecutor(
                 }
             }
         }
-        catch (Exception e)
+        catch (Exception e) when (DashboardDatabase.IsUnavailable(e))
         {
             // The heartbeat stops with the try, so recovery retries or fails it; the executor itself carries on.
+            logger.LogWarning("Try {Try} of {Dag}.{Task} could not be completed, the database cannot be reached ({Reason})",
+                work.Try.TryNumber, work.DagId, work.TaskId, DashboardDatabase.Reason(e));
+        }
+        catch (Exception e)
+        {
             logger.LogError(e, "Try {Try} of {Dag}.{Task} could not be completed", work.Try.TryNumber, work.DagId, work.TaskId);
         }
         finally
@@ -154,7 +186,7 @@ public sealed class LocalExecutor(
         using var kill = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, attempt.Kill.Token);
 
         int exitCode;
-        using (var process = TaskProcess.Start(template.Command, dagOptions.Value.FullFolderPath, environment))
+        await using (var process = TaskProcess.Start(template.Command, dagOptions.Value.FullFolderPath, environment, containment.Open(work.Try)))
         {
             await using (var db = await dbFactory.CreateDbContextAsync())
             {
@@ -192,12 +224,17 @@ public sealed class LocalExecutor(
     /// </summary>
     private async Task HeartbeatLoopAsync(CancellationToken stopping)
     {
+        var interval = options.Value.HeartbeatInterval;
+        var failures = new FailureBackoff(logger, "The heartbeat of running tries", interval, interval > MaxHeartbeatRetryDelay ? interval : MaxHeartbeatRetryDelay);
+        var wait = interval;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(options.Value.HeartbeatInterval, clock, stopping);
+                await Task.Delay(wait, clock, stopping);
                 await HeartbeatAsync(stopping);
+                failures.Succeeded();
+                wait = interval;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -205,7 +242,7 @@ public sealed class LocalExecutor(
             }
             catch (Exception e)
             {
-                logger.LogError(e, "Heartbeat failed; retrying");
+                wait = failures.Failed(e);
             }
         }
     }

@@ -25,6 +25,9 @@ public sealed class TaskLogWriter : IAsyncDisposable
     private readonly ILogger<TaskLogWriter> logger;
     private readonly Task pump;
 
+    /// <summary>Lines lost since storing last failed: one log line when it starts failing, one when it works again.</summary>
+    private int lostLines;
+
     public TaskLogWriter(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock, ILogger<TaskLogWriter> logger)
     {
         this.dbFactory = dbFactory;
@@ -110,11 +113,26 @@ public sealed class TaskLogWriter : IAsyncDisposable
                 P("times", batch.Select(e => e.At).ToArray()),
                 P("streams", batch.Select(e => SnakeCase.ToSnakeCase(e.Stream)).ToArray()),
                 P("lines", batch.Select(e => e.Line).ToArray()));
+            if (lostLines > 0)
+            {
+                logger.LogWarning("Storing task log lines again; {Count} lines were lost meanwhile", lostLines);
+                lostLines = 0;
+            }
         }
         catch (Exception e)
         {
-            // Losing log lines must never fail or stall the tasks that wrote them.
-            logger.LogError(e, "Could not store {Count} task log lines", batch.Count);
+            // Losing log lines must never fail or stall the tasks that wrote them, nor flood the app's own log.
+            if (lostLines == 0 && DashboardDatabase.IsUnavailable(e))
+            {
+                logger.LogWarning("Could not store task log lines, the database cannot be reached ({Reason}); lines are lost until it answers",
+                    DashboardDatabase.Reason(e));
+            }
+            else if (lostLines == 0)
+            {
+                logger.LogError(e, "Could not store task log lines; lines are lost until storing works again");
+            }
+
+            lostLines += batch.Count;
         }
     }
 

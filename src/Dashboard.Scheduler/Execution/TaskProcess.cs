@@ -1,86 +1,87 @@
 using System.Diagnostics;
+using Dashboard.Scheduler.Execution.Containment;
 
 namespace Dashboard.Scheduler.Execution;
 
 /// <summary>
-/// A bash command running in its own session, so its whole process tree can be killed, and tied to
-/// its parent: a watcher inside the session reads the executor's end of a pipe and kills the session
-/// when it closes. So a SIGKILLed app leaves no task running on (a retry could otherwise overlap it),
-/// and background jobs a finished task forgot are cleaned up when its process is disposed.
+/// A bash command running in its try's <see cref="TryContainer"/>, which ends every process the
+/// command starts when the try ends: when the command exits (so background jobs and daemons it
+/// forgot die with it), when it is killed (a timeout, a clear, a shutdown), and when the app itself
+/// is killed: the container's launcher reads the executor's end of a pipe and, once it closes,
+/// ends the try. So a retry never overlaps a leftover.
 /// </summary>
-public sealed class TaskProcess : IDisposable
+public sealed class TaskProcess : IAsyncDisposable
 {
-    // $1 is the command. fd 3 keeps the executor's pipe for the watcher, because bash gives background jobs /dev/null as stdin.
-    private const string Wrapper = """
-        exec 3<&0
-        bash -c "$1" </dev/null 3<&- &
-        child=$!
-        { cat <&3 >/dev/null 2>&1; kill -KILL 0; } >/dev/null 2>&1 &
-        exec 3<&-
-        wait "$child"
-        """;
-
     private readonly Process process;
+    private readonly TryContainer container;
+    private int inputClosed;
 
-    private TaskProcess(Process process) => this.process = process;
+    private TaskProcess(Process process, TryContainer container)
+    {
+        this.process = process;
+        this.container = container;
+    }
 
     public int Pid => process.Id;
 
-    public static TaskProcess Start(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts the command; the process owns <paramref name="container"/> from here on.</summary>
+    public static TaskProcess Start(string command, string workingDirectory, IReadOnlyDictionary<string, string> environment, TryContainer container)
     {
-        var info = new ProcessStartInfo("setsid")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "bash", "-c", Wrapper, "dashboard-task", command })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        return new TaskProcess(Process.Start(info) ?? throw new InvalidOperationException("The task process did not start."));
+        var info = container.StartInfo(command, environment);
+        info.WorkingDirectory = workingDirectory;
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
+        return new TaskProcess(Process.Start(info) ?? throw new InvalidOperationException("The task process did not start."), container);
     }
 
-    /// <summary>Passes on stdout and stderr line by line until the command exits; returns its exit code.</summary>
+    /// <summary>
+    /// Passes on stdout and stderr line by line until the command exits, then ends whatever it
+    /// left running; returns its exit code. Cancelling <paramref name="kill"/> kills all of it.
+    /// </summary>
     public async Task<int> RunAsync(Action<string> onStdout, Action<string> onStderr, CancellationToken kill)
     {
         var output = Task.WhenAll(PumpAsync(process.StandardOutput, onStdout), PumpAsync(process.StandardError, onStderr));
-        using (kill.Register(KillTree))
+        using (kill.Register(KillAll))
         {
             await process.WaitForExitAsync(CancellationToken.None);
         }
 
-        // A background job the command left behind may still hold the output open; ending the
-        // session closes it. The timeout only guards against a process that escaped the session.
-        process.StandardInput.Close();
+        // Background jobs may still hold the output open: ending them closes it. The timeout only
+        // guards against a process that escaped the container.
+        await container.EndAsync();
+        CloseInput();
         await output.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
         return process.ExitCode;
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        // Closing our end of the pipe makes the watcher kill whatever is left in the session.
-        process.StandardInput.Close();
+        // Closing our end of the pipe makes the launcher end the try, should anything be left.
+        CloseInput();
+        await container.DisposeAsync();
         process.Dispose();
     }
 
-    private void KillTree()
+    private void KillAll()
     {
-        try
+        container.Kill(process.Id);
+        CloseInput();
+    }
+
+    private void CloseInput()
+    {
+        if (Interlocked.Exchange(ref inputClosed, 1) == 0)
         {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // It exited on its own meanwhile.
+            try
+            {
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The launcher is gone already: nothing left to tell.
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using Dashboard.Core.Persistence;
 using Dashboard.Scheduler.DagFiles;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,25 +15,31 @@ public sealed class DagFolderService(
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(300);
 
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+
     private readonly WorkSignal changed = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var watcher = CreateWatcher();
+        var failures = new FailureBackoff(logger, "Processing the DAG folder", FirstRetryDelay, options.Value.RescanInterval);
         while (!stoppingToken.IsCancellationRequested)
         {
+            var wait = options.Value.RescanInterval;
             try
             {
                 await processor.ProcessFolderAsync(stoppingToken);
+                failures.Succeeded();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "Processing the DAG folder failed; retrying on the next change or rescan");
+                // Retried sooner than the next rescan at first, then less and less often, or on the next change.
+                wait = failures.Failed(e);
             }
 
             try
             {
-                if (await changed.WaitAsync(options.Value.RescanInterval, stoppingToken))
+                if (await changed.WaitAsync(wait, stoppingToken))
                 {
                     await Task.Delay(Debounce, stoppingToken);
                     await changed.WaitAsync(TimeSpan.Zero, stoppingToken); // fold the burst's other events into this pass

@@ -46,9 +46,10 @@ public sealed class SchedulerLoop(
                     signals.Executor.Pulse();
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException && !DashboardDatabase.IsConnectionLost(e))
             {
-                // One DAG's trouble (say, a constraint race with another instance) must not stall the others.
+                // One DAG's trouble (say, a constraint race with another instance) must not stall the others;
+                // a lost connection ends the pass, since every other DAG would fail the same way.
                 logger.LogError(e, "Scheduling DAG {DagId} failed; it is retried on the next pass", dagId);
             }
         }
@@ -61,6 +62,11 @@ public sealed class SchedulerLoop(
         return changed;
     }
 
+    /// <summary>
+    /// Recovers tries whose executor is lost: silent for the heartbeat timeout, or, on this host,
+    /// known to be gone because its process has ended (an app restarted after a crash retries its own
+    /// tries at once instead of after the timeout).
+    /// </summary>
     private async Task<bool> RecoverLostTriesAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -72,13 +78,26 @@ public sealed class SchedulerLoop(
         var timeout = options.Value.TaskHeartbeatTimeout;
         nextRecovery = now + timeout / 4;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var lost = await TaskInstanceTransitions.RecoverLostAsync(db, now - timeout, now, ct);
+        var gone = (await TaskInstanceTransitions.ExecutorsOnHostAsync(db, Environment.MachineName, ct)).Where(ExecutorIdentity.IsGone).ToList();
+        var lost = await TaskInstanceTransitions.RecoverLostAsync(db, now - timeout, gone, now, ct);
         foreach (var recovered in lost.Where(l => l.WasState != TaskInstanceState.Queued))
         {
-            logger.LogWarning("Task instance {Id} try {Try} lost its executor; now {State}", recovered.Try.Id, recovered.Try.TryNumber, recovered.NewState);
-            logWriter.Append(recovered.Try, LogStream.System,
-                $"No heartbeat from this try's executor since {recovered.LastHeartbeatAt:u} (limit {timeout.TotalSeconds:0} s): " +
-                $"its process is presumed dead. The task instance is now {SnakeCase.ToSnakeCase(recovered.NewState)}.");
+            var newState = SnakeCase.ToSnakeCase(recovered.NewState);
+            if (recovered.ExecutorGone)
+            {
+                logger.LogWarning("Task instance {Id} try {Try} lost its executor, whose process on this host has ended; now {State}",
+                    recovered.Try.Id, recovered.Try.TryNumber, recovered.NewState);
+                logWriter.Append(recovered.Try, LogStream.System,
+                    $"This try's executor on {Environment.MachineName} has ended without finishing it (the app stopped or was killed). " +
+                    $"The task instance is now {newState}.");
+            }
+            else
+            {
+                logger.LogWarning("Task instance {Id} try {Try} lost its executor; now {State}", recovered.Try.Id, recovered.Try.TryNumber, recovered.NewState);
+                logWriter.Append(recovered.Try, LogStream.System,
+                    $"No heartbeat from this try's executor since {recovered.LastHeartbeatAt:u} (limit {timeout.TotalSeconds:0} s): " +
+                    $"its process is presumed dead. The task instance is now {newState}.");
+            }
         }
 
         return lost.Count > 0;

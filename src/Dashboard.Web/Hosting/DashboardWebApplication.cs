@@ -124,12 +124,15 @@ public static class DashboardWebApplication
         if (cluster is not null)
         {
             services.AddSingleton(_ => cluster);
+            services.AddSingleton<LocalPostgresSupervisor>();
+            services.AddHostedService<EmbeddedDatabaseService>();
         }
 
         services.AddDashboardCore(connectionString, builder.Configuration);
         services.AddDashboardScheduler(builder.Configuration);
         services.AddDashboardSignIn(connectionString, options);
         services.AddHostedService<ChangeListenerService>();
+        services.AddSingleton<HealthCheckLog>();
         services.AddRazorComponents()
             .AddInteractiveServerComponents(circuit => circuit.DetailedErrors = false);
         services.AddDashboardUi();

@@ -7,9 +7,10 @@ namespace Dashboard.Web.Hosting;
 /// <summary>
 /// Picks the database before the host is built: the server named by ConnectionStrings:Dashboard
 /// when it is set (nothing managed), otherwise the embedded local cluster. Either way it is
-/// reachable and migrated (the domain's tables and the sign-in tables) when this returns.
+/// reachable and migrated (the domain's tables and the sign-in tables) when this returns. Instances
+/// that start together on one database take turns to migrate (<see cref="MigrationLock"/>).
 /// </summary>
-internal static class DatabaseBootstrap
+public static class DatabaseBootstrap
 {
     public const string ConnectionStringName = "Dashboard";
 
@@ -31,8 +32,7 @@ internal static class DatabaseBootstrap
 
         try
         {
-            await DashboardDatabase.MigrateAsync(connectionString, ct);
-            await SecurityDbContext.MigrateAsync(connectionString, ct);
+            await MigrateAsync(connectionString, logger, ct);
         }
         catch
         {
@@ -45,6 +45,19 @@ internal static class DatabaseBootstrap
         }
 
         return (connectionString, cluster);
+    }
+
+    /// <summary>
+    /// Applies every pending migration, the domain's and then the sign-in tables', holding the
+    /// <see cref="MigrationLock"/>: an instance that starts beside another waits, then finds nothing to do.
+    /// </summary>
+    public static async Task MigrateAsync(string connectionString, ILogger logger, CancellationToken ct)
+    {
+        await using (await MigrationLock.AcquireAsync(connectionString, logger, ct))
+        {
+            await DashboardDatabase.MigrateAsync(connectionString, ct);
+            await SecurityDbContext.MigrateAsync(connectionString, ct);
+        }
     }
 
     /// <summary>ConnectionStrings:Dashboard, or null when it is unset or blank (the embedded cluster is used).</summary>

@@ -26,7 +26,7 @@ public sealed class SecurityDbContext(DbContextOptions<SecurityDbContext> option
     }
 
     public static void Configure(DbContextOptionsBuilder builder, string connectionString) =>
-        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable));
+        DashboardDatabase.QuietFailureEvents(builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable)));
 
     /// <summary>Applies every pending migration of the sign-in tables.</summary>
     public static async Task MigrateAsync(string connectionString, CancellationToken ct = default)

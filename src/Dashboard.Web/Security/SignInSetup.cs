@@ -59,6 +59,13 @@ public static class SignInSetup
         });
         // Each request's cookie is checked against the user this often (the circuit's state has its own provider).
         services.Configure<SecurityStampValidatorOptions>(validator => validator.ValidationInterval = options.SessionRevalidationInterval);
+        services.AddSingleton<SessionValidation>();
+        services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<SessionValidation>((cookie, validation) =>
+            {
+                var check = cookie.Events.OnValidatePrincipal;
+                cookie.Events.OnValidatePrincipal = context => validation.ValidateCookieAsync(context, check);
+            });
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());

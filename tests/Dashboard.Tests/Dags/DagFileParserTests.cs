@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 
@@ -99,5 +100,120 @@ public sealed class DagFileParserTests
 
         Assert.Null(result.Dag);
         Assert.Contains(result.Errors, e => e.Line == line && e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    // ---- Limits: a hostile file is an error at its line, found without expanding or walking what it would grow into ----
+
+    [Fact]
+    public void An_alias_bomb_is_cut_off_while_it_is_read_with_bounded_memory()
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var result = DagFileParser.Parse(HostileDagFileTests.AliasBomb);
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(8, error.Line);
+        Assert.StartsWith("the file has more than 500,000 YAML nodes", error.Message, StringComparison.Ordinal);
+        Assert.True(allocated < 16 * 1024 * 1024, $"parsing the alias bomb allocated {allocated:N0} bytes");
+    }
+
+    [Theory]
+    [InlineData("a: &a [x]\nb: [*a, *a, *a]\n", 8, 1_000, 3, "the file has more than 8 YAML nodes, counting each alias as the nodes it repeats (the limit is the setting Dags:MaxYamlNodes)")]
+    [InlineData("a: &a [x]\nb: [*a, *a]\nc: *a\n", 1_000, 1, 3, "the file has more than 1 aliases (the limit is the setting Dags:MaxYamlAliases)")]
+    [InlineData("a: [[[[x]]]]\n", 1_000, 1_000, 2, "mappings and lists nest more than 4 deep (the limit is the setting Dags:MaxYamlDepth)")]
+    [InlineData("a: &a [[x]]\nb: [[*a]]\n", 1_000, 1_000, 3, "mappings and lists nest more than 4 deep (the limit is the setting Dags:MaxYamlDepth)")]
+    [InlineData("a: &a [x, *a]\n", 1_000, 1_000, 2, "alias *a is inside the node it names, which would repeat forever")]
+    [InlineData("a: *b\nb: &b x\n", 1_000, 1_000, 2, "alias *b names no anchor before it")]
+    public void Yaml_over_a_limit_is_refused_at_the_line_where_it_goes_over(string yaml, int nodes, int aliases, int line, string message)
+    {
+        var limits = new DagFileLimits { MaxYamlNodes = nodes, MaxYamlAliases = aliases, MaxYamlDepth = 4 };
+
+        var result = DagFileParser.Parse("dag_id: x\n" + yaml, limits);
+
+        Assert.Equal((line, message), (Assert.Single(result.Errors).Line, Assert.Single(result.Errors).Message));
+    }
+
+    [Fact]
+    public void Nesting_thousands_deep_is_refused_without_exhausting_the_stack()
+    {
+        var result = DagFileParser.Parse("dag_id: x\nparams: {a: " + new string('[', 100_000) + new string(']', 100_000) + "}\n");
+
+        Assert.Contains("mappings and lists nest more than 32 deep", Assert.Single(result.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("tags: [a, b, c]\n", "the DAG has 3 tags, more than 2 (the limit is the setting Dags:MaxTags)")]
+    [InlineData("tags: [abcdef]\n", "a tag is 6 characters long, more than 5 (the limit is the setting Dags:MaxTagLength)")]
+    [InlineData("params: {table: orders_and_more}\n", "'params' is 27 bytes as JSON, more than 20 (the limit is the setting Dags:MaxParamsBytes)")]
+    [InlineData("description: a long text\n", "'description' is 11 characters long, more than 10 (the limit is the setting Dags:MaxDescriptionLength)")]
+    [InlineData("tasks:\n  - {id: a, command: echo a very long command}\n", "the command of task 'a' is 24 characters long, more than 20 (the limit is the setting Dags:MaxCommandLength)")]
+    [InlineData("tasks:\n  - {id: a, command: x, env: {A: a very long value}}\n", "environment variable 'A' of task 'a' is longer than 10 characters (the limit is the setting Dags:MaxEnvValueLength)")]
+    [InlineData("tasks:\n  - {id: a, command: x}\n  - {id: b, command: x}\n  - {id: c, command: x}\n", "the DAG has 3 tasks, more than 2 (the limit is the setting Dags:MaxTasks)")]
+    [InlineData("tasks:\n  - {id: a, command: x, env: {[A]: b}}\n", "environment variable '' of task 'a' must be a text value")]
+    public void A_field_over_its_limit_is_an_error_that_names_the_setting(string field, string message)
+    {
+        var limits = new DagFileLimits
+        {
+            MaxTags = 2, MaxTagLength = 5, MaxParamsBytes = 20, MaxDescriptionLength = 10, MaxCommandLength = 20, MaxEnvValueLength = 10, MaxTasks = 2,
+        };
+        var tasks = field.StartsWith("tasks", StringComparison.Ordinal) ? "" : "tasks:\n  - {id: a, command: x}\n";
+
+        var result = DagFileParser.Parse("dag_id: x\nschedule: null\n" + field + tasks, limits);
+
+        Assert.Contains(message, result.Errors.Select(e => e.Message));
+    }
+
+    [Fact]
+    public void A_group_longer_than_a_task_id_may_be_is_an_error()
+    {
+        var result = DagFileParser.Parse($"dag_id: x\nschedule: null\ntasks:\n  - {{id: a, command: x, group: {new string('g', 251)}}}\n");
+
+        Assert.Contains(result.Errors, e => e.Message == "the group of task 'a' is 251 characters long, more than 250");
+    }
+
+    [Fact]
+    public void Messages_that_quote_a_hostile_file_are_cut_and_a_flood_of_problems_is_counted()
+    {
+        var yaml = new StringBuilder("dag_id: x\nschedule: null\ntasks:\n  - {id: a, command: x}\n");
+        for (var i = 0; i < 150; i++)
+        {
+            yaml.Append($"key{i}{new string('k', 900)}: 1\n");
+        }
+
+        var result = DagFileParser.Parse(yaml.ToString());
+
+        Assert.Equal(101, result.Errors.Count);
+        Assert.All(result.Errors, e => Assert.True(e.Message.Length <= 500));
+        Assert.Equal("and 50 more problems", result.Errors[^1].Message);
+    }
+
+    [Fact]
+    public void A_duplicate_key_is_an_error_at_its_line()
+    {
+        var result = DagFileParser.Parse("dag_id: x\nschedule: null\nschedule: null\ntasks:\n  - {id: a, command: x}\n");
+
+        Assert.Equal(3, Assert.Single(result.Errors).Line);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xEF, 0xBB, 0xBF, (byte)'a', (byte)':', (byte)' ', (byte)'b' }, null, null)]
+    [InlineData(new byte[] { (byte)'a', (byte)'\n', (byte)'b', 0xC3, (byte)'\n' }, 2, "the file is not valid UTF-8: byte 0xC3 cannot start or continue a character here; save the file as UTF-8")]
+    [InlineData(new byte[] { (byte)'a', (byte)'\n', (byte)'\n', 0xED, 0xA0, 0x80 }, 3, "the file is not valid UTF-8: byte 0xED")]
+    [InlineData(new byte[] { (byte)'a', (byte)'\n', 0 }, 2, "the file holds a NUL byte")]
+    public void File_bytes_are_strict_utf8_without_nul(byte[] bytes, int? line, string? message)
+    {
+        var (text, error) = DagFileText.Decode(bytes);
+
+        if (message is null)
+        {
+            Assert.Equal(("a: b", null), (text, error));
+        }
+        else
+        {
+            Assert.Null(text);
+            Assert.Equal(line, error!.Line);
+            Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+        }
     }
 }

@@ -204,6 +204,55 @@ public sealed class TimetableTests
         Assert.Equal(Interval("2026-10-25T00:00", "2026-10-25T02:00"), following);
     }
 
+    [Fact]
+    public void An_interval_expression_fires_once_in_the_repeated_hour_when_clocks_go_back()
+    {
+        var timetable = Timetable.For("*/20 * * * *", "Europe/Berlin");
+
+        var starts = timetable.CompletedIntervalsBetween(At("2026-10-24T23:30"), At("2026-10-25T02:00"), null, null, Now).Select(i => i.Start);
+
+        // 02:00, 02:20 and 02:40 local come round twice (00:00 and 01:00 UTC); each is taken at its first showing.
+        Assert.Equal(["2026-10-24T23:40", "2026-10-25T00:00", "2026-10-25T00:20", "2026-10-25T00:40", "2026-10-25T02:00"], starts.Select(s => $"{s:yyyy-MM-dd'T'HH:mm}"));
+    }
+
+    [Theory]
+    [InlineData("@hourly", "Europe/Berlin", "2026-03-28T20:00", "2026-03-29T06:00")]
+    [InlineData("@hourly", "Europe/Berlin", "2026-10-24T20:00", "2026-10-25T06:00")]
+    [InlineData("*/20 * * * *", "Europe/Berlin", "2026-10-24T22:00", "2026-10-25T04:00")]
+    [InlineData("30 2 * * *", "Europe/Berlin", "2026-03-27T00:00", "2026-03-31T00:00")]
+    [InlineData("30 2 * * *", "Europe/Berlin", "2026-10-23T00:00", "2026-10-27T00:00")]
+    [InlineData("15,45 1-3 * * *", "America/New_York", "2026-11-01T00:00", "2026-11-02T12:00")]
+    [InlineData("0 2 * * *", "Australia/Lord_Howe", "2026-04-03T00:00", "2026-04-07T00:00")]
+    [InlineData("@daily", "America/Santiago", "2026-09-04T00:00", "2026-09-08T00:00")]
+    public void Around_dst_changes_searching_backwards_finds_the_boundaries_searching_forwards_gives(string schedule, string zone, string from, string to)
+    {
+        var timetable = Timetable.For(schedule, zone);
+
+        for (var moment = At(from); moment < At(to); moment += TimeSpan.FromMinutes(7))
+        {
+            var interval = timetable.InferManualInterval(moment);
+
+            Assert.True(interval.Start <= moment && moment < interval.End, $"{interval} does not hold {moment:O}");
+            Assert.Equal(interval.End, timetable.Following(interval)!.Value.Start);
+            Assert.Equal(interval, timetable.Following(timetable.InferManualInterval(interval.Start.AddTicks(-1))));
+        }
+    }
+
+    [Fact]
+    public void Dates_beyond_what_a_timetable_computes_give_no_interval_instead_of_throwing()
+    {
+        var timetable = Timetable.For("@monthly", "Asia/Tokyo");
+
+        Assert.Null(timetable.NextAutomatedInterval(null, DateTimeOffset.MinValue, null, catchup: true, Now));
+        Assert.Null(timetable.NextAutomatedInterval(null, DateTimeOffset.MaxValue, null, catchup: false, Now));
+        Assert.Null(timetable.NextAutomatedInterval(new DataInterval(DateTimeOffset.MinValue, DateTimeOffset.MinValue), TaxiStart, null, catchup: true, Now));
+        Assert.Null(timetable.Following(new DataInterval(DateTimeOffset.MaxValue, DateTimeOffset.MaxValue)));
+        Assert.Empty(timetable.CompletedIntervalsBetween(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, DateTimeOffset.MinValue, null, Now));
+        Assert.Throws<ArgumentOutOfRangeException>(() => timetable.InferManualInterval(DateTimeOffset.MaxValue));
+        Assert.Equal(Interval("2199-12-31T15:00", "2200-01-31T15:00"), timetable.InferManualInterval(At("2200-01-15")));
+        Assert.Equal(Interval("1899-12-31T15:00", "1900-01-31T15:00"), timetable.InferManualInterval(At("1900-01-15")));
+    }
+
     [Theory]
     [InlineData("2024-01-01T06:00", "2024-01-04T12:00", null, null, "2025-01-01", "2024-01-02,2024-01-03,2024-01-04")]
     [InlineData("2024-01-01", "2024-01-03", null, null, "2025-01-01", "2024-01-01,2024-01-02,2024-01-03")]

@@ -126,11 +126,22 @@ public sealed class BackfillServiceTests
     [Theory]
     [InlineData("[1, 2]", "The conf must be a JSON object, such as {\"city\": \"nyc\"}.")]
     [InlineData("{\"city\": 5}", "The conf does not match the DAG's params: param 'city' must be a string, got a number.")]
+    [InlineData("{\"city\": \"a\\u0000b\"}", "The conf holds text that cannot be stored (a NUL character, \\u0000): remove it.")]
     public async Task A_conf_the_dag_params_do_not_accept_is_refused(string conf, string message)
     {
         await using var engine = await EngineWithDailyDagAsync();
 
         await AssertRefusedAsync(engine, Request(March1, March1.AddDays(2)) with { ConfJson = conf }, (BackfillField.Conf, message));
+    }
+
+    [Fact]
+    public async Task A_conf_over_64_kb_is_refused_with_its_size_instead_of_being_copied_into_every_run()
+    {
+        await using var engine = await EngineWithDailyDagAsync();
+        var conf = $$"""{"city": "nyc", "rows": "{{new string('x', 120_000)}}"}""";
+
+        await AssertRefusedAsync(engine, Request(March1, March1.AddDays(2)) with { ConfJson = conf },
+            (BackfillField.Conf, "The conf is 120,027 bytes, more than the 65,536 bytes (64 KB) a run's conf may have: pass a path or a key to the data instead of the data itself."));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
+using Dashboard.Core.Processes;
 using Dashboard.Testing;
 using static Dashboard.Core.Persistence.DbCommands;
 
@@ -47,7 +47,7 @@ public sealed class InterruptedTryTests
         {
             Assert.Contains(await engine.LogAsync(ti.Id, 1), line => line.StartsWith("Timed out: the execution_timeout of 1 s passed", StringComparison.Ordinal));
             var sleepPid = await ReadPidAsync(engine, $"{ti.TaskId}.pid");
-            Assert.True(await ExitsSoonAsync(sleepPid), $"the background sleep (pid {sleepPid}) of {ti.TaskId} survived the timeout");
+            Assert.True(await ProcessProbe.EndsWithinAsync(sleepPid, TimeSpan.FromSeconds(5)), $"the background sleep (pid {sleepPid}) of {ti.TaskId} survived the timeout");
         }
     }
 
@@ -84,7 +84,7 @@ public sealed class InterruptedTryTests
         var interrupted = await engine.TaskInstanceAsync(dagId, runId, "work");
         Assert.Equal((TaskInstanceState.UpForRetry, 1, 0), (interrupted.State!.Value, interrupted.TryNumber, interrupted.MaxTries));
         var sleepPid = await ReadPidAsync(engine, "work.pid");
-        Assert.True(await ExitsSoonAsync(sleepPid), $"the background sleep (pid {sleepPid}) survived the kill");
+        Assert.True(await ProcessProbe.EndsWithinAsync(sleepPid, TimeSpan.FromSeconds(5)), $"the background sleep (pid {sleepPid}) survived the kill");
 
         await engine.RunUntilRunsFinishedAsync(dagId);
 
@@ -166,36 +166,57 @@ public sealed class InterruptedTryTests
         Assert.Empty(await engine.HistoryAsync(ran.Id));
     }
 
+    [Fact]
+    public async Task Tries_of_an_executor_on_this_host_whose_process_has_ended_are_recovered_without_waiting_for_the_heartbeat_timeout()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        var dagId = await engine.AddDagAsync("""
+            dag_id: crashed
+            schedule: null
+            tasks:
+              - id: ended_here
+                retries: 1
+                command: exit 0
+              - id: alive_here
+                retries: 1
+                command: exit 0
+              - id: elsewhere
+                retries: 1
+                command: exit 0
+            """);
+        var runId = await engine.TriggerAsync(dagId);
+        var ended = await ProcessProbe.EndedProcessAsync();
+        var executors = new Dictionary<string, string>
+        {
+            ["ended_here"] = $"{Environment.MachineName}:{ended}:a", // its pid may be reused by now: the start time tells
+            ["alive_here"] = $"{Environment.MachineName}:{LocalProcess.Current}:b",
+            ["elsewhere"] = $"another-host:{ended}:c",
+        };
+        await using (var db = engine.CreateContext())
+        {
+            foreach (var (taskId, executor) in executors)
+            {
+                // Heart-beating a moment ago, well inside the timeout.
+                await db.ExecuteAsync("""
+                    UPDATE task_instance
+                    SET state = 'running', try_number = 1, executor_id = @executor, hostname = split_part(@executor, ':', 1),
+                        start_date = @now, last_heartbeat_at = @now
+                    WHERE dag_id = @dag AND task_id = @task
+                    """, CancellationToken.None, P("dag", dagId), P("task", taskId), P("executor", executor), P("now", engine.Clock.GetUtcNow()));
+            }
+        }
+
+        await engine.Scheduler.RunOnceAsync(CancellationToken.None);
+
+        var recovered = await engine.TaskInstanceAsync(dagId, runId, "ended_here");
+        Assert.Equal(TaskInstanceState.UpForRetry, recovered.State);
+        var line = Assert.Single(await engine.LogAsync(recovered.Id, 1));
+        Assert.Equal($"This try's executor on {Environment.MachineName} has ended without finishing it (the app stopped or was killed). " +
+                     "The task instance is now up_for_retry.", line);
+        Assert.Equal(TaskInstanceState.Running, (await engine.TaskInstanceAsync(dagId, runId, "alive_here")).State);
+        Assert.Equal(TaskInstanceState.Running, (await engine.TaskInstanceAsync(dagId, runId, "elsewhere")).State);
+    }
+
     private static async Task<int> ReadPidAsync(EngineHarness engine, string fileName) =>
         int.Parse((await File.ReadAllTextAsync(Path.Combine(engine.DataDirectory, fileName))).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>A killed process is gone once it has no /proc entry or is a zombie nobody has reaped yet.</summary>
-    private static async Task<bool> ExitsSoonAsync(int pid)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (IsAlive(pid))
-        {
-            if (stopwatch.Elapsed > TimeSpan.FromSeconds(5))
-            {
-                return false;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return true;
-
-        static bool IsAlive(int pid)
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                return stat[stat.LastIndexOf(')') + 2] is not ('Z' or 'X');
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-        }
-    }
 }

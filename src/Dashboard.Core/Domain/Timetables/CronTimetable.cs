@@ -1,4 +1,4 @@
-using NCrontab;
+using Cronos;
 
 namespace Dashboard.Core.Domain.Timetables;
 
@@ -39,13 +39,15 @@ internal sealed class CronTimetable : Timetable
                 nameof(schedule));
         }
 
-        var cron = CrontabSchedule.TryParse(expression)
-            ?? throw new ArgumentException(
+        if (!CronExpression.TryParse(expression, CronFormat.Standard, out var cron))
+        {
+            throw new ArgumentException(
                 $"'{schedule}' is not a valid cron expression (5 fields: minute hour day-of-month month day-of-week)", nameof(schedule));
+        }
 
         // The calendar repeats every 400 years, so an expression silent for that long (30 February) never fires.
-        var end = new DateTime(2401, 1, 1);
-        if (cron.GetNextOccurrence(new DateTime(2000, 1, 1), end) == end)
+        var start = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        if (cron.GetNextOccurrence(start) is not { } first || first >= start.AddYears(400))
         {
             throw new ArgumentException($"cron expression '{expression}' never fires", nameof(schedule));
         }
@@ -57,28 +59,44 @@ internal sealed class CronTimetable : Timetable
     public override DataInterval? NextAutomatedInterval(
         DataInterval? lastAutomated, DateTimeOffset? startDate, DateTimeOffset? endDate, bool catchup, DateTimeOffset now)
     {
-        var earliest = _boundaries.AtOrAfter(startDate ?? now);
-        var start = lastAutomated is { } last ? Later(StartAfter(last), earliest) : earliest;
-        if (!catchup)
+        if (_boundaries.AtOrAfter(startDate ?? now) is not { } earliest)
         {
-            start = Later(start, LatestCompletedStart(now));
+            return null;
+        }
+
+        var start = earliest;
+        if (lastAutomated is { } last)
+        {
+            if (StartAfter(last) is not { } following)
+            {
+                return null;
+            }
+
+            start = Later(following, earliest);
+        }
+
+        if (!catchup && LatestCompletedStart(now) is { } latest)
+        {
+            start = Later(start, latest);
         }
 
         return start > endDate ? null : IntervalFrom(start);
     }
 
-    public override DataInterval InferManualInterval(DateTimeOffset logicalDate) => IntervalFrom(_boundaries.AtOrBefore(logicalDate));
+    public override DataInterval InferManualInterval(DateTimeOffset logicalDate) =>
+        _boundaries.AtOrBefore(logicalDate) is { } start && IntervalFrom(start) is { } interval
+            ? interval
+            : throw new ArgumentOutOfRangeException(nameof(logicalDate), logicalDate, $"{Description} has no interval around this date");
 
-    public override DataInterval? Following(DataInterval interval) => IntervalFrom(StartAfter(interval));
+    public override DataInterval? Following(DataInterval interval) => StartAfter(interval) is { } start ? IntervalFrom(start) : null;
 
     public override IEnumerable<DataInterval> CompletedIntervalsBetween(
         DateTimeOffset from, DateTimeOffset to, DateTimeOffset? startDate, DateTimeOffset? endDate, DateTimeOffset now)
     {
         var start = _boundaries.AtOrAfter(startDate is { } first ? Later(from, first) : from);
         var lastStart = endDate < to ? endDate.Value : to;
-        while (start <= lastStart)
+        while (start <= lastStart && IntervalFrom(start.Value) is { } interval)
         {
-            var interval = IntervalFrom(start);
             if (interval.End > now)
             {
                 yield break;
@@ -89,12 +107,12 @@ internal sealed class CronTimetable : Timetable
         }
     }
 
-    private DataInterval IntervalFrom(DateTimeOffset start) => new(start, _boundaries.After(start));
+    private DataInterval? IntervalFrom(DateTimeOffset start) => _boundaries.After(start) is { } end ? new DataInterval(start, end) : null;
 
     // Aligned down, as Airflow does, so a run created under an earlier schedule still leads onto this one's boundaries.
-    private DateTimeOffset StartAfter(DataInterval interval) => _boundaries.AtOrBefore(interval.End);
+    private DateTimeOffset? StartAfter(DataInterval interval) => _boundaries.AtOrBefore(interval.End);
 
-    private DateTimeOffset LatestCompletedStart(DateTimeOffset now) => _boundaries.Before(_boundaries.AtOrBefore(now));
+    private DateTimeOffset? LatestCompletedStart(DateTimeOffset now) => _boundaries.AtOrBefore(now) is { } current ? _boundaries.Before(current) : null;
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }

@@ -7,6 +7,15 @@ namespace Dashboard.Core.Domain.Timetables;
 public abstract class Timetable
 {
     /// <summary>
+    /// The years a DAG's dates may fall in: wide enough for any pipeline, and narrow enough that every
+    /// boundary and interval around them can be computed (PostgreSQL stores year 1 as -infinity).
+    /// </summary>
+    public const int EarliestYear = 1900;
+
+    /// <inheritdoc cref="EarliestYear"/>
+    public const int LatestYear = 2200;
+
+    /// <summary>
     /// The timetable of a DAG's <c>schedule</c> (a preset, <c>@once</c>, a cron expression, or null
     /// for manual runs only), evaluated in the IANA time zone <paramref name="timezone"/>.
     /// </summary>
@@ -40,6 +49,7 @@ public abstract class Timetable
         DataInterval? lastAutomated, DateTimeOffset? startDate, DateTimeOffset? endDate, bool catchup, DateTimeOffset now);
 
     /// <summary>The interval a manual run with this logical date covers.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The date is so far out that the schedule has no interval around it.</exception>
     public abstract DataInterval InferManualInterval(DateTimeOffset logicalDate);
 
     /// <summary>The interval right after <paramref name="interval"/>; null when runs do not repeat.</summary>

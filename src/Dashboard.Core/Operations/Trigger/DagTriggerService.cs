@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.Core.Auditing;
@@ -18,6 +19,14 @@ public sealed record TriggeredRun(long Id, string RunId, bool DagPaused);
 /// <summary>Creates a manual run, queued to start at once (or when its DAG is unpaused).</summary>
 public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
+    /// <summary>
+    /// Bytes of a run's conf: it is stored with every run it starts (each run of a backfill has a copy)
+    /// and shown on the run's page, so it carries parameters, not data.
+    /// </summary>
+    public const int MaxConfBytes = 64 * 1024;
+
+    private const string HalfSurrogate = "half of a surrogate pair, such as \\ud800";
+
     /// <exception cref="OperationRefusedException">The DAG cannot run, or the conf or date is not acceptable; nothing was created.</exception>
     public async Task<TriggeredRun> TriggerAsync(TriggerRequest request, CancellationToken ct = default)
     {
@@ -31,6 +40,12 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
         }
 
         var conf = ValidateConf(request.ConfJson, dag.Params);
+        if (request.LogicalDate is { Year: < Timetable.EarliestYear or > Timetable.LatestYear } outside)
+        {
+            throw new OperationRefusedException(
+                $"The logical date {outside:yyyy-MM-dd} is outside the years {Timetable.EarliestYear} to {Timetable.LatestYear} a run may have.");
+        }
+
         var now = clock.GetUtcNow();
         var run = request.LogicalDate is { } date
             ? new NewDagRun(NewDagRun.RunIdFor(DagRunType.Manual, date), DagRunType.Manual, date.ToUniversalTime(),
@@ -57,7 +72,7 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
     }
 
     /// <summary>
-    /// The conf must be a JSON object; a key the DAG declares in <c>params</c> must keep the type of
+    /// The conf must be a JSON object of at most <see cref="MaxConfBytes"/>; a key the DAG declares in <c>params</c> must keep the type of
     /// its default (a null default accepts anything). Other keys are passed through, as in Airflow.
     /// </summary>
     public static string ValidateConf(string? confJson, string paramsJson)
@@ -65,6 +80,12 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
         if (string.IsNullOrWhiteSpace(confJson))
         {
             return "{}";
+        }
+
+        if (Encoding.UTF8.GetByteCount(confJson) is var size && size > MaxConfBytes)
+        {
+            throw new OperationRefusedException(
+                $"The conf is {size:N0} bytes, more than the {MaxConfBytes:N0} bytes (64 KB) a run's conf may have: pass a path or a key to the data instead of the data itself.");
         }
 
         JsonNode? parsed;
@@ -82,6 +103,11 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
             throw new OperationRefusedException("The conf must be a JSON object, such as {\"city\": \"nyc\"}.");
         }
 
+        if (UnstorableText(conf) is { } text)
+        {
+            throw new OperationRefusedException($"The conf holds text that cannot be stored ({text}): remove it.");
+        }
+
         var defaults = JsonNode.Parse(paramsJson) as JsonObject ?? [];
         var problems = conf
             .Where(p => defaults.TryGetPropertyValue(p.Key, out var d) && d is not null && Kind(d) != Kind(p.Value))
@@ -90,6 +116,50 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
         return problems.Count == 0
             ? conf.ToJsonString()
             : throw new OperationRefusedException($"The conf does not match the DAG's params: {string.Join("; ", problems)}.");
+    }
+
+    /// <summary>What PostgreSQL refuses in jsonb: a NUL character or half a surrogate pair, in a key or a string.</summary>
+    private static string? UnstorableText(JsonObject conf)
+    {
+        try
+        {
+            return Unstorable(conf);
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json will not even read half a surrogate pair as text.
+            return HalfSurrogate;
+        }
+    }
+
+    private static string? Unstorable(JsonNode? node) => node switch
+    {
+        JsonObject map => map.Select(p => Unstorable(p.Key) ?? Unstorable(p.Value)).FirstOrDefault(p => p is not null),
+        JsonArray list => list.Select(Unstorable).FirstOrDefault(p => p is not null),
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => Unstorable(value.GetValue<string>()),
+        _ => null,
+    };
+
+    private static string? Unstorable(string text)
+    {
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            return "a NUL character, \\u0000";
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return HalfSurrogate;
+            }
+        }
+
+        return null;
     }
 
     private static JsonValueKind Kind(JsonNode? node) => node?.GetValueKind() switch

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using Dashboard.Core.Processes;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -16,36 +16,61 @@ public sealed record LocalPostgresOptions
 
 /// <summary>
 /// A private PostgreSQL cluster in a data directory of the app's own: created on first start,
-/// reused afterwards, served on a free loopback port while this object lives.
+/// reused afterwards, served on a free loopback port while this object lives. Every connection
+/// needs a password (<see cref="PasswordAuthentication"/>); the app connects as
+/// <see cref="AppRole"/>, which owns its database and is no superuser.
 /// </summary>
 public sealed class LocalPostgresCluster : IAsyncDisposable
 {
-    private const string SuperUser = "dashboard";
+    /// <summary>The role the app connects as: the owner of the app's database, nothing more.</summary>
+    public const string AppRole = "dashboard_app";
+
+    /// <summary>The cluster's bootstrap superuser (the name clusters of every version have), used only to create databases.</summary>
+    internal const string SuperUser = "dashboard";
+
     private const int PortAttempts = 3;
 
-    private readonly PostgresCommand _command;
+    private readonly PostgresServer _server;
+    private readonly ClusterCredentials _credentials;
+    private readonly string _settings;
     private readonly ILogger _logger;
     private FileStream? _instanceLock;
 
-    private LocalPostgresCluster(string dataDirectory, int port, PostgresCommand command, FileStream instanceLock, ILogger logger)
+    private LocalPostgresCluster(
+        PostgresServer server, int port, string settings, ClusterCredentials credentials, FileStream instanceLock, ILogger logger)
     {
-        DataDirectory = dataDirectory;
+        _server = server;
         Port = port;
-        _command = command;
+        _settings = settings;
+        _credentials = credentials;
         _instanceLock = instanceLock;
         _logger = logger;
+        Postmaster = server.ReadyServer()?.Postmaster;
     }
 
-    public string DataDirectory { get; }
+    public string DataDirectory => _server.DataDirectory;
+
     public int Port { get; }
 
-    public string ConnectionStringFor(string database) => ConnectionStringFor(Port, database);
+    /// <summary>The server process while this object started it and it runs (see <see cref="IsServing"/>).</summary>
+    private LocalProcess? Postmaster { get; set; }
 
-    private static string ConnectionStringFor(int port, string database) => new NpgsqlConnectionStringBuilder
+    /// <summary>False once the server this object started has gone away (killed, crashed); <see cref="RestartAsync"/> brings it back.</summary>
+    public async Task<bool> IsServingAsync(CancellationToken ct) =>
+        Postmaster?.IsRunning ?? await _server.IsRunningAsync(ct); // without /proc, pg_ctl checks
+
+    /// <summary>A connection string for <paramref name="database"/> as the app's role.</summary>
+    public string ConnectionStringFor(string database) => ConnectionStringFor(Port, database, AppRole, _credentials.AppPassword);
+
+    /// <summary>As the superuser: for tools that create and drop databases (tests, benchmarks), never for the app.</summary>
+    public string SuperuserConnectionStringFor(string database) => ConnectionStringFor(Port, database, SuperUser, _credentials.SuperuserPassword);
+
+    private static string ConnectionStringFor(int port, string database, string user, string password) => new NpgsqlConnectionStringBuilder
     {
         Host = IPAddress.Loopback.ToString(),
         Port = port,
-        Username = SuperUser,
+        Username = user,
+        Password = password,
         Database = database,
     }.ConnectionString;
 
@@ -80,8 +105,11 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             return new LocalPostgresLease(cluster.ConnectionStringFor(options.Database), cluster);
         }
 
-        var port = await WaitForRunningServerAsync(dataDirectory, waitForServer, ct);
-        return new LocalPostgresLease(ConnectionStringFor(port, options.Database), null);
+        var port = await WaitForRunningServerAsync(new PostgresServer(new PostgresCommand(PostgresBinaries.Locate()), dataDirectory), waitForServer, ct);
+        var credentials = ClusterCredentials.Load(dataDirectory) ?? throw new LocalPostgresException(
+            $"The Dashboard instance serving {dataDirectory} has not written its password file {ClusterCredentials.PathIn(dataDirectory)}. " +
+            "Restart it with this version of Dashboard.");
+        return new LocalPostgresLease(ConnectionStringFor(port, options.Database, AppRole, credentials.AppPassword), null);
     }
 
     private static async Task<LocalPostgresCluster> StartLockedAsync(
@@ -90,6 +118,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         try
         {
             var command = new PostgresCommand(PostgresBinaries.Locate());
+            var server = new PostgresServer(command, dataDirectory);
             await PrepareDataDirectoryAsync(dataDirectory, ct);
             if (!File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
             {
@@ -97,9 +126,11 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
                 await InitDbAsync(command, dataDirectory, ct);
             }
 
-            await StopOrphanedServerAsync(command, dataDirectory, logger, ct);
-            var port = await StartServerAsync(command, dataDirectory, options.Durable, ct);
-            var cluster = new LocalPostgresCluster(dataDirectory, port, command, instanceLock, logger);
+            await StopOrphanedServerAsync(server, logger, ct);
+            var credentials = await PasswordAuthentication.EnsureAsync(server, logger, ct);
+            var settings = ServerSettings(options.Durable);
+            var port = await StartServerAsync(server, settings, ct);
+            var cluster = new LocalPostgresCluster(server, port, settings, credentials, instanceLock, logger);
             await cluster.EnsureDatabaseAsync(options.Database, ct);
             logger.LogInformation("Local PostgreSQL is serving {DataDirectory} on 127.0.0.1:{Port}", dataDirectory, port);
             return cluster;
@@ -111,17 +142,56 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates <paramref name="database"/>, owned by the app's role, unless it exists; a database of
+    /// an older cluster, made when the app connected as the superuser, is handed to the app's role.
+    /// </summary>
     public async Task EnsureDatabaseAsync(string database, CancellationToken ct = default)
     {
-        await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres"));
-        await connection.OpenAsync(ct);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
-        exists.Parameters.AddWithValue("name", database);
-        if (await exists.ExecuteScalarAsync(ct) is null)
+        await using (var connection = new NpgsqlConnection(SuperuserConnectionStringFor("postgres")))
         {
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection);
+            await connection.OpenAsync(ct);
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+            exists.Parameters.AddWithValue("name", database);
+            var sql = await exists.ExecuteScalarAsync(ct) is null
+                ? $"CREATE DATABASE {Identifier(database)} OWNER {AppRole}"
+                : $"ALTER DATABASE {Identifier(database)} OWNER TO {AppRole}";
+            await using var create = new NpgsqlCommand(sql, connection);
             await create.ExecuteNonQueryAsync(ct);
         }
+
+        await using (var connection = new NpgsqlConnection(SuperuserConnectionStringFor(database)))
+        {
+            await connection.OpenAsync(ct);
+            await using var handOver = new NpgsqlCommand(HandOverToAppRole, connection);
+            await handOver.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// Starts the server again on the port it had (every connection string of the app names that
+    /// port) after it went away under the app. One attempt; the caller decides when to try again.
+    /// </summary>
+    /// <exception cref="LocalPostgresException">It did not start, with PostgreSQL's reason.</exception>
+    public async Task RestartAsync(CancellationToken ct)
+    {
+        if (_instanceLock is null)
+        {
+            throw new ObjectDisposedException(nameof(LocalPostgresCluster));
+        }
+
+        if (await IsServingAsync(ct))
+        {
+            return;
+        }
+
+        NpgsqlConnection.ClearAllPools(); // every pooled connection went with the old server
+        if (await _server.TryStartAsync(PortSettings(Port, _settings), ct) is { } failure)
+        {
+            throw new LocalPostgresException($"PostgreSQL did not start again on {DataDirectory}: {failure}");
+        }
+
+        Postmaster = _server.ReadyServer()?.Postmaster;
     }
 
     public async ValueTask DisposeAsync()
@@ -132,10 +202,9 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
 
         NpgsqlConnection.ClearAllPools();
-        var result = await _command.PgCtlAsync(["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], CancellationToken.None);
-        if (result.ExitCode != 0)
+        if (await _server.TryStopAsync(CancellationToken.None) is { } failure)
         {
-            _logger.LogWarning("Stopping local PostgreSQL failed: {Output}", result.Output.Trim());
+            _logger.LogWarning("Stopping local PostgreSQL failed: {Output}", failure);
         }
 
         await _instanceLock.DisposeAsync();
@@ -168,44 +237,25 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
 
     private static string LockPath(string dataDirectory) => dataDirectory.TrimEnd(Path.DirectorySeparatorChar) + ".lock";
 
-    /// <summary>
-    /// The port of the server running on <paramref name="dataDirectory"/>, read from postmaster.pid
-    /// (line 4 is the port, line 8 the server's status) once the server says it is ready.
-    /// </summary>
-    private static async Task<int> WaitForRunningServerAsync(string dataDirectory, TimeSpan wait, CancellationToken ct)
+    /// <summary>The port of the server running on the data directory, once it says it is ready.</summary>
+    private static async Task<int> WaitForRunningServerAsync(PostgresServer server, TimeSpan wait, CancellationToken ct)
     {
-        var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
         var deadline = DateTime.UtcNow + wait;
         while (true)
         {
-            var lines = ReadLines(pidFile);
-            if (lines is [_, _, _, var portLine, _, _, _, var status, ..]
-                && status.Trim() == "ready"
-                && int.TryParse(portLine.Trim(), System.Globalization.CultureInfo.InvariantCulture, out var port))
+            if (server.ReadyServer() is { } ready)
             {
-                return port;
+                return ready.Port;
             }
 
             if (DateTime.UtcNow >= deadline)
             {
                 throw new LocalPostgresException(
-                    $"The data directory {dataDirectory} is held by another Dashboard instance, but no PostgreSQL server is ready on it " +
-                    $"(no ready {pidFile}). Wait until that instance has started, or restart it.");
+                    $"The data directory {server.DataDirectory} is held by another Dashboard instance, but no PostgreSQL server is ready on it " +
+                    $"(no ready {Path.Combine(server.DataDirectory, "postmaster.pid")}). Wait until that instance has started, or restart it.");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
-        }
-    }
-
-    private static string[] ReadLines(string path)
-    {
-        try
-        {
-            return File.ReadAllLines(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return []; // not written yet, or being rewritten by the server
         }
     }
 
@@ -244,7 +294,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
 
     private static async Task InitDbAsync(PostgresCommand command, string dataDirectory, CancellationToken ct)
     {
-        // Trust authentication is safe here only because the server listens on loopback alone.
+        // Trust only for the first moments: PasswordAuthentication replaces these rules before the server listens on any port.
         var result = await command.InitDbAsync(
             ["-D", dataDirectory, "-U", SuperUser, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-instructions"], ct);
         if (result.ExitCode != 0)
@@ -257,59 +307,78 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     /// A server left running by an instance that was killed (we hold the instance lock, so it is
     /// nobody's) is stopped; a postmaster.pid without a live server is handled by PostgreSQL itself.
     /// </summary>
-    private static async Task StopOrphanedServerAsync(PostgresCommand command, string dataDirectory, ILogger logger, CancellationToken ct)
+    private static async Task StopOrphanedServerAsync(PostgresServer server, ILogger logger, CancellationToken ct)
     {
-        var status = await command.PgCtlAsync(["status", "-D", dataDirectory], ct);
-        if (status.ExitCode != 0)
+        if (!await server.IsRunningAsync(ct))
         {
             return;
         }
 
-        logger.LogWarning("Stopping a PostgreSQL server left running on {DataDirectory} by an earlier instance", dataDirectory);
-        var stop = await command.PgCtlAsync(["stop", "-D", dataDirectory, "-m", "fast", "-w", "-t", "60"], ct);
-        if (stop.ExitCode != 0)
+        logger.LogWarning("Stopping a PostgreSQL server left running on {DataDirectory} by an earlier instance", server.DataDirectory);
+        if (await server.TryStopAsync(ct) is { } failure)
         {
-            throw new LocalPostgresException($"Could not stop the PostgreSQL server left running on {dataDirectory}: {stop.Output.Trim()}");
+            throw new LocalPostgresException($"Could not stop the PostgreSQL server left running on {server.DataDirectory}: {failure}");
         }
     }
 
-    private static async Task<int> StartServerAsync(PostgresCommand command, string dataDirectory, bool durable, CancellationToken ct)
+    private static string ServerSettings(bool durable) =>
+        durable
+            ? "-c listen_addresses=127.0.0.1 -c unix_socket_directories="
+            // Throw-away clusters serve many test databases at once, each with its own pools and listeners.
+            : "-c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
+
+    private static string PortSettings(int port, string settings) => $"-p {port} {settings}";
+
+    private static async Task<int> StartServerAsync(PostgresServer server, string settings, CancellationToken ct)
     {
-        var logFile = Path.Combine(dataDirectory, "server.log");
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort();
-            var settings = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=";
-            if (!durable)
-            {
-                // Throw-away clusters serve many test databases at once, each with its own pools and listeners.
-                settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
-            }
-
-            var result = await command.PgCtlAsync(["start", "-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", settings], ct);
-            if (result.ExitCode == 0)
+            var port = PostgresServer.FreeLoopbackPort();
+            if (await server.TryStartAsync(PortSettings(port, settings), ct) is not { } failure)
             {
                 return port;
             }
 
-            var log = ReadTail(logFile);
-            if (attempt < PortAttempts && log.Contains("could not bind", StringComparison.OrdinalIgnoreCase))
+            if (attempt < PortAttempts && server.PortWasTaken())
             {
                 continue; // another process took the port between our probe and the server's bind
             }
 
-            throw new LocalPostgresException($"PostgreSQL did not start on {dataDirectory}: {result.Output.Trim()} {log}".Trim());
+            throw new LocalPostgresException($"PostgreSQL did not start on {server.DataDirectory}: {failure}");
         }
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static string Identifier(string name) => $"\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
-    private static string ReadTail(string path) => string.Join(Environment.NewLine, ReadLines(path).TakeLast(5));
+    /// <summary>
+    /// Gives the app's role what it must own in its database: tables (with their indexes and owned
+    /// sequences), other sequences, functions and types. Only objects owned by someone else are
+    /// touched, so after the first time this finds nothing to do.
+    /// </summary>
+    private const string HandOverToAppRole = $"""
+        DO $$
+        DECLARE item record;
+        BEGIN
+            FOR item IN
+                SELECT format('ALTER %s %s OWNER TO {AppRole}',
+                              CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+                              c.oid::regclass) AS statement
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'public' AND c.relowner <> '{AppRole}'::regrole AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+                UNION ALL
+                SELECT format('ALTER ROUTINE %s OWNER TO {AppRole}', p.oid::regprocedure)
+                FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'public' AND p.proowner <> '{AppRole}'::regrole
+                UNION ALL
+                SELECT format('ALTER TYPE %s OWNER TO {AppRole}', t.oid::regtype)
+                FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                WHERE n.nspname = 'public' AND t.typowner <> '{AppRole}'::regrole AND t.typtype IN ('e', 'd', 'r')
+            LOOP
+                EXECUTE item.statement;
+            END LOOP;
+        END $$
+        """;
 }
 
 /// <summary>
