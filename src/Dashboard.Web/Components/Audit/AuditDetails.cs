@@ -13,7 +13,7 @@ public static class AuditDetails
 
     public sealed record Pair(string Key, string Value);
 
-    /// <summary>The first pairs of the object; false/empty values are left out as noise.</summary>
+    /// <summary>The first pairs of the object; false/empty values are left out as noise, in nested objects too.</summary>
     public static IReadOnlyList<Pair> Pairs(string json)
     {
         try
@@ -56,7 +56,7 @@ public static class AuditDetails
     {
         JsonValueKind.False or JsonValueKind.Null or JsonValueKind.Undefined => true,
         JsonValueKind.Array => value.GetArrayLength() == 0,
-        JsonValueKind.Object => !value.EnumerateObject().Any(),
+        JsonValueKind.Object => value.EnumerateObject().All(p => IsNoise(p.Value)), // nested, as at the top: {"moved": [], "kept": null} says nothing
         JsonValueKind.String => value.GetString() is null or "",
         _ => false,
     };
@@ -68,7 +68,7 @@ public static class AuditDetails
         JsonValueKind.Array => value.GetArrayLength() <= 3
             ? string.Join(", ", value.EnumerateArray().Select(Text))
             : $"{string.Join(", ", value.EnumerateArray().Take(3).Select(Text))} +{value.GetArrayLength() - 3}",
-        JsonValueKind.Object => string.Join(", ", value.EnumerateObject().Select(p => $"{p.Name.Replace('_', ' ')}: {Text(p.Value)}")),
+        JsonValueKind.Object => string.Join(", ", value.EnumerateObject().Where(p => !IsNoise(p.Value)).Select(p => $"{p.Name.Replace('_', ' ')}: {Text(p.Value)}")),
         _ => value.GetRawText(),
     };
 
