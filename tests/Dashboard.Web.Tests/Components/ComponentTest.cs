@@ -51,6 +51,9 @@ public abstract class ComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(_engine.Notifier);
         Services.AddSingleton<TimeProvider>(_engine.Clock);
         Services.AddFallbackServiceProvider(_engine.Services);
+
+        // As in the app: interactive server, so pages and panels follow the database's changes.
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         return _engine;
     }
 
@@ -64,6 +67,20 @@ public abstract class ComponentTest : BunitContext, IAsyncLifetime
         IDialogReference? dialog = null;
         await provider.InvokeAsync(async () => dialog = await dialogs.ShowAsync<TDialog>(title, parameters));
         return (provider, dialog!);
+    }
+
+    /// <summary>
+    /// Renders the providers and runs <paramref name="open"/>, an opener of the app's (such as
+    /// <c>TaskActionDialogs.ClearAsync</c>), on the renderer; returns the provider and the opener's
+    /// answer, which completes when the dialog closes.
+    /// </summary>
+    protected async Task<(IRenderedComponent<MudDialogProvider> Provider, Task<T> Closed)> OpenDialogAsync<T>(Func<IServiceProvider, Task<T>> open)
+    {
+        Render<MudPopoverProvider>();
+        var provider = Render<MudDialogProvider>();
+        Task<T>? closed = null;
+        await provider.InvokeAsync(() => { closed = open(Services); }); // a statement: not awaited, it completes when the dialog closes
+        return (provider, closed!);
     }
 
     /// <summary>Renders <typeparamref name="TComponent"/> and parses its markup, for tests that only read what it draws.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace Dashboard.Web.Components.Audit;
@@ -14,23 +13,22 @@ public static class AuditDetails
 
     public sealed record Pair(string Key, string Value);
 
-    /// <summary>
-    /// The first pairs of the object; nested objects become "outer inner" keys, and false or empty
-    /// values are left out as noise.
-    /// </summary>
-    public static IReadOnlyList<Pair> Pairs(string json) => [.. All(json).Take(MaxPairs)];
-
-    /// <summary>How many pairs <see cref="Pairs"/> left out beyond its limit.</summary>
-    public static int Hidden(string json) => Math.Max(0, All(json).Count - MaxPairs);
-
-    private static List<Pair> All(string json)
+    /// <summary>The first pairs of the object; false/empty values are left out as noise, in nested objects too.</summary>
+    public static IReadOnlyList<Pair> Pairs(string json)
     {
         try
         {
             using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? [.. Flatten(document.RootElement, prefix: "")]
-                : [new Pair("value", Shorten(Text(document.RootElement)))];
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return [new Pair("value", Shorten(document.RootElement.ToString()))];
+            }
+
+            return document.RootElement.EnumerateObject()
+                .Where(p => !IsNoise(p.Value))
+                .Take(MaxPairs)
+                .Select(p => new Pair(p.Name.Replace('_', ' '), Shorten(Text(p.Value))))
+                .ToList();
         }
         catch (JsonException)
         {
@@ -38,22 +36,19 @@ public static class AuditDetails
         }
     }
 
-    private static IEnumerable<Pair> Flatten(JsonElement element, string prefix)
+    /// <summary>How many pairs <see cref="Pairs"/> left out beyond its limit.</summary>
+    public static int Hidden(string json)
     {
-        foreach (var property in element.EnumerateObject().Where(p => !IsNoise(p.Value)))
+        try
         {
-            var key = prefix + property.Name.Replace('_', ' ');
-            if (property.Value.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var pair in Flatten(property.Value, key + " "))
-                {
-                    yield return pair;
-                }
-            }
-            else
-            {
-                yield return new Pair(key, Shorten(Text(property.Value)));
-            }
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? Math.Max(0, document.RootElement.EnumerateObject().Count(p => !IsNoise(p.Value)) - MaxPairs)
+                : 0;
+        }
+        catch (JsonException)
+        {
+            return 0;
         }
     }
 
@@ -61,7 +56,7 @@ public static class AuditDetails
     {
         JsonValueKind.False or JsonValueKind.Null or JsonValueKind.Undefined => true,
         JsonValueKind.Array => value.GetArrayLength() == 0,
-        JsonValueKind.Object => !value.EnumerateObject().Any(),
+        JsonValueKind.Object => value.EnumerateObject().All(p => IsNoise(p.Value)), // nested, as at the top: {"moved": [], "kept": null} says nothing
         JsonValueKind.String => value.GetString() is null or "",
         _ => false,
     };
@@ -69,21 +64,13 @@ public static class AuditDetails
     private static string Text(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.True => "yes",
-        JsonValueKind.String => Moment(value.GetString()!),
+        JsonValueKind.String => value.GetString()!,
         JsonValueKind.Array => value.GetArrayLength() <= 3
             ? string.Join(", ", value.EnumerateArray().Select(Text))
             : $"{string.Join(", ", value.EnumerateArray().Take(3).Select(Text))} +{value.GetArrayLength() - 3}",
-        JsonValueKind.Object => string.Join(", ", value.EnumerateObject().Select(p => $"{p.Name.Replace('_', ' ')}: {Text(p.Value)}")),
+        JsonValueKind.Object => string.Join(", ", value.EnumerateObject().Where(p => !IsNoise(p.Value)).Select(p => $"{p.Name.Replace('_', ' ')}: {Text(p.Value)}")),
         _ => value.GetRawText(),
     };
-
-    /// <summary>A timestamp as the rest of the UI writes it (UTC, a date alone at midnight); other text as it is.</summary>
-    private static string Moment(string text) =>
-        text.Length >= 20 && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var moment)
-            ? moment.UtcDateTime.TimeOfDay == TimeSpan.Zero
-                ? moment.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
-                : moment.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
-            : text;
 
     private static string Shorten(string text) => text.Length <= MaxValueLength ? text : text[..MaxValueLength] + "…";
 }
