@@ -30,6 +30,9 @@ public sealed class BackfillDialogTests : ComponentTest
 
     private IElement Field(string testId) => _provider.Find($"[data-testid='{testId}']");
 
+    /// <summary>A date field's input, inside the wrapper that carries its test id.</summary>
+    private IElement DateInput(string testId) => _provider.Find($"[data-testid='{testId}'] input");
+
     /// <summary>Changes a text field as a browser does when it loses focus; returns once the dialog has taken the value and previewed it.</summary>
     private async Task TypeAsync(string testId, string text)
     {
@@ -40,8 +43,8 @@ public sealed class BackfillDialogTests : ComponentTest
     /// <summary>Types the range and waits for the plan of it (the preview carries the plan's counts once there is one).</summary>
     private async Task RangeAsync(string from, string to)
     {
-        Field("backfill-from").Change(from);
-        Field("backfill-to").Change(to);
+        DateInput("backfill-from").Change(from);
+        DateInput("backfill-to").Change(to);
         await _provider.WaitForAssertionAsync(() =>
         {
             var preview = Field("backfill-preview");
@@ -139,7 +142,7 @@ public sealed class BackfillDialogTests : ComponentTest
         await PipelineDag.SeedAsync(await UseEngineAsync());
         await OpenAsync();
 
-        Field("backfill-from").Change("2026-01-01");
+        DateInput("backfill-from").Change("2026-01-01");
         await WaitForPreviewAsync();
 
         Assert.Contains("Choose a range to see the runs.", Field("backfill-preview").TextContent);

@@ -57,7 +57,7 @@ public sealed class TriggerDialogTests : ComponentTest
         Assert.True(_provider.Find("[data-testid='trigger-time']").HasAttribute("disabled")); // no time without a date
         Assert.Contains("\"city\": \"nyc\"", _provider.Find("textarea[data-testid='trigger-conf']").GetAttribute("value"));
 
-        _provider.Find("[data-testid='trigger-date']").Change("2026-11-20");
+        _provider.Find("[data-testid='trigger-date'] input").Change("2026-11-20");
         await _provider.WaitForAssertionAsync(() => Assert.False(_provider.Find("[data-testid='trigger-time']").HasAttribute("disabled")));
         await _provider.Find("[data-testid='trigger-time']").ChangeAsync(new ChangeEventArgs { Value = "06:30" });
         await _provider.Find("textarea[data-testid='trigger-conf']").ChangeAsync(new ChangeEventArgs { Value = "{\"city\": \"ams\", \"limit\": 3}" });
@@ -80,7 +80,7 @@ public sealed class TriggerDialogTests : ComponentTest
         await OpenAsync();
         var before = await RunsAsync();
 
-        _provider.Find("[data-testid='trigger-date']").Change("2026-01-02");
+        _provider.Find("[data-testid='trigger-date'] input").Change("2026-01-02");
         await _provider.WaitForAssertionAsync(() => Assert.False(_provider.Find("[data-testid='trigger-time']").HasAttribute("disabled")));
         Trigger();
 
