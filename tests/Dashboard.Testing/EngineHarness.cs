@@ -360,6 +360,7 @@ public sealed partial class EngineHarness : IAsyncDisposable
         // A run with an already-cancelled token only does its shutdown: every try still running is killed and handed back.
         await Executor.RunAsync(new CancellationToken(canceled: true));
         await _services.DisposeAsync();
+        TestPostgres.ReleaseConnections(ConnectionString);
     }
 
     private async Task LoopUntilAsync(Func<Task> step, Func<Task<bool>> done, TimeSpan? timeout, bool wakeOnTryEnd = true)

@@ -20,5 +20,9 @@ public class PostgresDatabaseFixture : IAsyncLifetime
         DbFactory = new PooledDbContextFactory<DashboardDbContext>(DashboardDatabase.Options(ConnectionString));
     }
 
-    public virtual Task DisposeAsync() => Task.CompletedTask;
+    public virtual Task DisposeAsync()
+    {
+        TestPostgres.ReleaseConnections(ConnectionString);
+        return Task.CompletedTask;
+    }
 }
