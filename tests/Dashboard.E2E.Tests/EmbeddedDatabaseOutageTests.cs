@@ -11,8 +11,6 @@ public sealed class EmbeddedDatabaseOutageTests(ITestOutputHelper output)
     /// <summary>Log lines (two per entry with the simple console format) the whole outage may cost; it used to be ~70 a second.</summary>
     private const int MaxOutageLogLines = 120;
 
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
-
     [Fact]
     public async Task A_killed_embedded_server_is_restarted_and_pages_say_they_are_retrying_meanwhile()
     {
@@ -87,17 +85,6 @@ public sealed class EmbeddedDatabaseOutageTests(ITestOutputHelper output)
         return response.StatusCode;
     }
 
-    private static async Task WaitUntilAsync(AppProcess app, Func<Task<bool>> condition, string what)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (stopwatch.Elapsed > Patience)
-            {
-                throw new TimeoutException($"Waited {Patience.TotalSeconds} s for this in vain: {what}. The app's output:\n{app.Output}\n{app.ErrorOutput}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-    }
+    private static Task WaitUntilAsync(AppProcess app, Func<Task<bool>> condition, string what) =>
+        Eventually.HoldsAsync(condition, what, () => $"The app's output:\n{app.Output}\n{app.ErrorOutput}");
 }

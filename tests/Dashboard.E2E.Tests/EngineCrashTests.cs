@@ -57,7 +57,7 @@ public sealed class EngineCrashTests
             await TriggerAsync(db);
             var running = await WaitForAsync(db, ti => ti.State == TaskInstanceState.Running && ti.Pid != null);
             taskPid = running.Pid!.Value;
-            await PollAsync(() => Task.FromResult(File.Exists(daemonPidFile) ? daemonPidFile : null));
+            await Eventually.HoldsAsync(() => Task.FromResult(File.Exists(daemonPidFile)), "the task wrote its daemon's pid");
             daemonPid = int.Parse(await File.ReadAllTextAsync(daemonPidFile), System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(ProcessProbe.IsAlive(taskPid), "the task's process should be running");
             Assert.Equal(daemonPid, ProcessProbe.SessionOf(daemonPid)); // the daemon left the task's session
@@ -91,7 +91,7 @@ public sealed class EngineCrashTests
 
     private static async Task TriggerAsync(DashboardDbContext db)
     {
-        var dag = await PollAsync(async () => await db.Dags.AsNoTracking().SingleOrDefaultAsync(d => d.DagId == "slow"));
+        var dag = await Eventually.FoundAsync(() => db.Dags.AsNoTracking().SingleOrDefaultAsync(d => d.DagId == "slow"), "the DAG is loaded");
         await db.Dags.Where(d => d.DagId == "slow").ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPaused, false));
         await DagRunCreation.CreateAsync(db, "slow", dag.CurrentVersionId!.Value,
             [new NewDagRun("manual__crash", DagRunType.Manual, null, null, DateTimeOffset.UtcNow, DagRunTriggeredBy.Test)],
@@ -99,21 +99,5 @@ public sealed class EngineCrashTests
     }
 
     private static Task<TaskInstance> WaitForAsync(DashboardDbContext db, Func<TaskInstance, bool> condition) =>
-        PollAsync(async () => (await db.TaskInstances.AsNoTracking().ToListAsync()).SingleOrDefault(condition));
-
-    private static async Task<T> PollAsync<T>(Func<Task<T?>> probe) where T : class
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (waited.Elapsed < TimeSpan.FromSeconds(120))
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("The engine did not get there within 120 s.");
-    }
+        Eventually.FoundAsync(async () => (await db.TaskInstances.AsNoTracking().ToListAsync()).SingleOrDefault(condition), "the task instance gets there");
 }

@@ -68,11 +68,7 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
         await using (var db = _database.CreateContext())
         {
             // Wait for the DAG processor's first pass, then let the manual-only DAG run.
-            var deadline = DateTime.UtcNow.AddSeconds(15);
-            while (!await db.Dags.AnyAsync(d => d.DagId == "export_table") && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
+            await Eventually.HoldsAsync(() => db.Dags.AnyAsync(d => d.DagId == "export_table"), "export_table is loaded");
 
             await db.Dags.Where(d => d.DagId == "export_table").ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPaused, false));
         }

@@ -11,9 +11,16 @@ public sealed class SignInHttpTests(SignInHttpTests.App app) : IClassFixture<Sig
 {
     private const string Password = "a long enough password";
 
+    private static readonly TimeSpan RevalidationInterval = TimeSpan.FromMinutes(1);
+
     public sealed class App : PostgresDatabaseFixture
     {
         public DashboardAppHost Host { get; private set; } = null!;
+
+        /// <summary>The app's clock: a test steps it past the revalidation interval instead of waiting that long.</summary>
+        public TestClock Clock { get; } = new();
+
+        public void PassRevalidationInterval() => Clock.Advance(RevalidationInterval + TimeSpan.FromSeconds(1));
 
         public override async Task InitializeAsync()
         {
@@ -23,13 +30,12 @@ public sealed class SignInHttpTests(SignInHttpTests.App app) : IClassFixture<Sig
                 await TestData.AddDagAsync(db, "x", paused: false);
             }
 
-            // Sessions are checked against their user every second, so a revoked one fails within the test.
             // The app runs as it would behind a TLS-terminating proxy, trusting its X-Forwarded-* headers.
             Host = await DashboardAppHost.StartAsync(ConnectionString, new Dictionary<string, string?>
             {
-                ["Dashboard:SessionRevalidationInterval"] = "00:00:01",
+                ["Dashboard:SessionRevalidationInterval"] = RevalidationInterval.ToString(),
                 ["ForwardedHeaders_Enabled"] = "true",
-            });
+            }, builder => builder.Services.AddSingleton<TimeProvider>(Clock));
         }
 
         public override async Task DisposeAsync() => await Host.DisposeAsync();
@@ -250,7 +256,7 @@ public sealed class SignInHttpTests(SignInHttpTests.App app) : IClassFixture<Sig
         Assert.Equal("/signin", app.Host.RedirectTarget(signOut));
 
         // Someone who kept a copy of the cookie: it is refused once the session is revalidated.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        app.PassRevalidationInterval();
         var copy = new CookieContainer();
         copy.Add(app.Host.BaseAddress, new Cookie(session.Name, session.Value));
         using var stolen = app.Host.CreateClient(copy, followRedirects: false);
@@ -270,7 +276,7 @@ public sealed class SignInHttpTests(SignInHttpTests.App app) : IClassFixture<Sig
         var form = await client.GetStringAsync("/account/password");
 
         // Past the revalidation interval, the change request itself reloads the user to check the cookie.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        app.PassRevalidationInterval();
         using var changed = await client.PostAsync("/account/password", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "change-password",
@@ -283,7 +289,7 @@ public sealed class SignInHttpTests(SignInHttpTests.App app) : IClassFixture<Sig
 
         Assert.Equal("/", app.Host.RedirectTarget(changed));
         Assert.Equal(HttpStatusCode.OK, home.StatusCode);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        app.PassRevalidationInterval();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
     }
 
@@ -297,7 +303,7 @@ public sealed class SignInHttpTests(SignInHttpTests.App app) : IClassFixture<Sig
         var user = (await administration.ListAsync(Actors.Admin("admin"))).Single(u => u.UserName == "reset_me");
 
         var temporary = await administration.ResetPasswordAsync(Actors.Admin("admin"), user.Id);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        app.PassRevalidationInterval();
 
         using var response = await client.GetAsync("/");
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
