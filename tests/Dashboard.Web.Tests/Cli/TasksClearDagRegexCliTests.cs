@@ -136,6 +136,19 @@ public sealed class TasksClearDagRegexCliTests : IAsyncLifetime
         Assert.Equal("Nothing to clear in the DAGs matching '^etl_'.", outcome.OutLines[^1]);
     }
 
+    [Fact]
+    public async Task A_pattern_that_backtracks_without_end_is_stopped_as_bad_input_before_anything_changes()
+    {
+        var longId = new string('a', 60) + "_x"; // 2^60 ways for ^(a+)+$ to fail on it: it never ends in time, however fast the machine
+        await _engine.AddDagAsync($"dag_id: {longId}\nstart_date: 2024-01-01\ntasks:\n  - {{id: a, kind: empty}}\n", unpause: false);
+
+        var outcome = await RunAsync(["tasks", "clear", "-R", "^(a+)+$", "-y"]);
+
+        Assert.Equal((ExitCodes.Usage, ""), (outcome.ExitCode, outcome.Out));
+        Assert.Equal($"error: the regular expression '^(a+)+$' took longer than 1 s on '{longId}'; nothing was changed", outcome.Error.Trim());
+        Assert.Empty(await ClearedAsync());
+    }
+
     private Task<CliOutcome> RunAsync(string[] args) => CliRunner.RunAsync(_engine.ConnectionString, args);
 
     private Task<CliOutcome> RunAsync(CliStdin stdin, string[] args) => CliRunner.RunAsync(_engine.ConnectionString, stdin, args);
