@@ -1,8 +1,13 @@
-using Dashboard.Core.Security;
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
+using Dashboard.Core.Security;
 using Dashboard.Web.Cli.Commands;
 using Dashboard.Web.Hosting;
 using Npgsql;
@@ -11,29 +16,22 @@ namespace Dashboard.Web.Cli;
 
 /// <summary>
 /// The app's executable as a command-line tool: <c>backfill create|list|pause|unpause|cancel</c> and
-/// <c>tasks clear</c>, in Airflow's spelling, calling the same services as the UI on the app's database.
+/// <c>tasks clear</c>, in Airflow's spelling, calling the same services as the UI on the app's
+/// database. System.CommandLine reads the command line, writes help and completions, and expands
+/// response files; this class adds the app's settings, the database and the exit codes.
 /// </summary>
 public static class CliApp
 {
-    public const string ProgramName = "Dashboard.Web";
-
-    private static readonly IReadOnlyList<CliCommand> Commands =
-    [
-        new BackfillCreateCommand(),
-        new BackfillListCommand(),
-        new BackfillPauseCommand(paused: true),
-        new BackfillPauseCommand(paused: false),
-        new BackfillCancelCommand(),
-        new TasksClearCommand(),
-    ];
-
     /// <summary>
     /// True when the arguments ask for a command (or for help) rather than for the web app. The app
     /// takes only settings (<c>--urls x</c>, <c>--Key=value</c>, <c>Key=value</c>), so any other first
-    /// word is a command, and a misspelt one is reported as such instead of starting the app.
+    /// word is a command, and a misspelt one is reported as such instead of starting the app. So are
+    /// the root command's own options (<c>--help</c>, <c>--version</c>), a directive such as
+    /// <c>[suggest]</c> and a response file (<c>@file</c>).
     /// </summary>
     public static bool Handles(IReadOnlyList<string> args) =>
-        args.Count > 0 && (IsHelp(args[0]) || !args[0].StartsWith('-') && !args[0].StartsWith('/') && !args[0].Contains('=', StringComparison.Ordinal));
+        args.Count > 0 && (IsRootOption(args[0])
+                           || !args[0].StartsWith('-') && !args[0].StartsWith('/') && !args[0].Contains('=', StringComparison.Ordinal));
 
     /// <summary>Runs a command on the process's console; the first Ctrl+C cancels it, a second one ends the process.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -50,60 +48,32 @@ public static class CliApp
     /// <returns>One of <see cref="ExitCodes"/>.</returns>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, CancellationToken ct = default)
     {
-        CliInvocation invocation;
-        List<string> settings;
-        CliCommand? command = null;
-        try
+        if (!TrySplitSettings(args, out var settings, out var tokens, out var settingWithoutValue))
         {
-            (settings, var tokens) = SplitSettings(args);
-            if (tokens.Count == 0 || IsHelp(tokens[0]) || tokens[0] == "help")
-            {
-                CliHelp.WriteOverview(tokens.Count == 0 ? console.Error : console.Out, Commands);
-                return tokens.Count == 0 ? ExitCodes.Usage : ExitCodes.Success;
-            }
-
-            var group = Commands.Where(c => c.Group == tokens[0]).ToList();
-            if (group.Count == 0)
-            {
-                throw new CliUsageException($"unknown command '{tokens[0]}'");
-            }
-
-            if (tokens.Count == 1 || IsHelp(tokens[1]))
-            {
-                CliHelp.WriteGroup(tokens.Count == 1 ? console.Error : console.Out, tokens[0], group);
-                return tokens.Count == 1 ? ExitCodes.Usage : ExitCodes.Success;
-            }
-
-            command = group.FirstOrDefault(c => c.Name == tokens[1])
-                      ?? throw new CliUsageException($"unknown command '{tokens[0]} {tokens[1]}'");
-            var rest = tokens.Skip(2).ToList();
-            if (CliParser.AsksForHelp(rest))
-            {
-                CliHelp.WriteCommand(console.Out, command);
-                return ExitCodes.Success;
-            }
-
-            invocation = command.Bind(CliParser.Parse(command, rest));
-        }
-        catch (CliUsageException e)
-        {
-            await console.Error.WriteLineAsync($"error: {e.Message}");
-            await console.Error.WriteLineAsync(command is null
-                ? $"Run '{ProgramName} --help' for the commands."
-                : $"{CliHelp.UsageLine(command)}\nRun '{ProgramName} {command.FullName} --help' for its options.");
+            await console.Error.WriteLineAsync($"error: the setting {settingWithoutValue} needs a value");
             return ExitCodes.Usage;
         }
 
-        return await InvokeAsync(invocation, settings, console, ct);
-    }
+        var result = CreateRootCommand(settings, console).Parse(tokens);
+        if (result.Errors.Count > 0)
+        {
+            await WriteUsageErrorAsync(console.Error, result);
+            return ExitCodes.Usage;
+        }
 
-    private static async Task<int> InvokeAsync(CliInvocation invocation, List<string> settings, CliConsole console, CancellationToken ct)
-    {
         try
         {
-            using var configuration = DashboardWebApplication.CreateBuilder([.. settings]).Configuration;
-            await using var database = await CliDatabase.OpenAsync(configuration, console.Error, ct);
-            return await invocation(new CliRun(console, database.Services, CommandLineActor), ct);
+            return await result.InvokeAsync(new InvocationConfiguration
+            {
+                Output = console.Out,
+                Error = console.Error,
+
+                // Failures are reported below, in one line with an exit code that tells what kind, never as a stack trace.
+                EnableDefaultExceptionHandler = false,
+
+                // Ctrl+C is handled above: the command's own clean-up (stopping a server it started) must not be cut short.
+                ProcessTerminationTimeout = null,
+            }, ct);
         }
         catch (Exception) when (ct.IsCancellationRequested)
         {
@@ -115,9 +85,11 @@ public static class CliApp
             await console.Error.WriteLineAsync(e.Message);
             return ExitCodes.Refused;
         }
-        catch (CliUsageException e)
+        catch (RegexMatchTimeoutException e)
         {
-            await console.Error.WriteLineAsync($"error: {e.Message}");
+            // Matching comes before any change, so a pattern that backtracks without end has changed nothing.
+            await console.Error.WriteLineAsync(
+                $"error: the regular expression '{e.Pattern}' took longer than {e.MatchTimeout.TotalSeconds:0.#} s on '{e.Input}'; nothing was changed");
             return ExitCodes.Usage;
         }
         catch (Exception e) when (DatabaseProblem(e) is { } problem)
@@ -131,6 +103,81 @@ public static class CliApp
             return ExitCodes.Internal;
         }
     }
+
+    /// <summary>The commands, each run on the database that <paramref name="settings"/> name, with <paramref name="console"/>.</summary>
+    private static RootCommand CreateRootCommand(IReadOnlyList<string> settings, CliConsole console)
+    {
+        var root = new RootCommand(
+            "With no command, Dashboard runs the app: the web UI, the scheduler and the executor. With a command, it works on " +
+            "the app's database through the same services as the UI, then exits.")
+        {
+            new Command("backfill", "Create, list, pause, unpause and cancel backfills: runs of a DAG over a range of past dates.")
+            {
+                new BackfillCreateCommand(),
+                new BackfillListCommand(),
+                new BackfillPauseCommand(paused: true),
+                new BackfillPauseCommand(paused: false),
+                new BackfillCancelCommand(),
+            },
+            new Command("tasks", "Act on task instances.") { new TasksClearCommand() },
+        };
+
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new CliHelpAction((HelpAction)help.Action!);
+        foreach (var command in Descendants(root))
+        {
+            if (command is CliCommand verb)
+            {
+                verb.SetAction((result, ct) => RunOnDatabaseAsync(verb.Bind(result), settings, console, ct));
+            }
+            else
+            {
+                command.SetAction(result => ListCommands(root, result));
+            }
+        }
+
+        return root;
+
+        static IEnumerable<Command> Descendants(Command command) => command.Subcommands.SelectMany(Descendants).Prepend(command);
+    }
+
+    private static async Task<int> RunOnDatabaseAsync(CliInvocation invocation, IReadOnlyList<string> settings, CliConsole console, CancellationToken ct)
+    {
+        using var configuration = DashboardWebApplication.CreateBuilder([.. settings]).Configuration;
+        await using var database = await CliDatabase.OpenAsync(configuration, console.Error, ct);
+        return await invocation(new CliRun(console, database.Services, CommandLineActor), ct);
+    }
+
+    /// <summary>
+    /// A group named without one of its commands, or no command at all: its help, which lists them,
+    /// as a usage error (on stderr, exit 2), since a script that gets here has asked for nothing.
+    /// </summary>
+    private static int ListCommands(RootCommand root, ParseResult result)
+    {
+        root.Parse([.. CommandPath(result.CommandResult).Skip(1), "--help"])
+            .Invoke(new InvocationConfiguration { Output = result.InvocationConfiguration.Error });
+        return ExitCodes.Usage;
+    }
+
+    /// <summary>Each parse error on a line of its own, then where to read how the command is used.</summary>
+    private static async Task WriteUsageErrorAsync(TextWriter error, ParseResult result)
+    {
+        foreach (var parseError in result.Errors)
+        {
+            await error.WriteLineAsync($"error: {parseError.Message}");
+        }
+
+        var help = $"{string.Join(' ', CommandPath(result.CommandResult))} --help";
+        await error.WriteLineAsync($"Run '{help}' for its {(result.CommandResult.Command is CliCommand ? "options" : "commands")}.");
+    }
+
+    /// <summary>The names from the root down to <paramref name="result"/>'s command, as typed: <c>Dashboard.Web tasks clear</c>.</summary>
+    private static IEnumerable<string> CommandPath(CommandResult? result) =>
+        result is null ? [] : CommandPath(result.Parent as CommandResult).Append(result.Command.Name);
+
+    /// <summary>The root command's own options, as System.CommandLine names them.</summary>
+    private static bool IsRootOption(string token) =>
+        new RootCommand().Options.Any(o => o.Name == token || o.Aliases.Contains(token));
 
     /// <summary>Why the database could not be used, in one line, or null when <paramref name="e"/> is about something else.</summary>
     private static string? DatabaseProblem(Exception e) => e switch
@@ -148,15 +195,15 @@ public static class CliApp
         sqlState.StartsWith("08", StringComparison.Ordinal) || sqlState.StartsWith("57P", StringComparison.Ordinal)
         || sqlState.StartsWith("28", StringComparison.Ordinal) || sqlState.StartsWith("3D", StringComparison.Ordinal);
 
-    private static bool IsHelp(string token) => token is "--help" or "-h";
-
     /// <summary>
     /// Separates the app's settings (<c>--Section:Key=value</c> or <c>--Section:Key value</c>, the
     /// shape .NET's configuration reads from a command line) from the command's own tokens.
     /// </summary>
-    private static (List<string> Settings, List<string> Tokens) SplitSettings(IReadOnlyList<string> args)
+    /// <param name="settingWithoutValue">The setting that ends the command line without its value.</param>
+    private static bool TrySplitSettings(
+        IReadOnlyList<string> args, out List<string> settings, out List<string> tokens, [NotNullWhen(false)] out string? settingWithoutValue)
     {
-        var (settings, tokens) = (new List<string>(), new List<string>());
+        (settings, tokens, settingWithoutValue) = ([], [], null);
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i].Split('=', 2)[0];
@@ -168,13 +215,18 @@ public static class CliApp
             {
                 settings.Add(args[i]);
             }
+            else if (i + 1 < args.Count)
+            {
+                settings.Add($"{name}={args[++i]}");
+            }
             else
             {
-                settings.Add($"{name}={(i + 1 < args.Count ? args[++i] : throw new CliUsageException($"the setting {name} needs a value"))}");
+                settingWithoutValue = name;
+                return false;
             }
         }
 
-        return (settings, tokens);
+        return true;
     }
 
     /// <summary>

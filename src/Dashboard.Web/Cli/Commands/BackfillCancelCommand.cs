@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Dashboard.Core.Operations.Backfill;
 
 namespace Dashboard.Web.Cli.Commands;
@@ -5,17 +6,15 @@ namespace Dashboard.Web.Cli.Commands;
 /// <summary><c>backfill cancel</c>: its queued runs fail, running ones finish, and then it is complete.</summary>
 internal sealed class BackfillCancelCommand : CliCommand
 {
-    public override string Group => "backfill";
+    private readonly Option<int> _id = BackfillIdOption.Create();
 
-    public override string Name => "cancel";
+    public BackfillCancelCommand()
+        : base("cancel", "Cancel an active backfill: its queued runs fail; running ones finish, then it is complete.") =>
+        Options.Add(_id);
 
-    public override string Summary => "Cancel an active backfill: its queued runs fail; running ones finish, then it is complete.";
-
-    public override IReadOnlyList<CliOption> Options { get; } = [BackfillIdOption.Option];
-
-    public override CliInvocation Bind(CliArguments arguments)
+    public override CliInvocation Bind(ParseResult result)
     {
-        var id = BackfillIdOption.Read(arguments);
+        var id = result.GetRequiredValue(_id);
         return (run, ct) => RunAsync(id, run, ct);
     }
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Operations.Backfill;
 using Dashboard.Core.Persistence;
@@ -10,44 +11,82 @@ namespace Dashboard.Web.Cli.Commands;
 /// </summary>
 internal sealed class BackfillCreateCommand : CliCommand
 {
-    public override string Group => "backfill";
+    private readonly Option<string> _dagId = new("--dag-id") { Description = "The DAG to backfill.", HelpName = "DAG_ID", Required = true };
 
-    public override string Name => "create";
+    private readonly Option<CliDate> _from = new("--from-date")
+    {
+        Description = "The earliest logical date, inclusive.", HelpName = "DATE", Required = true, CustomParser = CliParsers.Date,
+    };
 
-    public override string Summary => "Create a backfill: runs of a DAG for a range of past logical dates (or only show them with --dry-run).";
+    private readonly Option<CliDate> _to = new("--to-date")
+    {
+        Description = "The latest logical date, inclusive.", HelpName = "DATE", Required = true, CustomParser = CliParsers.Date,
+    };
 
-    public override string? Description =>
+    // No default value factory: help would print the default as .NET spells it (None); the description names it.
+    private readonly Option<ReprocessBehavior?> _reprocess = new("--reprocess-behavior")
+    {
+        Description = "Which existing runs run again: none (missing dates only, the default), failed (and failed runs), completed (and every finished run).",
+        CustomParser = CliParsers.SnakeCaseEnum<ReprocessBehavior>,
+    };
+
+    private readonly Option<int> _maxActiveRuns = new("--max-active-runs")
+    {
+        Description = "How many of the backfill's runs may run at once.", HelpName = "N", DefaultValueFactory = _ => 1, CustomParser = CliParsers.WholeNumber,
+    };
+
+    private readonly Option<bool> _runBackwards = new("--run-backwards") { Description = "Start with the latest date." };
+
+    private readonly Option<string> _conf = new("--dag-run-conf")
+    {
+        Description = "The runs' conf, a JSON object checked against the DAG's params.", HelpName = "JSON", CustomParser = CliParsers.JsonObject,
+    };
+
+    private readonly Option<bool> _unpause = new("--unpause")
+    {
+        Description = "Unpause the DAG if it is paused; a paused DAG's backfill runs wait until it is unpaused.",
+    };
+
+    private readonly Option<bool> _keepVersion = new("--keep-version")
+    {
+        Description = "Keep the runs it re-runs on the DAG version they have; without it, they move to the DAG's current version.",
+    };
+
+    private readonly Option<bool> _dryRun = new("--dry-run")
+    {
+        Description = "Print the parameters and the runs the backfill would create or re-run, and change nothing.",
+    };
+
+    public BackfillCreateCommand()
+        : base("create", "Create a backfill: runs of a DAG for a range of past logical dates (or only show them with --dry-run).")
+    {
+        // Tab completion offers the values in Airflow's spelling, which the parser reads, rather than .NET's.
+        _reprocess.CompletionSources.Clear();
+        _reprocess.CompletionSources.Add(_ => SnakeCase.NamesOf<ReprocessBehavior>());
+        foreach (var option in new Option[] { _dagId, _from, _to, _reprocess, _maxActiveRuns, _runBackwards, _conf, _unpause, _keepVersion, _dryRun })
+        {
+            Options.Add(option);
+        }
+    }
+
+    public override string Details =>
         "Every data interval of the DAG that has ended and starts in [--from-date, --to-date] gets a queued run,\n" +
         "started by the scheduler within --max-active-runs. Dates are YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], read in the\n" +
         "DAG's time zone unless they carry an offset (Z, +02:00).";
 
-    public override IReadOnlyList<CliOption> Options { get; } =
-    [
-        new("dag-id", "The DAG to backfill.", "DAG_ID", Required: true),
-        new("from-date", "The earliest logical date, inclusive.", "DATE", Required: true),
-        new("to-date", "The latest logical date, inclusive.", "DATE", Required: true),
-        new("reprocess-behavior", "Which existing runs run again: none (missing dates only, the default), failed (and failed runs), completed (and every finished run).", "none|failed|completed"),
-        new("max-active-runs", "How many of the backfill's runs may run at once (default 1).", "N"),
-        new("run-backwards", "Start with the latest date."),
-        new("dag-run-conf", "The runs' conf, a JSON object checked against the DAG's params.", "JSON"),
-        new("unpause", "Unpause the DAG if it is paused; a paused DAG's backfill runs wait until it is unpaused."),
-        new("keep-version", "Keep the runs it re-runs on the DAG version they have; without it, they move to the DAG's current version."),
-        new("dry-run", "Print the parameters and the runs the backfill would create or re-run, and change nothing."),
-    ];
-
-    public override CliInvocation Bind(CliArguments arguments)
+    public override CliInvocation Bind(ParseResult result)
     {
         var input = new Input(
-            arguments.Required("dag-id"),
-            arguments.Date("from-date")!,
-            arguments.Date("to-date")!,
-            arguments.Enum<ReprocessBehavior>("reprocess-behavior") ?? ReprocessBehavior.None,
-            arguments.Int("max-active-runs") ?? 1,
-            arguments.Flag("run-backwards"),
-            arguments.JsonObject("dag-run-conf"),
-            arguments.Flag("unpause"),
-            arguments.Flag("keep-version"),
-            arguments.Flag("dry-run"));
+            result.GetRequiredValue(_dagId),
+            result.GetRequiredValue(_from),
+            result.GetRequiredValue(_to),
+            result.GetValue(_reprocess) ?? ReprocessBehavior.None,
+            result.GetValue(_maxActiveRuns),
+            result.GetValue(_runBackwards),
+            result.GetValue(_conf),
+            result.GetValue(_unpause),
+            result.GetValue(_keepVersion),
+            result.GetValue(_dryRun));
         return (run, ct) => RunAsync(input, run, ct);
     }
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Queries;
 
@@ -6,20 +7,15 @@ namespace Dashboard.Web.Cli.Commands;
 /// <summary><c>backfill list</c>: the Backfills page as a table, newest first.</summary>
 internal sealed class BackfillListCommand : CliCommand
 {
-    public override string Group => "backfill";
+    private readonly Option<string> _dagId = new("--dag-id") { Description = "Only this DAG's backfills.", HelpName = "DAG_ID" };
 
-    public override string Name => "list";
+    public BackfillListCommand()
+        : base("list", "List backfills, newest first (the latest 500).") =>
+        Options.Add(_dagId);
 
-    public override string Summary => "List backfills, newest first (the latest 500).";
-
-    public override IReadOnlyList<CliOption> Options { get; } =
-    [
-        new("dag-id", "Only this DAG's backfills.", "DAG_ID"),
-    ];
-
-    public override CliInvocation Bind(CliArguments arguments)
+    public override CliInvocation Bind(ParseResult result)
     {
-        var dagId = arguments.Text("dag-id");
+        var dagId = result.GetValue(_dagId);
         return (run, ct) => RunAsync(dagId, run, ct);
     }
 

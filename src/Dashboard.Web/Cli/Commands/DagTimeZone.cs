@@ -11,8 +11,11 @@ internal static class DagTimeZone
     {
         await using var db = await services.GetRequiredService<IDbContextFactory<DashboardDbContext>>().CreateDbContextAsync(ct);
         var name = await db.Dags.AsNoTracking().Where(d => d.DagId == dagId).Select(d => d.Timezone).SingleOrDefaultAsync(ct);
-        return name is null ? null
-            : TimeZoneInfo.TryFindSystemTimeZoneById(name, out var zone) ? zone
-            : TimeZoneInfo.Utc; // the DAG-file processor refuses unknown zones, so only a zone this machine lacks gets here
+        return name is null ? null : Named(name);
     }
+
+    /// <summary>The zone of a DAG's <c>timezone</c> setting.</summary>
+    public static TimeZoneInfo Named(string name) => TimeZoneInfo.TryFindSystemTimeZoneById(name, out var zone)
+        ? zone
+        : TimeZoneInfo.Utc; // the DAG-file processor refuses unknown zones, so only a zone this machine lacks gets here
 }
