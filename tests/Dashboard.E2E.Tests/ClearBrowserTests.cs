@@ -140,7 +140,8 @@ public sealed class ClearBrowserTests(BrowserFixture browser) : IClassFixture<Br
 
         await page.Keyboard.PressAsync("Shift+F");
         var dialog = page.GetByRole(AriaRole.Dialog);
-        await Expect(dialog).ToContainTextAsync("Mark 6 selected cells as failed");
+        await Expect(dialog).ToContainTextAsync("Mark 6 selected cells as…");
+        await Expect(dialog.GetByTestId("option-state-failed")).ToHaveAttributeAsync("aria-pressed", "true");
         await Expect(AffectedTasks(dialog)).ToHaveCountAsync(6);
         await dialog.GetByTestId("action-confirm").ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();

@@ -8,7 +8,8 @@ public static class BackfillTransitions
 {
     /// <summary>
     /// Finished runs a backfill re-runs become its runs: queued again, typed and triggered as
-    /// backfill runs, with the backfill's conf when it has one. Their task instances are cleared first.
+    /// backfill runs. A <paramref name="conf"/> replaces theirs, an empty one too; null keeps it
+    /// (Airflow's <c>_handle_clear_run</c>). Their task instances are cleared first.
     /// </summary>
     public static async Task<int> AdoptRunsAsync(
         DashboardDbContext db, IReadOnlyCollection<long> runIds, int backfillId, string? conf, DateTimeOffset now, CancellationToken ct)
@@ -33,13 +34,23 @@ public static class BackfillTransitions
             WHERE id = @id AND completed_at IS NULL AND is_paused <> @paused
             """, ct, P("id", backfillId), P("paused", paused), P("now", now)) == 1;
 
-    /// <summary>Cancel: the backfill is paused and its queued runs fail; running ones finish, and then it is complete.</summary>
-    /// <returns>How many queued runs failed.</returns>
-    public static async Task<int> CancelAsync(DashboardDbContext db, int backfillId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Cancel (Airflow's <c>cancel_backfill</c>): the backfill is complete at once, so the DAG can be
+    /// backfilled again, and its queued runs fail; running ones finish. It is not paused, as
+    /// Airflow's is: a complete backfill starts nothing anyway, and a run of it cleared later runs
+    /// without a pause of a finished backfill in its way.
+    /// </summary>
+    /// <returns>How many queued runs failed; null when the backfill was already complete, and nothing changed.</returns>
+    public static async Task<int?> CancelAsync(DashboardDbContext db, int backfillId, DateTimeOffset now, CancellationToken ct)
     {
-        await db.ExecuteAsync(
-            "UPDATE backfill SET is_paused = true, updated_at = @now WHERE id = @id AND completed_at IS NULL",
+        var completed = await db.ExecuteAsync(
+            "UPDATE backfill SET completed_at = @now, updated_at = @now WHERE id = @id AND completed_at IS NULL",
             ct, P("id", backfillId), P("now", now));
+        if (completed == 0)
+        {
+            return null;
+        }
+
         return await db.ExecuteAsync("""
             UPDATE dag_run SET state = 'failed', end_date = @now, updated_at = @now
             WHERE backfill_id = @id AND state = 'queued'

@@ -54,21 +54,26 @@ public static class DagRunTransitions
             """, ct, P("ids", runIds.ToArray()), P("now", now));
     }
 
-    /// <summary>A user's mark of a whole run: any state → success or failed, ending now unless it had ended.</summary>
-    public static async Task<bool> MarkAsync(DashboardDbContext db, long runId, DagRunState state, DateTimeOffset now, CancellationToken ct)
-    {
-        if (!state.IsFinished())
-        {
-            throw new ArgumentOutOfRangeException(nameof(state), state, "A run is marked success or failed.");
-        }
-
-        return await db.ExecuteAsync("""
+    /// <summary>
+    /// A user's mark of a whole run, to any other state, with the dates Airflow's <c>DagRun.set_state</c>
+    /// gives: queued is queued anew and has not started; running keeps the start of a queued run
+    /// (starting now if it had none) and starts a finished one again now; success and failed end now,
+    /// unless the run had already ended. Unlike a clear, none of these counts as one.
+    /// </summary>
+    public static async Task<bool> MarkAsync(DashboardDbContext db, long runId, DagRunState state, DateTimeOffset now, CancellationToken ct) =>
+        await db.ExecuteAsync("""
             UPDATE dag_run
-            SET state = @state, start_date = coalesce(start_date, @now),
-                end_date = CASE WHEN state IN ('success', 'failed') THEN coalesce(end_date, @now) ELSE @now END, updated_at = @now
+            SET state = @state,
+                queued_at = CASE WHEN @state = 'queued' THEN @now ELSE queued_at END,
+                start_date = CASE WHEN @state = 'queued' THEN NULL
+                                  WHEN @state = 'running' AND state IN ('success', 'failed') THEN @now
+                                  ELSE coalesce(start_date, @now) END,
+                end_date = CASE WHEN @state IN ('queued', 'running') THEN NULL
+                                WHEN state IN ('success', 'failed') THEN coalesce(end_date, @now)
+                                ELSE @now END,
+                updated_at = @now
             WHERE id = @id AND state <> @state
             """, ct, P("id", runId), P("state", SnakeCase.ToSnakeCase(state)), P("now", now)) == 1;
-    }
 
     /// <summary>
     /// Moves runs to another version of their DAG, as Airflow's integrity check does: task instances

@@ -9,7 +9,8 @@ public sealed record TaskInstanceSnapshot(long Id, string TaskId, TaskInstanceSt
 /// <summary>
 /// What one scheduling pass knows about a running run. <paramref name="PreviousRun"/> holds the
 /// states of the previous run's task instances for depends_on_past, or is null when there is no
-/// previous run (the first run, or a run without a logical date), which satisfies the dependency.
+/// previous run (the first run, a run without a logical date, or the first run of a backfill),
+/// which satisfies the dependency.
 /// </summary>
 public sealed record RunSnapshot(
     long RunId,

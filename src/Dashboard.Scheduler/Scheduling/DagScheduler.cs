@@ -184,7 +184,7 @@ public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
         var outcomes = new List<(long RunId, DagRunState State)>();
         foreach (var run in runs.Where(r => structuresByRun.ContainsKey(r.Id)).OrderBy(r => r.RunAfter))
         {
-            var snapshot = new RunSnapshot(run.Id, taskInstances[run.Id].ToList(), IsLatestInterval(run, timetable, now), previous.GetValueOrDefault(run.Id));
+            var snapshot = new RunSnapshot(run.Id, taskInstances[run.Id].ToList(), IsLatestInterval(run, timetable, now), PastOf(run, previous));
             var decisions = RunEvaluator.Evaluate(structuresByRun[run.Id], snapshot, now, ref freeSlots);
             all.Schedule.AddRange(decisions.Schedule);
             all.Succeed.AddRange(decisions.Succeed);
@@ -224,6 +224,16 @@ public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
 
         return interval.End < now && now <= following.End;
     }
+
+    /// <summary>
+    /// The previous run depends_on_past looks at, or null for none. The first run of a backfill, in
+    /// the order it runs (its slot's sort ordinal is 1), has none: Airflow lets it start whatever the
+    /// run before the range did (<c>PrevDagrunDep</c>), or the backfill could wait forever on a run it
+    /// does not cover. Its later runs wait on each other as usual.
+    /// </summary>
+    private static IReadOnlyDictionary<string, TaskInstanceState?>? PastOf(
+        LockedRun run, Dictionary<long, IReadOnlyDictionary<string, TaskInstanceState?>> previous) =>
+        run.SortOrdinal == 1 ? null : previous.GetValueOrDefault(run.Id);
 
     /// <summary>
     /// For each run, the states of the previous run's task instances: the previous non-manual run by

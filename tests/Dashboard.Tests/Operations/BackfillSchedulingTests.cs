@@ -1,7 +1,9 @@
 using Dashboard.Core.Domain;
+using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Backfill;
 using Dashboard.Core.Operations.Clear;
+using Dashboard.Core.Persistence;
 using Dashboard.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -159,34 +161,85 @@ public sealed class BackfillSchedulingTests
     }
 
     [Fact]
-    public async Task Cancel_fails_the_queued_runs_lets_the_running_one_finish_and_then_the_backfill_is_complete()
+    public async Task Cancel_completes_the_backfill_at_once_fails_its_queued_runs_and_lets_the_running_one_finish()
     {
         await using var engine = await EngineHarness.CreateAsync();
         var dagId = await engine.AddDagAsync(SlowDag);
         var service = Service(engine);
         var created = await service.CreateAsync(Request(dagId, engine.Today.AddDays(-5), engine.Today.AddDays(-3)));
         await engine.StepAsync();
+        await engine.StartListeningAsync();
+        using var changes = RecordedChanges.Subscribe(engine.Notifier, dagId);
 
         Assert.Equal(2, await service.CancelAsync(created.Id, Actors.Admin("lead")));
 
+        // In the cancel's own transaction: complete, its queued runs failed, the running one left running.
         var cancelled = await BackfillRunsAsync(engine, created.Id);
         Assert.Equal([DagRunState.Running, DagRunState.Failed, DagRunState.Failed], cancelled.Select(r => r.State));
         Assert.All(cancelled.Skip(1), r => Assert.NotNull(r.EndDate));
         await using (var db = engine.CreateContext())
         {
             var backfill = await db.Backfills.AsNoTracking().SingleAsync();
-            Assert.Equal((true, (DateTimeOffset?)null), (backfill.IsPaused, backfill.CompletedAt)); // complete only once its running run ends
+            var audit = await db.AuditLog.AsNoTracking().SingleAsync(a => a.Action == "backfill.cancel");
+            Assert.Equal((false, audit.OccurredAt), (backfill.IsPaused, backfill.CompletedAt!.Value));
         }
 
-        await engine.RunUntilAsync(async () => await CompletedAtAsync(engine, created.Id) is not null);
-        Assert.Equal([DagRunState.Success, DagRunState.Failed, DagRunState.Failed], (await BackfillRunsAsync(engine, created.Id)).Select(r => r.State));
-        await AssertCompleteAndRefusedAsync(engine, created.Id);
-        Assert.Equal([("backfill.create", 3), ("backfill.cancel", 2)], await AuditAsync(engine, dagId));
+        // Open pages hear of it: the failed runs and the backfill's DAG are announced.
+        await changes.WaitForAsync(batches => cancelled.Skip(1).All(r => batches.Any(b => b.RunIds.Contains(r.Id))));
 
-        // A cancelled run cleared later runs: a complete backfill holds nothing back, paused or not.
+        // A second cancel is refused, and the DAG can be backfilled again straight away.
+        await AssertCompleteAndRefusedAsync(engine, created.Id);
+        var next = await service.CreateAsync(Request(dagId, engine.Today.AddDays(-9), engine.Today.AddDays(-8)));
+        Assert.Equal(2, next.Created);
+        Assert.Equal([("backfill.create", 3), ("backfill.cancel", 2), ("backfill.create", 2)], await AuditAsync(engine, dagId));
+
+        // The running run finishes as it would have.
+        await engine.RunUntilAsync(async () => (await BackfillRunsAsync(engine, created.Id))[0].State.IsFinished());
+        Assert.Equal([DagRunState.Success, DagRunState.Failed, DagRunState.Failed], (await BackfillRunsAsync(engine, created.Id)).Select(r => r.State));
+
+        // A cancelled run cleared later runs: a complete backfill holds nothing back.
         var clear = engine.Services.GetRequiredService<ClearService>();
         await clear.ExecuteAsync(ClearRequest.ForRun(dagId, cancelled[1].RunId, onlyFailed: false, Actors.Admin("lead")));
         await engine.RunUntilAsync(async () => (await BackfillRunsAsync(engine, created.Id))[1].State == DagRunState.Success);
+    }
+
+    /// <summary>
+    /// Airflow's rule (<c>PrevDagrunDep</c>): the run in a backfill's first slot does not wait on the
+    /// run before it, which the backfill does not cover; the backfill's later runs wait on each other.
+    /// </summary>
+    [Fact]
+    public async Task The_first_run_of_a_backfill_ignores_depends_on_past_and_its_later_runs_wait_on_each_other()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        var dagId = await engine.AddDagAsync("""
+            dag_id: ledger
+            schedule: "@daily"
+            start_date: 2020-01-01
+            tasks:
+              - {id: post, kind: empty, depends_on_past: true}
+            """);
+        var earlier = engine.Today.AddDays(-10);
+        var runIds = await engine.CreateRunsAsync(dagId, EngineHarness.RunFor(DagRunType.Scheduled, new DataInterval(earlier, earlier.AddDays(1))));
+        await using (var db = engine.CreateContext())
+        {
+            await db.ExecuteAsync("UPDATE dag_run SET state = 'failed' WHERE id = @id", CancellationToken.None, DbCommands.P("id", runIds.Values.Single()));
+            await db.ExecuteAsync("UPDATE task_instance SET state = 'failed', try_number = 1", CancellationToken.None);
+        }
+
+        var created = await Service(engine).CreateAsync(
+            Request(dagId, engine.Today.AddDays(-5), engine.Today.AddDays(-3)) with { Reprocess = ReprocessBehavior.Failed, MaxActiveRuns = 3 });
+
+        await engine.RunUntilAsync(async () => (await BackfillRunsAsync(engine, created.Id)).All(r => r.State.IsFinished()));
+        var runs = await BackfillRunsAsync(engine, created.Id);
+        Assert.All(runs, r => Assert.Equal(DagRunState.Success, r.State));
+        var allPosts = await engine.TaskInstancesAsync(dagId, "post");
+        var posts = runs.Select(r => allPosts.Single(t => t.DagRunId == r.Id)).ToList();
+        for (var i = 1; i < posts.Count; i++)
+        {
+            Assert.True(posts[i].StartDate >= posts[i - 1].EndDate, "a later backfill run waited on the one before it");
+        }
+
+        Assert.Equal(DagRunState.Failed, (await engine.RunsAsync(dagId)).Single(r => r.LogicalDate == earlier).State);
     }
 
     private static async Task<bool> CompletedAsync(EngineHarness engine, int backfillId)

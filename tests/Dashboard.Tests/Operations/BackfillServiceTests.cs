@@ -339,6 +339,52 @@ public sealed class BackfillServiceTests
         }
     }
 
+    /// <summary>
+    /// Airflow's <c>_handle_clear_run</c>: a conf given to the backfill replaces the conf of the runs
+    /// it re-runs, an empty one too; without one they keep their own.
+    /// </summary>
+    [Fact]
+    public async Task A_rerun_keeps_its_conf_when_none_is_given_and_takes_a_given_one_even_an_empty_one()
+    {
+        await using var engine = await EngineWithDailyDagAsync();
+        var service = Service(engine);
+        var days = new[] { March1, March1.AddDays(1) };
+        await engine.CreateRunsAsync("daily",
+            [.. days.Select(day => EngineHarness.RunFor(DagRunType.Scheduled, new DataInterval(day, day.AddDays(1))) with { Conf = """{"city": "ams"}""" })]);
+        await FinishRunsAsync(engine, "failed");
+        var request = Request(March1, March1.AddDays(2)) with { Reprocess = ReprocessBehavior.Failed };
+
+        var kept = await service.CreateAsync(request with { ConfJson = "  " });
+
+        Assert.Equal((1, 2), (kept.Created, kept.Rerun));
+        Assert.Equal(["ams", "ams", null], await CitiesAsync(engine));
+        Assert.Equal(JsonValueKind.Null, await AuditedConfKindAsync(engine, kept.Id));
+
+        await service.CancelAsync(kept.Id, Actors.Admin("lead")); // its queued runs fail, so the next backfill re-runs them all
+        var replaced = await service.CreateAsync(request with { ConfJson = "{}" });
+
+        Assert.Equal((0, 3), (replaced.Created, replaced.Rerun));
+        Assert.Equal([null, null, null], await CitiesAsync(engine));
+        await using var db = engine.CreateContext();
+        Assert.All(await db.DagRuns.Select(r => r.Conf).ToListAsync(), conf => Assert.Equal("{}", conf));
+        Assert.Equal(JsonValueKind.Object, await AuditedConfKindAsync(engine, replaced.Id));
+
+        static async Task<List<string?>> CitiesAsync(EngineHarness engine)
+        {
+            await using var db = engine.CreateContext();
+            var confs = await db.DagRuns.OrderBy(r => r.LogicalDate).Select(r => r.Conf).ToListAsync();
+            return [.. confs.Select(conf => JsonDocument.Parse(conf).RootElement.TryGetProperty("city", out var city) ? city.GetString() : null)];
+        }
+    }
+
+    private static async Task<JsonValueKind> AuditedConfKindAsync(EngineHarness engine, int backfillId)
+    {
+        await using var db = engine.CreateContext();
+        var rows = await db.AuditLog.Where(a => a.Action == "backfill.create").Select(a => a.Details).ToListAsync();
+        using var details = JsonDocument.Parse(rows.Single(d => JsonDocument.Parse(d).RootElement.GetProperty("backfill_id").GetInt32() == backfillId));
+        return details.RootElement.GetProperty("dag_run_conf").ValueKind;
+    }
+
     [Fact]
     public async Task Creating_with_unpause_unpauses_the_paused_dag_and_records_it()
     {

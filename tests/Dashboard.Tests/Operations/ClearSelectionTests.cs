@@ -60,6 +60,12 @@ public sealed class ClearSelectionTests(GridDagFixture grid) : IClassFixture<Gri
         ["only failed after downstream"] = new(
             Clear("d1/extract.a", downstream: true, onlyFailed: true),
             "d1: extract.b transform load.warehouse.x load.y end"),
+        ["only running after downstream"] = new(
+            Clear("d3/extract.a", downstream: true, onlyRunning: true, disturbRunning: true),
+            "d3: extract.b"),
+        ["only running across past, no restarting"] = new(
+            Clear("d4/group:extract", past: true, onlyRunning: true, disturbRunning: true),
+            "d3: extract.b"),
         ["a group"] = new(
             Clear("d1/group:extract"),
             "d1: extract.a extract.b extract.c"),
@@ -130,6 +136,15 @@ public sealed class ClearSelectionTests(GridDagFixture grid) : IClassFixture<Gri
         ["only failed, and nothing failed"] = new(
             Clear("d2/group:extract", onlyFailed: true), "",
             "Nothing to clear: no task instance matches the selection and options."),
+        ["only running, and a running one in the way"] = new(
+            Clear("d3/extract.b", onlyRunning: true), "d3: extract.b",
+            $"Not cleared, because these are running: extract.b in {D3}."),
+        ["only running, and nothing running"] = new(
+            Clear("d1/group:extract", onlyRunning: true, disturbRunning: true), "",
+            "Nothing to clear: no task instance matches the selection and options."),
+        ["only failed and only running together"] = new(
+            Clear("d1/extract.b", onlyFailed: true, onlyRunning: true), null,
+            "Only failed and Only running cannot be combined: a task instance is never both. Choose one."),
         ["only restarting and removed instances"] = new(
             Clear("m/extract.c d4/load.y"), "",
             "Nothing to clear: no task instance matches the selection and options."),
@@ -255,8 +270,9 @@ public sealed class ClearSelectionTests(GridDagFixture grid) : IClassFixture<Gri
 
     private static ClearRequest Clear(
         string targets, bool upstream = false, bool downstream = false, bool past = false, bool future = false, bool onlyFailed = false,
-        bool disturbRunning = false) =>
-        new(DagId, ParseTargets(targets), new ClearOptions(new Relatives(upstream, downstream, past, future), onlyFailed, disturbRunning), Actor,
+        bool disturbRunning = false, bool onlyRunning = false) =>
+        new(DagId, ParseTargets(targets),
+            new ClearOptions(new Relatives(upstream, downstream, past, future), onlyFailed, disturbRunning, OnlyRunning: onlyRunning), Actor,
             "source fixed, rerun");
 
     /// <summary>"d1/task d1/group:extract d2/*": targets by short run name (or a full run id), separated by spaces.</summary>
@@ -319,8 +335,8 @@ public sealed class ClearSelectionTests(GridDagFixture grid) : IClassFixture<Gri
         var root = json.RootElement;
         var (relatives, options) = (request.Options.Relatives, request.Options);
         Assert.Equal(
-            (relatives.Upstream, relatives.Downstream, relatives.Past, relatives.Future, options.OnlyFailed, options.DisturbRunning),
-            (Flag("upstream"), Flag("downstream"), Flag("past"), Flag("future"), Flag("only_failed"), Flag("disturb_running")));
+            (relatives.Upstream, relatives.Downstream, relatives.Past, relatives.Future, options.OnlyFailed, options.OnlyRunning, options.DisturbRunning),
+            (Flag("upstream"), Flag("downstream"), Flag("past"), Flag("future"), Flag("only_failed"), Flag("only_running"), Flag("disturb_running")));
         Assert.Equal(
             (expected.Restarted, expected.Requeued.Count),
             (root.GetProperty("restarted").GetInt32(), root.GetProperty("runs_requeued").GetInt32()));

@@ -66,6 +66,35 @@ public sealed class ClearTransitionTests
         Assert.False(await db.Set<TaskInstanceHistory>().AnyAsync());
     }
 
+    /// <summary>
+    /// Airflow's <c>clear_task_instances</c> re-queues only finished runs: re-queuing a live run is
+    /// redundant, and resetting its start would corrupt its duration. So a clear inside a queued or
+    /// running run neither counts as one nor stamps queued_at; the run simply carries on.
+    /// </summary>
+    [Theory]
+    [InlineData("running")]
+    [InlineData("queued")]
+    public async Task A_clear_in_a_run_that_is_still_going_leaves_the_run_as_it_was_uncounted(string runState)
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await AddRunAsync(engine, runState);
+        await SetAsync(engine, "a", "running", tryNumber: 1);
+        await SetAsync(engine, "b", "failed", tryNumber: 1);
+        await using (var setup = engine.CreateContext())
+        {
+            await setup.ExecuteAsync("UPDATE dag_run SET queued_at = @queued, start_date = @started", CancellationToken.None,
+                DbCommands.P("queued", Now.AddHours(-2)), DbCommands.P("started", Now.AddHours(-1)));
+        }
+
+        var counts = await ClearAsync(engine, await ExpectedAsync(engine, "a", "b"));
+
+        Assert.Equal(new ClearCounts(1, 1, 0), counts);
+        await using var db = engine.CreateContext();
+        var run = await db.DagRuns.AsNoTracking().SingleAsync();
+        Assert.Equal((runState, 0, Now.AddHours(-2), Now.AddHours(-1)),
+            (SnakeCase.ToSnakeCase(run.State), run.ClearNumber, run.QueuedAt!.Value, run.StartDate!.Value));
+    }
+
     [Fact]
     public async Task Clearing_the_same_try_twice_keeps_its_first_history_row()
     {

@@ -3,6 +3,7 @@ using Dashboard.Core.Domain;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Mark;
 using Dashboard.Core.Operations.Selection;
+using Dashboard.Core.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using static Dashboard.Tests.Operations.ClearSelectionTests;
 using static Dashboard.Tests.Operations.GridDag;
@@ -180,6 +181,75 @@ public sealed class MarkTests(GridDagFixture grid) : IClassFixture<GridDagFixtur
     }
 
     [Fact]
+    public async Task Mark_skipped_on_a_failed_task_skips_it_and_clears_its_failed_downstream_so_the_run_resumes()
+    {
+        var before = await StartAsync();
+        var request = Mark("d1/extract.b", TaskInstanceState.Skipped);
+
+        var preview = await Marks.PreviewAsync(request);
+
+        Assert.Equal(ParseSelection("d1: extract.b"), preview.ToMark.Select(Short));
+        Assert.Equal(ParseSelection("d1: transform load.warehouse.x load.y end"), preview.ToClear.Select(Short));
+        Assert.Equal(new MarkResult(1, 4, 1), await Marks.ExecuteAsync(request, preview));
+        var after = await ReadAsync(grid.Engine);
+        Assert.Equal(
+            Changed(before.TaskInstanceLines,
+                "d1 extract.b: skipped try 2 max 1",
+                "d1 transform: none try 0 max 3",
+                "d1 load.warehouse.x: none try 0 max 1",
+                "d1 load.y: none try 0 max 1",
+                "d1 end: none try 0 max 0"),
+            after.TaskInstanceLines);
+        Assert.Equal(Changed(before.RunLines, "d1: queued clear 1"), after.RunLines);
+        var audit = Assert.Single(after.Audit);
+        Assert.Equal(("task_instance.mark_skipped", 5), (audit.Action, audit.AffectedCount));
+    }
+
+    [Fact]
+    public async Task Mark_skipped_takes_past_upstream_and_downstream_as_mark_success_does()
+    {
+        var before = await StartAsync();
+        var request = Mark("d2/transform", TaskInstanceState.Skipped, upstream: true, downstream: true, past: true);
+
+        var preview = await Marks.PreviewAsync(request);
+
+        // d2's load.y is skipped already; d1's failed downstream is marked, not cleared: it is in the selection.
+        Assert.Equal(
+            ParseSelection("d1: start extract.a extract.b extract.c transform load.warehouse.x load.y end | " +
+                           "d2: start extract.a extract.b extract.c transform load.warehouse.x end"),
+            preview.ToMark.Select(Short));
+        Assert.Empty(preview.ToClear);
+        Assert.Equal(new MarkResult(15, 0, 2), await Marks.ExecuteAsync(request, preview));
+        var after = await ReadAsync(grid.Engine);
+        Assert.All(preview.ToMark, t => Assert.StartsWith("skipped", after.TaskInstances[Short(t)].ToString(), StringComparison.Ordinal));
+        Assert.Equal(Changed(before.RunLines, "d1: queued clear 0", "d2: queued clear 0"), after.RunLines);
+    }
+
+    [Fact]
+    public async Task Marking_a_task_that_has_no_instance_in_its_run_says_so_and_changes_nothing()
+    {
+        await StartAsync();
+        await using (var db = grid.Engine.CreateContext())
+        {
+            // A run can lack an instance of a task its version has (made before the instance was, or removed by hand).
+            await db.ExecuteAsync("""
+                DELETE FROM task_instance ti USING dag_run r
+                WHERE r.id = ti.dag_run_id AND r.run_id = @run AND ti.task_id = 'transform'
+                """, CancellationToken.None, DbCommands.P("run", D2));
+        }
+
+        var rows = await RawRowsAsync(grid.Engine);
+        var request = Mark("d2/transform", TaskInstanceState.Failed);
+
+        var inPreview = await Assert.ThrowsAsync<OperationRefusedException>(() => Marks.PreviewAsync(request));
+        var refused = await Assert.ThrowsAsync<OperationRefusedException>(() => Marks.ExecuteAsync(request));
+
+        var noInstance = $"Task 'transform' has no instance in run '{D2}', so there is nothing to mark there. Pick a cell that has a state.";
+        Assert.Equal((noInstance, noInstance), (inPreview.Message, refused.Message));
+        Assert.Equal(rows, await RawRowsAsync(grid.Engine));
+    }
+
+    [Fact]
     public async Task Marking_what_is_already_in_that_state_is_refused_and_changes_nothing()
     {
         await StartAsync();
@@ -251,8 +321,61 @@ public sealed class MarkTests(GridDagFixture grid) : IClassFixture<GridDagFixtur
         Assert.Equal(["extract.b", "extract.c", "transform", "load.warehouse.x", "load.y", "end"], audit.TaskIds);
     }
 
+    /// <summary>
+    /// Airflow's <c>set_dag_run_state_to_success</c> sets every task instance of the run that is not
+    /// success to success, whatever it was: a green run holds no red cell. Removed instances have no
+    /// task left, so they stay removed.
+    /// </summary>
     [Fact]
-    public async Task Mark_run_failed_fails_what_runs_skips_what_never_started_and_leaves_finished_task_instances()
+    public async Task Mark_run_success_on_a_failed_run_makes_its_failed_upstream_failed_and_skipped_instances_succeed_too()
+    {
+        await StartAsync();
+        await SetStatesAsync(grid.Engine, """
+                          start  extract.a  extract.b  extract.c  transform  load.warehouse.x  load.y  end
+            d4  failed    S1     F1         UF         SK1        UF         UF                RM      UF
+            """);
+        var before = await ReadAsync(grid.Engine);
+        var request = new MarkRunRequest(DagId, D4, DagRunState.Success, Actor);
+
+        var preview = await RunMarks.PreviewAsync(request);
+
+        Assert.Equal(
+            ["extract.a failed → success", "extract.b upstream_failed → success", "extract.c skipped → success", "transform upstream_failed → success",
+                "load.warehouse.x upstream_failed → success", "end upstream_failed → success"],
+            preview.TaskInstances.Select(t => $"{t.TaskId} {Name(t.State)} → {Name(preview.NewStateOf(t))}"));
+        Assert.Equal(new MarkRunResult(6, RunChanged: true), await RunMarks.ExecuteAsync(request, preview));
+        var after = await ReadAsync(grid.Engine);
+        Assert.Equal(
+            Changed(before.TaskInstanceLines,
+                "d4 extract.a: success try 1 max 1",
+                "d4 extract.b: success try 0 max 1",
+                "d4 extract.c: success try 1 max 1",
+                "d4 transform: success try 0 max 3",
+                "d4 load.warehouse.x: success try 0 max 1",
+                "d4 end: success try 0 max 0"),
+            after.TaskInstanceLines);
+        Assert.Equal(Changed(before.RunLines, "d4: success clear 0"), after.RunLines);
+        Assert.Equal(RunEnded, after.Runs["d4"].EndDate); // it had ended; marking it keeps when
+    }
+
+    [Fact]
+    public async Task Mark_run_success_on_a_successful_run_with_a_skipped_instance_makes_that_instance_succeed()
+    {
+        var before = await StartAsync();
+        var request = new MarkRunRequest(DagId, D2, DagRunState.Success, Actor);
+
+        var preview = await RunMarks.PreviewAsync(request);
+
+        Assert.Null(preview.Blocker);
+        Assert.Equal(ParseSelection("d2: load.y"), preview.TaskInstances.Select(Short));
+        Assert.Equal(new MarkRunResult(1, RunChanged: false), await RunMarks.ExecuteAsync(request, preview));
+        var after = await ReadAsync(grid.Engine);
+        Assert.Equal(Changed(before.TaskInstanceLines, "d2 load.y: success try 0 max 1"), after.TaskInstanceLines);
+        Assert.Equal(before.RunLines, after.RunLines);
+    }
+
+    [Fact]
+    public async Task Mark_run_failed_fails_what_runs_skips_the_rest_unfinished_restarting_too_and_leaves_finished_task_instances()
     {
         await StartAsync();
         await SetStatesAsync(grid.Engine, """
@@ -265,14 +388,14 @@ public sealed class MarkTests(GridDagFixture grid) : IClassFixture<GridDagFixtur
         var preview = await RunMarks.PreviewAsync(request);
 
         Assert.Equal(
-            ["extract.a failed", "extract.b failed", "extract.c skipped", "transform skipped", "load.warehouse.x skipped", "load.y skipped"],
+            ["extract.a failed", "extract.b skipped", "extract.c skipped", "transform skipped", "load.warehouse.x skipped", "load.y skipped"],
             preview.TaskInstances.Select(t => $"{t.TaskId} {Name(preview.NewStateOf(t))}"));
         Assert.Equal(new MarkRunResult(6, RunChanged: true), await RunMarks.ExecuteAsync(request, preview));
         var after = await ReadAsync(grid.Engine);
         Assert.Equal(
             Changed(before.TaskInstanceLines,
                 "d3 extract.a: failed try 1 max 1",
-                "d3 extract.b: failed try 1 max 1",
+                "d3 extract.b: skipped try 1 max 1",
                 "d3 extract.c: skipped try 1 max 1",
                 "d3 transform: skipped try 1 max 3",
                 "d3 load.warehouse.x: skipped try 1 max 1",
@@ -302,13 +425,80 @@ public sealed class MarkTests(GridDagFixture grid) : IClassFixture<GridDagFixtur
     {
         await StartAsync();
         var rows = await RawRowsAsync(grid.Engine);
-        var request = new MarkRunRequest(DagId, D2, DagRunState.Success, Actor);
+        foreach (var (run, state) in new[] { (D1, DagRunState.Failed), (D3, DagRunState.Running) })
+        {
+            var request = new MarkRunRequest(DagId, run, state, Actor);
+
+            var preview = await RunMarks.PreviewAsync(request);
+            var refused = await Assert.ThrowsAsync<OperationRefusedException>(() => RunMarks.ExecuteAsync(request));
+
+            var already = $"Run '{run}' is already {SnakeCase.ToSnakeCase(state)}.";
+            Assert.Equal((already, already), (preview.Blocker, refused.Message));
+        }
+
+        Assert.Equal(rows, await RawRowsAsync(grid.Engine));
+    }
+
+    /// <summary>
+    /// Airflow's <c>set_dag_run_state_to_queued</c> changes the run alone, with <c>DagRun.set_state</c>'s
+    /// dates: queued anew, not started, not ended, and not counted as a clear. Its task instances keep
+    /// their states; the scheduler takes the run up again and runs what has not finished.
+    /// </summary>
+    [Fact]
+    public async Task Mark_run_queued_queues_the_run_alone_afresh_and_uncounted()
+    {
+        var before = await StartAsync();
+        var request = new MarkRunRequest(DagId, D4, DagRunState.Queued, Actor, "rerun what is left");
 
         var preview = await RunMarks.PreviewAsync(request);
-        var refused = await Assert.ThrowsAsync<OperationRefusedException>(() => RunMarks.ExecuteAsync(request));
 
-        var alreadySuccess = $"Run '{D2}' is already success.";
-        Assert.Equal((alreadySuccess, alreadySuccess), (preview.Blocker, refused.Message));
+        Assert.Empty(preview.TaskInstances);
+        Assert.Equal((DagRunState.Failed, null), (preview.CurrentState, preview.Blocker));
+        Assert.Equal(new MarkRunResult(0, RunChanged: true), await RunMarks.ExecuteAsync(request, preview));
+        var after = await ReadAsync(grid.Engine);
+        Assert.Equal(before.TaskInstanceLines, after.TaskInstanceLines);
+        var audit = Assert.Single(after.Audit);
+        Assert.Equal(new RunRow(DagRunState.Queued, 0, audit.OccurredAt, null, null), after.Runs["d4"]);
+        Assert.Equal(Changed(before.RunLines, "d4: queued clear 0"), after.RunLines);
+        Assert.Equal(("dag_run.mark_queued", 0, D4, "rerun what is left"), (audit.Action, audit.AffectedCount, Assert.Single(audit.RunIds), audit.Note));
+        Assert.Empty(audit.TaskIds);
+    }
+
+    /// <summary>
+    /// Running, as Airflow 2's <c>set_dag_run_state_to_running</c> set it: the run alone changes and
+    /// starts now (a finished one starts again), without waiting in the queue.
+    /// </summary>
+    [Fact]
+    public async Task Mark_run_running_starts_a_finished_or_queued_run_now_and_changes_no_task_instance()
+    {
+        var before = await StartAsync();
+        await RunMarks.ExecuteAsync(new MarkRunRequest(DagId, D2, DagRunState.Running, Actor));
+        var afterD2 = await ReadAsync(grid.Engine);
+        var markedAt = afterD2.Audit[^1].OccurredAt;
+        Assert.Equal(before.Runs["d2"] with { State = DagRunState.Running, StartDate = markedAt, EndDate = null }, afterD2.Runs["d2"]);
+
+        await RunMarks.ExecuteAsync(new MarkRunRequest(DagId, D4, DagRunState.Queued, Actor));
+        await RunMarks.ExecuteAsync(new MarkRunRequest(DagId, D4, DagRunState.Running, Actor));
+
+        var after = await ReadAsync(grid.Engine);
+        var (queuedAt, startedAt) = (after.Audit[^2].OccurredAt, after.Audit[^1].OccurredAt);
+        Assert.Equal(new RunRow(DagRunState.Running, 0, queuedAt, startedAt, null), after.Runs["d4"]);
+        Assert.Equal(before.TaskInstanceLines, after.TaskInstanceLines);
+        Assert.Equal(["dag_run.mark_running", "dag_run.mark_queued", "dag_run.mark_running"], after.Audit.Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task A_mark_run_confirmed_while_the_run_changed_state_is_refused_as_outdated()
+    {
+        await StartAsync();
+        var request = new MarkRunRequest(DagId, D4, DagRunState.Running, Actor);
+        var preview = await RunMarks.PreviewAsync(request);
+        await RunMarks.ExecuteAsync(new MarkRunRequest(DagId, D4, DagRunState.Queued, Actor)); // someone else, meanwhile
+        var rows = await RawRowsAsync(grid.Engine);
+
+        var refused = await Assert.ThrowsAsync<PreviewOutdatedException>(() => RunMarks.ExecuteAsync(request, preview));
+
+        Assert.Equal($"Nothing was changed, because run '{D4}' is now queued, not failed. Check it and confirm again.", refused.Message);
         Assert.Equal(rows, await RawRowsAsync(grid.Engine));
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AngleSharp.Dom;
 using Bunit;
 using Dashboard.Core.Domain;
@@ -172,20 +171,57 @@ public sealed class BackfillDialogTests : ComponentTest
     }
 
     [Fact]
-    public async Task The_conf_starts_as_the_dags_params_and_an_edited_one_is_what_the_runs_get()
+    public async Task An_empty_conf_shows_the_params_and_leaves_the_runs_re_run_their_own_conf()
     {
-        await PipelineDag.SeedAsync(await UseEngineAsync());
+        await SeedWithConfAsync();
         await OpenAsync();
-        Assert.Contains("\"city\": \"nyc\"", _provider.Find("textarea[data-testid='backfill-conf']").GetAttribute("value"));
-        await RangeAsync("2026-01-04", "2026-01-04");
+        var conf = _provider.Find("textarea[data-testid='backfill-conf']");
+        Assert.True(string.IsNullOrEmpty(conf.GetAttribute("value")));
+        Assert.Contains("\"city\": \"nyc\"", conf.GetAttribute("placeholder"));
+        await RangeAsync("2026-01-02", "2026-01-04");
+        Field("reprocess-failed").Click();
+        await _provider.WaitForAssertionAsync(() => Assert.Equal("1 run will be created, 1 re-run, 1 skipped", Summary));
 
-        await TypeAsync("backfill-conf", "{\"city\": \"ams\", \"limit\": 3}");
+        Assert.Equal("The runs re-run keep their own conf.", Field("backfill-rerun-conf").TextContent.Trim());
         Field("backfill-submit").Click();
 
         await _dialog.Result.WaitAsync(DefaultWaitTimeout);
+        Assert.Equal(["2026-01-02 {\"city\": \"ams\"}", "2026-01-04 {}"], await BackfillConfsAsync());
+    }
+
+    [Fact]
+    public async Task A_given_conf_is_what_every_run_gets_the_runs_re_run_too()
+    {
+        await SeedWithConfAsync();
+        await OpenAsync();
+        await RangeAsync("2026-01-02", "2026-01-04");
+        Field("reprocess-failed").Click();
+        await _provider.WaitForAssertionAsync(() => Assert.Equal("1 run will be created, 1 re-run, 1 skipped", Summary));
+
+        await TypeAsync("backfill-conf", "{\"city\": \"oslo\", \"limit\": 3}");
+
+        await _provider.WaitForAssertionAsync(() =>
+            Assert.Equal("The runs re-run get this conf instead of their own.", Field("backfill-rerun-conf").TextContent.Trim()));
+        Field("backfill-submit").Click();
+        await _dialog.Result.WaitAsync(DefaultWaitTimeout);
+        Assert.Equal(["2026-01-02 {\"city\": \"oslo\", \"limit\": 3}", "2026-01-04 {\"city\": \"oslo\", \"limit\": 3}"], await BackfillConfsAsync());
+    }
+
+    /// <summary><see cref="PipelineDag"/>, its failed run of January 2nd triggered with a conf of its own.</summary>
+    private async Task SeedWithConfAsync()
+    {
+        var engine = await UseEngineAsync();
+        await PipelineDag.SeedAsync(engine);
+        await using var db = engine.CreateContext();
+        await db.DagRuns.Where(r => r.RunId == PipelineDag.Runs["d2"]).ExecuteUpdateAsync(s => s.SetProperty(r => r.Conf, """{"city": "ams"}"""));
+    }
+
+    /// <summary>The conf of each run of the backfill, as "2026-01-02 {...}", oldest first.</summary>
+    private async Task<string[]> BackfillConfsAsync()
+    {
         await using var db = Engine.CreateContext();
-        var run = await db.DagRuns.SingleAsync(r => r.BackfillId != null);
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("{\"city\": \"ams\", \"limit\": 3}"), JsonNode.Parse(run.Conf)), run.Conf);
+        var runs = await db.DagRuns.Where(r => r.BackfillId != null).OrderBy(r => r.LogicalDate).ToListAsync();
+        return [.. runs.Select(r => $"{r.LogicalDate:yyyy-MM-dd} {r.Conf}")];
     }
 
     [Fact]

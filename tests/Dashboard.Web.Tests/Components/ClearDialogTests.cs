@@ -97,6 +97,51 @@ public sealed class ClearDialogTests : ActionDialogTest
     }
 
     [Fact]
+    public async Task Only_running_lists_the_running_instances_lets_them_be_restarted_and_excludes_only_failed()
+    {
+        await SeedAsync();
+        await OpenOnAsync("m", "extract", pastAndFutureAvailable: false);
+        await WaitForListAsync("m extract", "m transform", "m load", "m report");
+        Assert.StartsWith($"Not cleared, because these are running: transform in {Run("m")}.", Blocker);
+
+        Toggle("only-running");
+
+        // Clearing only running instances restarts them, so "Don't disturb running tasks" goes off with it.
+        await WaitForListAsync("m transform");
+        Assert.Null(Blocker);
+        Assert.False(Provider.Find("[data-testid='option-dont-disturb']").HasAttribute("checked"));
+        Assert.Contains("1 running task instance will be killed and run again.", Provider.Find(".affected-effects").TextContent);
+
+        Toggle("only-failed");
+        await WaitForListAsync();
+        Assert.Equal((true, false), (Pressed("only-failed"), Pressed("only-running")));
+        Assert.Equal("Nothing to clear: no task instance matches the selection and options.", Blocker);
+
+        Toggle("only-running");
+        await WaitForListAsync("m transform");
+        Assert.Equal((false, true), (Pressed("only-failed"), Pressed("only-running")));
+
+        Assert.True(await ConfirmAndCloseAsync());
+        var states = await PipelineDag.StatesAsync(Engine);
+        Assert.Equal(("success", "restarting", "none", "none"), (states["m extract"], states["m transform"], states["m load"], states["m report"]));
+        var audit = Assert.Single(await PipelineDag.AuditAsync(Engine));
+        Assert.Contains("\"only_running\":true", audit.Details.Replace(" ", ""), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Clear_and_retry_of_a_run_offers_only_its_running_tasks()
+    {
+        await SeedAsync();
+        await OpenAsync(dialogs => dialogs.ClearRunAsync(PipelineDag.DagId, Run("m"), onlyFailed: false));
+        await WaitForListAsync("m extract", "m transform", "m load", "m report");
+
+        Toggle("only-running");
+
+        await WaitForListAsync("m transform");
+        Assert.Equal([false, false, true], new[] { "all-tasks", "only-failed", "only-running" }.Select(Pressed));
+    }
+
+    [Fact]
     public async Task A_selection_that_moved_since_the_preview_is_not_cleared_and_the_new_list_is_shown()
     {
         await SeedAsync();

@@ -5,8 +5,9 @@ using Dashboard.Core.Operations.Selection;
 namespace Dashboard.Web.Tests.Components;
 
 /// <summary>
-/// The Mark success / Mark failed dialog on task instances: the options change what is marked (and,
-/// for success, which failed instances downstream are cleared so the run resumes); Confirm marks exactly that.
+/// The Mark dialog on task instances: the state (success, failed or skipped) and the options change
+/// what is marked (and, for success and skipped, which failed instances downstream are cleared so
+/// the run resumes); Confirm marks exactly that.
 /// </summary>
 public sealed class MarkDialogTests : ActionDialogTest
 {
@@ -19,7 +20,8 @@ public sealed class MarkDialogTests : ActionDialogTest
         await SeedAsync();
         await OpenOnAsync("d2", "transform", TaskInstanceState.Success);
 
-        Assert.Equal("Mark transform in d2 as success", Title);
+        Assert.Equal("Mark transform in d2 as…", Title);
+        Assert.Equal([true, false, false], new[] { "state-success", "state-failed", "state-skipped" }.Select(Pressed));
         Assert.Equal("Mark success", Provider.Find("[data-testid='action-confirm']").TextContent.Trim());
         await WaitForListAsync("d2 transform");
         Assert.Equal(["d2 load"], Listed("affected-cleared"));
@@ -61,6 +63,32 @@ public sealed class MarkDialogTests : ActionDialogTest
         var states = await PipelineDag.StatesAsync(Engine);
         Assert.Equal(("failed", "failed", "failed", "success"), (states["d3 extract"], states["d3 transform"], states["d3 load"], states["d3 report"]));
         Assert.Equal("task_instance.mark_failed", Assert.Single(await PipelineDag.AuditAsync(Engine)).Action);
+    }
+
+    [Fact]
+    public async Task Skipped_is_offered_next_to_success_and_failed_and_resumes_the_failed_downstream()
+    {
+        await SeedAsync();
+        await OpenOnAsync("d2", "transform", TaskInstanceState.Failed);
+        await WaitForListAsync();
+        Assert.True(Pressed("state-failed"));
+        Assert.Equal("Nothing to mark: every selected task instance is already failed.", Blocker);
+
+        Toggle("state-skipped");
+
+        await WaitForListAsync("d2 transform");
+        Assert.Equal(["d2 load"], Listed("affected-cleared"));
+        Assert.Equal([false, false, true], new[] { "state-success", "state-failed", "state-skipped" }.Select(Pressed));
+        Assert.Equal("Mark skipped", Provider.Find("[data-testid='action-confirm']").TextContent.Trim());
+        Assert.Contains("Task instances to mark skipped: 1", Provider.Find("[data-testid='affected']").TextContent);
+
+        Assert.True(await ConfirmAndCloseAsync());
+
+        var states = await PipelineDag.StatesAsync(Engine);
+        Assert.Equal(("skipped", "none"), (states["d2 transform"], states["d2 load"]));
+        Assert.Equal(DagRunState.Queued, (await PipelineDag.RunStatesAsync(Engine))["d2"]);
+        var audit = Assert.Single(await PipelineDag.AuditAsync(Engine));
+        Assert.Equal(("task_instance.mark_skipped", 2), (audit.Action, audit.AffectedCount));
     }
 
     [Fact]

@@ -25,7 +25,14 @@ public sealed record BackfillRequest(
     string? ConfJson = null,
     bool UnpauseDag = false,
     bool KeepVersions = false,
-    int? PreviewedVersionId = null);
+    int? PreviewedVersionId = null)
+{
+    /// <summary>
+    /// A conf was given, even <c>{}</c>: every run gets it, the runs re-run too. Without one the new
+    /// runs get <c>{}</c> (so the DAG's params) and the re-runs keep their own, as in Airflow.
+    /// </summary>
+    public bool GivesConf => !string.IsNullOrWhiteSpace(ConfJson);
+}
 
 public enum SlotAction
 {

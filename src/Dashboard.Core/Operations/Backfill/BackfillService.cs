@@ -93,7 +93,7 @@ public sealed class BackfillService(
             throw new OperationRefusedException($"DAG '{dag.DagId}' already has an active backfill: one was created a moment ago.");
         }
 
-        var slots = await ApplyAsync(db, dag, backfill.Id, plan, conf, request.Actor.Name, now, ct);
+        var slots = await ApplyAsync(db, dag, backfill.Id, plan, conf, request.GivesConf, request.Actor.Name, now, ct);
         if (request.UnpauseDag && dag.IsPaused)
         {
             await db.Dags.Where(d => d.DagId == dag.DagId).ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPaused, false), ct);
@@ -111,7 +111,7 @@ public sealed class BackfillService(
                 reprocess_behavior = SnakeCase.ToSnakeCase(request.Reprocess),
                 max_active_runs = request.MaxActiveRuns,
                 run_backwards = request.RunBackwards,
-                dag_run_conf = JsonNode.Parse(conf),
+                dag_run_conf = request.GivesConf ? JsonNode.Parse(conf) : null,
                 created = result.Created,
                 rerun = result.Rerun,
                 skipped = result.Skipped,
@@ -143,9 +143,12 @@ public sealed class BackfillService(
         return true;
     }
 
-    /// <summary>Pauses the backfill and fails its queued runs; running runs finish, and then the backfill is complete.</summary>
+    /// <summary>
+    /// Completes the backfill at once and fails its queued runs; running runs finish. The DAG may be
+    /// backfilled again straight away.
+    /// </summary>
     /// <returns>How many queued runs failed.</returns>
-    /// <exception cref="OperationRefusedException">There is no such backfill, or it is complete.</exception>
+    /// <exception cref="OperationRefusedException">There is no such backfill, or it is complete (a second cancel too).</exception>
     public async Task<int> CancelAsync(int backfillId, Actor actor, CancellationToken ct = default)
     {
         actor.Demand(Permission.Backfill, "cancel backfills");
@@ -153,7 +156,10 @@ public sealed class BackfillService(
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var backfill = await ActiveAsync(db, backfillId, "cancelled", ct);
         var now = clock.GetUtcNow();
-        var failed = await BackfillTransitions.CancelAsync(db, backfillId, now, ct);
+
+        // Conditional: of two cancels at once, the second finds the backfill complete once the first commits.
+        var failed = await BackfillTransitions.CancelAsync(db, backfillId, now, ct)
+                     ?? throw new OperationRefusedException(Complete(backfillId, "cancelled"));
         AuditWriter.Record(db, now, actor, "backfill.cancel", backfill.DagId, failed, new { backfill_id = backfillId, queued_runs_failed = failed });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
@@ -164,10 +170,10 @@ public sealed class BackfillService(
     {
         var backfill = await db.Backfills.AsNoTracking().SingleOrDefaultAsync(b => b.Id == backfillId, ct)
                        ?? throw new OperationRefusedException($"There is no backfill #{backfillId}.");
-        return backfill.CompletedAt is null
-            ? backfill
-            : throw new OperationRefusedException($"Backfill #{backfillId} is complete, so it cannot be {verb}.");
+        return backfill.CompletedAt is null ? backfill : throw new OperationRefusedException(Complete(backfillId, verb));
     }
+
+    private static string Complete(int backfillId, string verb) => $"Backfill #{backfillId} is complete, so it cannot be {verb}.";
 
     /// <summary>
     /// The plan: every rule checked (all problems reported at once, each with its field), then each
@@ -323,7 +329,8 @@ public sealed class BackfillService(
     /// <summary>Creates the missing runs, clears and adopts the ones to re-run, and records every slot: a handful of set-based statements.</summary>
     /// <returns>The slots as applied: a run another creator took a moment ago is in flight.</returns>
     private static async Task<List<BackfillSlot>> ApplyAsync(
-        DashboardDbContext db, Dag dag, int backfillId, BackfillPlan plan, string conf, string actor, DateTimeOffset now, CancellationToken ct)
+        DashboardDbContext db, Dag dag, int backfillId, BackfillPlan plan, string conf, bool rerunsGetConf, string actor, DateTimeOffset now,
+        CancellationToken ct)
     {
         var toCreate = plan.Slots.Where(s => s.Action == SlotAction.Create)
             .Select(s => new NewDagRun(NewDagRun.RunIdFor(DagRunType.Backfill, s.LogicalDate), DagRunType.Backfill, s.LogicalDate, s.Interval,
@@ -346,7 +353,7 @@ public sealed class BackfillService(
             r => (r.GetInt64(0), r.IsDBNull(1) ? (TaskInstanceState?)null : SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(1)), r.GetInt32(2)),
             ct, P("runs", rerun.Values.ToArray()));
         await TaskInstanceTransitions.ClearAsync(db, toClear, now, ct);
-        await BackfillTransitions.AdoptRunsAsync(db, rerun.Values, backfillId, conf == "{}" ? null : conf, now, ct);
+        await BackfillTransitions.AdoptRunsAsync(db, rerun.Values, backfillId, rerunsGetConf ? conf : null, now, ct);
 
         var applied = plan.Slots
             .Select(s => s.Action == SlotAction.Create && !created.ContainsKey(NewDagRun.RunIdFor(DagRunType.Backfill, s.LogicalDate))

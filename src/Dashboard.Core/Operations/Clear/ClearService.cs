@@ -11,11 +11,14 @@ namespace Dashboard.Core.Operations.Clear;
 
 /// <summary>
 /// Which task instances a clear covers. <see cref="OnlyFailed"/> keeps failed and upstream_failed
-/// ones, after relatives are added. Unless <see cref="DisturbRunning"/>, a selection holding a
-/// running instance is refused rather than restarting it. Every run the clear touches moves to the
-/// DAG's current version, so it re-runs the DAG as its file is now, unless <see cref="KeepVersions"/>.
+/// ones, and <see cref="OnlyRunning"/> running ones (Airflow's <c>only_failed</c> and
+/// <c>only_running</c>, which cannot be combined), after relatives are added. Unless
+/// <see cref="DisturbRunning"/>, a selection holding a running instance is refused rather than
+/// restarting it. Every run the clear touches moves to the DAG's current version, so it re-runs the
+/// DAG as its file is now, unless <see cref="KeepVersions"/>.
 /// </summary>
-public sealed record ClearOptions(Relatives Relatives, bool OnlyFailed = false, bool DisturbRunning = false, bool KeepVersions = false);
+public sealed record ClearOptions(
+    Relatives Relatives, bool OnlyFailed = false, bool DisturbRunning = false, bool KeepVersions = false, bool OnlyRunning = false);
 
 /// <param name="RequestId">The client's id for this request, so that sending it twice clears once.</param>
 public sealed record ClearRequest(
@@ -106,10 +109,15 @@ public sealed class ClearService(
     private async Task<ClearPreview> SelectAsync(DashboardDbContext db, ClearRequest request, bool lockRuns, CancellationToken ct)
     {
         var options = request.Options;
+        if (options is { OnlyFailed: true, OnlyRunning: true })
+        {
+            throw new OperationRefusedException("Only failed and Only running cannot be combined: a task instance is never both. Choose one.");
+        }
+
         var dag = await versions.CurrentAsync(db, request.DagId, lockDag: lockRuns, ct);
         var selected = await selection.SelectAsync(db, request.DagId, request.Targets, options.Relatives, lockRuns, ct,
             resolveInCurrent: !options.KeepVersions);
-        var clearable = selected.Where(t => IsClearable(t.State, options.OnlyFailed)).ToList();
+        var clearable = selected.Where(t => IsClearable(t.State, options)).ToList();
         var moving = await versions.PlanAsync(db, dag, Runs(clearable), options.KeepVersions, ct);
         var cleared = clearable.Where(t => moving.Keeps(t.DagRunId, t.TaskId)).ToList();
 
@@ -125,10 +133,10 @@ public sealed class ClearService(
     /// Restarting instances are already being re-run, so clearing them again would change nothing;
     /// removed ones have no task left to run.
     /// </summary>
-    private static bool IsClearable(TaskInstanceState? state, bool onlyFailed) =>
-        onlyFailed
-            ? state is { } s && StateSets.FailedStates.Contains(s)
-            : state is not (TaskInstanceState.Restarting or TaskInstanceState.Removed);
+    private static bool IsClearable(TaskInstanceState? state, ClearOptions options) =>
+        options.OnlyFailed ? state is { } s && StateSets.FailedStates.Contains(s)
+        : options.OnlyRunning ? state == TaskInstanceState.Running
+        : state is not (TaskInstanceState.Restarting or TaskInstanceState.Removed);
 
     private static void Audit(DashboardDbContext db, ClearRequest request, ClearPreview preview, ClearCounts counts, DateTimeOffset now)
     {
@@ -143,6 +151,7 @@ public sealed class ClearService(
                 options.Relatives.Past,
                 options.Relatives.Future,
                 options.OnlyFailed,
+                options.OnlyRunning,
                 options.DisturbRunning,
                 options.KeepVersions,
                 counts.Restarted,

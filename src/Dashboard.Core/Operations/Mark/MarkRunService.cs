@@ -8,10 +8,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Core.Operations.Mark;
 
-/// <param name="NewState">Success or failed.</param>
+/// <param name="NewState">Any run state: success, failed, queued or running.</param>
 public sealed record MarkRunRequest(string DagId, string RunId, DagRunState NewState, Actor Actor, string? Note = null, Guid? RequestId = null);
 
-/// <summary>What marking a run does: its new state, and its unfinished task instances with the state each gets.</summary>
+/// <summary>What marking a run does: its new state, and the task instances that change with it, with the state each gets.</summary>
 public sealed record MarkRunPreview(string RunId, DagRunState CurrentState, DagRunState NewState, IReadOnlyList<AffectedTaskInstance> TaskInstances)
     : IActionPreview
 {
@@ -22,14 +22,29 @@ public sealed record MarkRunPreview(string RunId, DagRunState CurrentState, DagR
         : null;
 
     /// <summary>
-    /// Airflow's rule: marking a run success makes every unfinished instance succeed; marking it
-    /// failed fails the ones that are running and skips the ones that never started.
+    /// Airflow's rule (<c>set_dag_run_state_to_failed</c>): marking a run failed fails its instances
+    /// that are running and skips the others that have not finished. Marking it success makes every
+    /// instance success, whatever its state.
     /// </summary>
     public TaskInstanceState NewStateOf(AffectedTaskInstance ti) =>
         NewState == DagRunState.Success ? TaskInstanceState.Success
-        : ti.State is TaskInstanceState.Running or TaskInstanceState.Restarting or TaskInstanceState.Deferred or TaskInstanceState.UpForReschedule
+        : ti.State is TaskInstanceState.Running or TaskInstanceState.Deferred or TaskInstanceState.UpForReschedule
             ? TaskInstanceState.Failed
             : TaskInstanceState.Skipped;
+
+    /// <summary>
+    /// The task instances a mark to <paramref name="newState"/> changes, of all the run's (Airflow's
+    /// <c>set_dag_run_state_to_*</c>): to success, every one not yet success, skipped and failed ones
+    /// too; to failed, every unfinished one; to queued or running, none, as only the run's state
+    /// changes and its unfinished instances run once the scheduler takes it up again. Removed
+    /// instances have no task left, so they stay removed.
+    /// </summary>
+    public static IEnumerable<AffectedTaskInstance> Changing(IEnumerable<AffectedTaskInstance> all, DagRunState newState) => newState switch
+    {
+        DagRunState.Success => all.Where(t => t.State is not (TaskInstanceState.Success or TaskInstanceState.Removed)),
+        DagRunState.Failed => all.Where(t => !t.State.IsFinished()),
+        _ => [],
+    };
 }
 
 public sealed record MarkRunResult(int TaskInstances, bool RunChanged, bool AlreadyApplied = false)
@@ -37,7 +52,7 @@ public sealed record MarkRunResult(int TaskInstances, bool RunChanged, bool Alre
     public static readonly MarkRunResult Repeated = new(0, false, AlreadyApplied: true);
 }
 
-/// <summary>Mark a whole run success or failed (Airflow's <c>set_dag_run_state_to_success/failed</c>).</summary>
+/// <summary>Mark a whole run success, failed, queued or running (Airflow's <c>set_dag_run_state_to_*</c>).</summary>
 public sealed class MarkRunService(IDbContextFactory<DashboardDbContext> dbFactory, ActionRunner runner, TaskInstanceSelection selection, TimeProvider clock)
 {
     public async Task<MarkRunPreview> PreviewAsync(MarkRunRequest request, CancellationToken ct = default)
@@ -54,6 +69,7 @@ public sealed class MarkRunService(IDbContextFactory<DashboardDbContext> dbFacto
         return runner.RunAsync(request.RequestId, async db =>
         {
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
+            EnsureRunUnchanged(confirmed, preview);
             PreviewCheck.EnsureApplicable(confirmed, preview);
 
             var now = clock.GetUtcNow();
@@ -75,14 +91,24 @@ public sealed class MarkRunService(IDbContextFactory<DashboardDbContext> dbFacto
 
     private async Task<MarkRunPreview> SelectAsync(DashboardDbContext db, MarkRunRequest request, bool lockRuns, CancellationToken ct)
     {
-        if (!request.NewState.IsFinished())
-        {
-            throw new OperationRefusedException($"A run can be marked success or failed, not {SnakeCase.ToSnakeCase(request.NewState)}.");
-        }
-
         var all = await selection.SelectAsync(db, request.DagId, [TaskTarget.WholeRun(request.RunId)], Relatives.None, lockRuns, ct);
         var current = all.FirstOrDefault()?.RunState ?? await RunStateAsync(db, request, ct);
-        return new MarkRunPreview(request.RunId, current, request.NewState, [.. all.Where(t => !t.State.IsFinished())]);
+        return new MarkRunPreview(request.RunId, current, request.NewState, [.. MarkRunPreview.Changing(all, request.NewState)]);
+    }
+
+    /// <summary>
+    /// The run itself must still be in the state the person saw: a mark to queued or running changes
+    /// no task instance, so the run's state is all its preview shows.
+    /// </summary>
+    /// <exception cref="PreviewOutdatedException">The run's state changed since <paramref name="confirmed"/>.</exception>
+    private static void EnsureRunUnchanged(MarkRunPreview? confirmed, MarkRunPreview current)
+    {
+        if (confirmed is not null && confirmed.CurrentState != current.CurrentState)
+        {
+            throw new PreviewOutdatedException(
+                $"Nothing was changed, because run '{current.RunId}' is now {SnakeCase.ToSnakeCase(current.CurrentState)}, " +
+                $"not {SnakeCase.ToSnakeCase(confirmed.CurrentState)}. Check it and confirm again.");
+        }
     }
 
     /// <summary>A run without task instances (its version had no tasks) still has a state to mark.</summary>

@@ -8,14 +8,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Core.Operations.Mark;
 
-/// <param name="NewState">Success or failed, the two states a person may set.</param>
+/// <param name="NewState">Success, failed or skipped, the states Airflow lets a person set.</param>
 public sealed record MarkRequest(
     string DagId, IReadOnlyList<TaskTarget> Targets, TaskInstanceState NewState, Relatives Relatives, Actor Actor,
     string? Note = null, Guid? RequestId = null);
 
 /// <summary>
-/// What a mark would do: the instances set to the new state, and, after a mark success, the failed
-/// and upstream_failed instances downstream that are cleared so their runs resume.
+/// What a mark would do: the instances set to the new state, and, after a mark success or skipped,
+/// the failed and upstream_failed instances downstream that are cleared so their runs resume.
 /// </summary>
 public sealed record MarkPreview(TaskInstanceState NewState, IReadOnlyList<AffectedTaskInstance> ToMark, IReadOnlyList<AffectedTaskInstance> ToClear)
     : IActionPreview
@@ -34,7 +34,7 @@ public sealed record MarkResult(int Marked, int Cleared, int RunsRequeued, bool 
     public static readonly MarkResult Repeated = new(0, 0, 0, AlreadyApplied: true);
 }
 
-/// <summary>Mark success or failed, for task instances (Airflow's <c>set_task_instance_state</c>).</summary>
+/// <summary>Mark success, failed or skipped, for task instances (Airflow's <c>set_task_instance_state</c>).</summary>
 public sealed class MarkService(IDbContextFactory<DashboardDbContext> dbFactory, ActionRunner runner, TaskInstanceSelection selection, TimeProvider clock)
 {
     public async Task<MarkPreview> PreviewAsync(MarkRequest request, CancellationToken ct = default)
@@ -70,19 +70,21 @@ public sealed class MarkService(IDbContextFactory<DashboardDbContext> dbFactory,
 
     private async Task<MarkPreview> SelectAsync(DashboardDbContext db, MarkRequest request, bool lockRuns, CancellationToken ct)
     {
-        if (request.NewState is not (TaskInstanceState.Success or TaskInstanceState.Failed))
+        if (request.NewState is not (TaskInstanceState.Success or TaskInstanceState.Failed or TaskInstanceState.Skipped))
         {
-            throw new OperationRefusedException($"Task instances can be marked success or failed, not {SnakeCase.ToSnakeCase(request.NewState)}.");
+            throw new OperationRefusedException(
+                $"Task instances can be marked success, failed or skipped, not {SnakeCase.ToSnakeCase(request.NewState)}.");
         }
 
         var selected = await selection.SelectAsync(db, request.DagId, request.Targets, request.Relatives, lockRuns, ct);
+        EnsureEveryTaskHasAnInstance(request.Targets, selected);
         var toMark = selected.Where(t => t.State != request.NewState).ToList();
-        if (request.NewState != TaskInstanceState.Success || toMark.Count == 0)
+        if (!ResumesDownstream(request.NewState) || toMark.Count == 0)
         {
             return new MarkPreview(request.NewState, toMark, []);
         }
 
-        // Airflow clears the failed instances downstream of a task marked success, so the run resumes.
+        // Airflow clears the failed instances downstream of a marked task, so the run resumes.
         // The runs in scope are the same as the mark's, so they are already locked.
         var selectedIds = selected.Select(t => t.Id).ToHashSet();
         var downstream = await selection.SelectAsync(
@@ -91,6 +93,29 @@ public sealed class MarkService(IDbContextFactory<DashboardDbContext> dbFactory,
             .Where(t => !selectedIds.Contains(t.Id) && t.State is { } state && StateSets.FailedStates.Contains(state))
             .ToList();
         return new MarkPreview(request.NewState, toMark, toClear);
+    }
+
+    /// <summary>
+    /// Airflow clears the failed and upstream_failed downstream after every mark. Here only a mark
+    /// success or skipped does, as they let the downstream go on: after a mark failed those would
+    /// fail again as upstream_failed, and with Downstream on, Airflow's clear even resets the very
+    /// instances the mark has just failed.
+    /// </summary>
+    private static bool ResumesDownstream(TaskInstanceState state) => state is TaskInstanceState.Success or TaskInstanceState.Skipped;
+
+    /// <summary>
+    /// A task of the run's version whose instance the run lacks would otherwise vanish from the
+    /// selection, and the preview would say everything selected is already in the new state.
+    /// </summary>
+    /// <exception cref="OperationRefusedException">A targeted task has no instance in its run.</exception>
+    private static void EnsureEveryTaskHasAnInstance(IReadOnlyList<TaskTarget> targets, List<AffectedTaskInstance> selected)
+    {
+        var present = selected.Select(t => (t.RunId, t.TaskId)).ToHashSet();
+        if (targets.FirstOrDefault(t => t.Kind == TargetKind.Task && !present.Contains((t.RunId, t.Id!))) is { } missing)
+        {
+            throw new OperationRefusedException(
+                $"Task '{missing.Id}' has no instance in run '{missing.RunId}', so there is nothing to mark there. Pick a cell that has a state.");
+        }
     }
 
     private static void Audit(DashboardDbContext db, MarkRequest request, MarkPreview preview, ClearCounts cleared, int requeued, DateTimeOffset now) =>

@@ -1,6 +1,5 @@
 using Dashboard.Core.Domain;
 using Dashboard.Core.Operations.Selection;
-using Dashboard.Web.Components.Shared;
 using MudBlazor;
 
 namespace Dashboard.Web.Components.Dialogs;
@@ -27,15 +26,17 @@ public sealed class TaskActionDialogs(IDialogService dialogs)
             [nameof(ClearDialog.OnlyFailedFirst)] = onlyFailed,
         });
 
+    /// <param name="state">The state offered first; the dialog lets the person pick success, failed or skipped.</param>
     public Task<bool> MarkAsync(string dagId, IReadOnlyList<TaskTarget> targets, TaskInstanceState state, bool pastAndFutureAvailable, string subject) =>
-        OpenAsync<MarkDialog>($"Mark {subject} as {States.Name(state)}", new DialogParameters
+        OpenAsync<MarkDialog>($"Mark {subject} as…", new DialogParameters
         {
             [nameof(MarkDialog.DagId)] = dagId,
             [nameof(MarkDialog.Targets)] = targets,
-            [nameof(MarkDialog.NewState)] = state,
+            [nameof(MarkDialog.InitialState)] = state,
             [nameof(MarkDialog.PastAndFutureAvailable)] = pastAndFutureAvailable,
         });
 
+    /// <param name="state">The state offered first; the dialog lets the person pick success, failed, queued or running.</param>
     public Task<bool> MarkRunAsync(string dagId, string runId, DagRunState state) =>
         OpenAsync<MarkRunDialog>($"Mark run {runId} as…", new DialogParameters
         {
