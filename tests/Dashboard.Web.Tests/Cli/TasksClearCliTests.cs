@@ -157,6 +157,31 @@ public sealed class TasksClearCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Only_running_restarts_the_running_instances_alone_and_cannot_be_combined_with_only_failed()
+    {
+        await SetAsync("UPDATE dag_run SET state = 'running' WHERE run_id = @run", P("run", RunId(2)));
+        await SetAsync("""
+            UPDATE task_instance SET state = 'running', try_number = 2
+            WHERE task_id = 'transform' AND dag_run_id = (SELECT id FROM dag_run WHERE run_id = @run)
+            """, P("run", RunId(2)));
+
+        var both = await RunAsync(["tasks", "clear", "daily", "-r", "-f", "-y"]);
+        Assert.Equal(ExitCodes.Usage, both.ExitCode);
+        Assert.Contains("--only-failed and --only-running cannot be given together", both.Error);
+        Assert.Equal(0, await ClearedCountAsync());
+
+        var restarted = await RunAsync(["tasks", "clear", "daily", "--only-running", "-y"]);
+        Assert.Equal(ExitCodes.Success, restarted.ExitCode);
+        Assert.Equal("1 task instance to clear, 1 of them running (restarted).", restarted.OutLines[^2]);
+        await using var db = _engine.CreateContext();
+        var run = await db.DagRuns.SingleAsync(r => r.RunId == RunId(2));
+        var states = await db.TaskInstances.Where(t => t.DagRunId == run.Id).ToDictionaryAsync(t => t.TaskId, t => t.State);
+        Assert.NotEqual(TaskInstanceState.Running, states["transform"]);
+        Assert.Equal((TaskInstanceState?)TaskInstanceState.UpstreamFailed, states["load"]); // not running: left alone
+        Assert.Equal((TaskInstanceState?)TaskInstanceState.Success, states["extract"]);
+    }
+
+    [Fact]
     public async Task Nothing_matching_is_said_and_is_no_failure_but_an_unknown_dag_is_refused()
     {
         var nothing = await RunAsync(["tasks", "clear", "daily", "-t", "^nope$", "-y"]);

@@ -50,6 +50,11 @@ internal sealed class TasksClearCommand : CliCommand
 
     private readonly Option<bool> _onlyFailed = new("--only-failed", "-f") { Description = "Only failed and upstream_failed task instances." };
 
+    private readonly Option<bool> _onlyRunning = new("--only-running", "-r")
+    {
+        Description = "Only running task instances, which are restarted (implies --restart-running).",
+    };
+
     private readonly Option<bool> _upstream = new("--upstream", "-u") { Description = "Also the tasks upstream of the matching ones." };
 
     private readonly Option<bool> _downstream = new("--downstream", "-d") { Description = "Also the tasks downstream of the matching ones." };
@@ -74,7 +79,7 @@ internal sealed class TasksClearCommand : CliCommand
         Arguments.Add(_dag);
         foreach (var option in new Option[]
                  {
-                     _dagId, _dagRegex, _taskRegex, _start, _end, _onlyFailed, _upstream, _downstream, _restartRunning, _keepVersion, _yes, _dryRun,
+                     _dagId, _dagRegex, _taskRegex, _start, _end, _onlyFailed, _onlyRunning, _upstream, _downstream, _restartRunning, _keepVersion, _yes, _dryRun,
                  })
         {
             Options.Add(option);
@@ -99,7 +104,11 @@ internal sealed class TasksClearCommand : CliCommand
             result.GetValue(_start),
             result.GetValue(_end),
             new ClearOptions(new Relatives(Upstream: result.GetValue(_upstream), Downstream: result.GetValue(_downstream)),
-                OnlyFailed: result.GetValue(_onlyFailed), DisturbRunning: result.GetValue(_restartRunning), KeepVersions: result.GetValue(_keepVersion)),
+                OnlyFailed: result.GetValue(_onlyFailed),
+                // Asking for the running ones only is asking to restart them.
+                DisturbRunning: result.GetValue(_restartRunning) || result.GetValue(_onlyRunning),
+                KeepVersions: result.GetValue(_keepVersion),
+                OnlyRunning: result.GetValue(_onlyRunning)),
             result.GetValue(_yes),
             result.GetValue(_dryRun));
         return (run, ct) => RunAsync(input, run, ct);
@@ -120,6 +129,11 @@ internal sealed class TasksClearCommand : CliCommand
         else if (result.GetValue(_dagRegex) && !CliParsers.TryCreateRegex(dag, out _, out var problem))
         {
             result.AddError($"with --dag-regex the DAG id must be a regular expression ({problem}), got '{dag}'");
+        }
+
+        if (result.GetValue(_onlyFailed) && result.GetValue(_onlyRunning))
+        {
+            result.AddError("--only-failed and --only-running cannot be given together");
         }
 
         if (result.GetValue(_yes) && result.GetValue(_dryRun))
