@@ -34,7 +34,7 @@ public sealed class TriggerDialogTests : ComponentTest
     [Theory]
     [InlineData("{\"city\": ", "The conf is not valid JSON:")]
     [InlineData("\"nyc\"", "The conf must be a JSON object, such as {\"city\": \"nyc\"}.")]
-    [InlineData("{\"limit\": \"ten\"}", "The conf does not match the DAG's params: param 'limit' must be a number, got a string.")]
+    [InlineData("{\"limit\": \"ten\"}", "The conf does not match the DAG's params: param 'limit': must be a number, got a string.")]
     public async Task A_conf_the_dag_cannot_take_is_refused_in_the_dialog_and_creates_no_run(string conf, string error)
     {
         await PipelineDag.SeedAsync(await UseEngineAsync());

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dashboard.Core.Auditing;
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Operations.Selection;
@@ -225,7 +226,7 @@ public sealed class BackfillService(
         var conf = "{}";
         try
         {
-            conf = DagTriggerService.ValidateConf(request.ConfJson, dag.Params);
+            conf = DagTriggerService.ValidateConf(request.ConfJson, current.Current?.Params ?? DagParams.None);
         }
         catch (OperationRefusedException invalid)
         {
