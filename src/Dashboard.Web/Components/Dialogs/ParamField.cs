@@ -61,6 +61,9 @@ public static class ParamField
     /// <summary>A select's key for an enum value.</summary>
     public static string Key(JsonNode? value) => value?.ToJsonString() ?? "null";
 
+    /// <summary>What a select shows for a key: the enum value as <see cref="Text"/> writes it.</summary>
+    public static string KeyText(string? key) => key is null ? "" : Text(JsonNode.Parse(key));
+
     private static bool TryParse(string text, out JsonNode? value)
     {
         try
