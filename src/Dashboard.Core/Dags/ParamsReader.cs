@@ -33,6 +33,7 @@ internal static class ParamsReader
         foreach (var (key, value) in node.Children)
         {
             var name = (key as YamlScalarNode)?.Value ?? key.ToString();
+            // YAML refuses a repeated key, but a key that is no text (a list) can read as the same name as another.
             if (!lines.TryAdd(name, YamlFields.LineOf(key)))
             {
                 fields.Error(key, $"param '{name}' is defined twice (first on line {lines[name]})");

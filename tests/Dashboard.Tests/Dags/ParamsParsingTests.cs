@@ -96,6 +96,7 @@ public sealed class ParamsParsingTests
     [InlineData("  rows:\n    type: integer\n    minimum: lots\n", 6, "'minimum' in param 'rows' must be a number, got 'lots'")]
     [InlineData("  code:\n    type: string\n    maxLength: -1\n", 6, "'maxLength' in param 'code' must be at least 0, got -1")]
     [InlineData("  as_of:\n    type: string\n    required: sometimes\n", 6, "'required' in param 'as_of' must be true or false, got 'sometimes'")]
+    [InlineData("  rows: 1\n  rows: 2\n", 5, "not valid YAML: Duplicate key rows")]
     public void A_schema_that_cannot_work_is_an_import_error_on_its_line(string paramsBlock, int line, string message)
     {
         var result = Parse(paramsBlock);
