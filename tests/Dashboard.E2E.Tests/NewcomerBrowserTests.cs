@@ -63,7 +63,7 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
     }
 
     [Fact]
-    public async Task A_manual_trigger_refuses_a_conf_of_the_wrong_type_in_the_dialog_then_runs_with_the_corrected_one()
+    public async Task A_manual_trigger_refuses_a_raw_conf_of_the_wrong_type_in_the_dialog_then_runs_with_the_corrected_one()
     {
         await using (var db = _database.CreateContext())
         {
@@ -78,10 +78,13 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
         await WaitForCircuitAsync(page);
         await page.GetByTestId("trigger").ClickAsync();
 
+        // The form shows the params as fields; the raw JSON takes anything, and the trigger judges it.
+        await Expect(page.GetByTestId("param-table").Locator("input")).ToHaveValueAsync("orders");
+        await page.GetByTestId("trigger-raw").ClickAsync();
         var conf = page.GetByLabel("Conf");
         await conf.FillAsync("""{"table": "orders", "rows": "many"}""");
         await page.GetByTestId("trigger-confirm").ClickAsync();
-        await Expect(page.GetByTestId("trigger-error")).ToContainTextAsync("param 'rows' must be a number, got a string");
+        await Expect(page.GetByTestId("trigger-error")).ToContainTextAsync("param 'rows': must be a number, got a string");
         await using (var db = _database.CreateContext())
         {
             Assert.False(await db.DagRuns.AnyAsync(r => r.DagId == "export_table"));

@@ -62,9 +62,9 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
 
-        await shots.VisitAsync("dags/orders_etl", "trigger-dialog", save: false);
+        await shots.VisitAsync("dags/report_export", "trigger-dialog", save: false);
         await page.GetByTestId("trigger").ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Dialog)).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Dialog).GetByTestId("params-form")).ToBeVisibleAsync();
         await shots.SaveAsync("trigger-dialog");
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);

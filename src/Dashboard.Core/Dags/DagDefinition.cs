@@ -14,7 +14,7 @@ public sealed record DagDefinition(
     int MaxActiveRuns,
     int MaxActiveTasks,
     IReadOnlyList<string> Tags,
-    string ParamsJson,
+    DagParams Params,
     IReadOnlyList<TaskDefinition> Tasks);
 
 /// <summary>One task; <see cref="Ordinal"/> is its place in a topological order (upstream first, then file order).</summary>

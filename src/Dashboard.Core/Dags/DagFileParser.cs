@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
@@ -111,13 +110,7 @@ public static partial class DagFileParser
 
         var defaults = ReadTaskSettings(fields.Mapping(root, "default_args", "the DAG"), TaskSettings.Airflow, fields, "default_args");
         var tasks = ReadTasks(root, defaults, fields);
-        var paramsNode = fields.Mapping(root, "params", "the DAG");
-        var paramsJson = (paramsNode is null ? new JsonObject() : YamlFields.ToJson(paramsNode))!.ToJsonString();
-        if (paramsNode is not null && Encoding.UTF8.GetByteCount(paramsJson) is var paramsBytes && paramsBytes > limits.MaxParamsBytes)
-        {
-            fields.Error(paramsNode, $"'params' is {paramsBytes:N0} bytes as JSON, more than {limits.MaxParamsBytes:N0} (the limit is the setting Dags:{nameof(limits.MaxParamsBytes)})");
-        }
-
+        var dagParams = ParamsReader.Read(root, fields);
         var description = fields.String(root, "description", "the DAG");
         fields.CheckLength(root, "description", description, "'description'", limits.MaxDescriptionLength, nameof(limits.MaxDescriptionLength));
 
@@ -132,7 +125,7 @@ public static partial class DagFileParser
             MaxActiveRuns: fields.Int(root, "max_active_runs", "the DAG", min: 1) ?? 16,
             MaxActiveTasks: fields.Int(root, "max_active_tasks", "the DAG", min: 1) ?? 16,
             Tags: ReadTags(root, fields),
-            ParamsJson: paramsJson,
+            Params: dagParams,
             Tasks: tasks);
 
         return errors.Count == 0 ? new DagParseResult(dag, []) : new DagParseResult(null, Reported(errors));

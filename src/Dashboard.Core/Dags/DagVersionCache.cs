@@ -64,8 +64,9 @@ public sealed class DagVersionCache
     private static async Task<List<DagVersionModel>> ReadAsync(DashboardDbContext db, List<int> versionIds, CancellationToken ct)
     {
         var versions = await db.QueryAsync(
-            "SELECT id, dag_id, version_number, created_at FROM dag_version WHERE id = ANY(@versions)",
-            r => (Id: r.GetInt32(0), DagId: r.GetString(1), Number: r.GetInt32(2), CreatedAt: r.GetFieldValue<DateTimeOffset>(3)),
+            "SELECT id, dag_id, version_number, created_at, params FROM dag_version WHERE id = ANY(@versions)",
+            r => (Id: r.GetInt32(0), DagId: r.GetString(1), Number: r.GetInt32(2), CreatedAt: r.GetFieldValue<DateTimeOffset>(3),
+                Params: DagParams.FromJson(r.GetString(4))),
             ct, P("versions", versionIds.ToArray()));
         var tasks = (await db.QueryAsync("""
                 SELECT dag_version_id, task_id, ordinal, kind, command, retries, retry_delay, execution_timeout,
@@ -80,7 +81,7 @@ public sealed class DagVersionCache
                     JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(13)) ?? [])),
                 ct, P("versions", versionIds.ToArray())))
             .ToLookup(t => t.Version, t => t.Task);
-        return versions.Select(v => new DagVersionModel(v.Id, v.DagId, v.Number, v.CreatedAt, WithDownstream(tasks[v.Id].ToList()))).ToList();
+        return versions.Select(v => new DagVersionModel(v.Id, v.DagId, v.Number, v.CreatedAt, v.Params, WithDownstream(tasks[v.Id].ToList()))).ToList();
     }
 
     private static IEnumerable<VersionTask> WithDownstream(List<VersionTask> tasks)

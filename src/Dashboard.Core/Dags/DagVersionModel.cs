@@ -28,9 +28,9 @@ public sealed class DagVersionModel
 {
     private readonly Dictionary<string, VersionTask> _byId;
 
-    public DagVersionModel(int versionId, string dagId, int number, DateTimeOffset createdAt, IEnumerable<VersionTask> tasks)
+    public DagVersionModel(int versionId, string dagId, int number, DateTimeOffset createdAt, DagParams dagParams, IEnumerable<VersionTask> tasks)
     {
-        (VersionId, DagId, Number, CreatedAt) = (versionId, dagId, number, createdAt);
+        (VersionId, DagId, Number, CreatedAt, Params) = (versionId, dagId, number, createdAt, dagParams);
         Tasks = tasks.OrderBy(t => t.Ordinal).ToList();
         _byId = Tasks.ToDictionary(t => t.TaskId, StringComparer.Ordinal);
         HasPastDependencies = Tasks.Any(t => t.DependsOnPast);
@@ -45,6 +45,9 @@ public sealed class DagVersionModel
 
     /// <summary>When its file was parsed into this version.</summary>
     public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>What a run's conf must fit, and the defaults that fill its gaps.</summary>
+    public DagParams Params { get; }
 
     /// <summary>In topological order (upstream first, then file order): the order of the grid's rows and of every list of tasks.</summary>
     public IReadOnlyList<VersionTask> Tasks { get; }

@@ -13,6 +13,9 @@ internal sealed class YamlFields(List<DagFileError> errors, DagFileLimits limits
 {
     public DagFileLimits Limits => limits;
 
+    /// <summary>How many problems were recorded so far: a check that builds on others runs only while they found none.</summary>
+    public int ErrorCount => errors.Count;
+
     public void Error(YamlNode node, string message) => errors.Add(new DagFileError(LineOf(node), message));
 
     public static int LineOf(YamlNode node) => (int)node.Start.Line;

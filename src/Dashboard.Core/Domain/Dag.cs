@@ -1,3 +1,5 @@
+using Dashboard.Core.Dags;
+
 namespace Dashboard.Core.Domain;
 
 /// <summary>A DAG as last parsed from its file; its task structure lives in <see cref="DagVersion"/>s.</summary>
@@ -21,9 +23,6 @@ public sealed class Dag
     public bool IsActive { get; set; } = true;
 
     public List<string> Tags { get; set; } = [];
-
-    /// <summary>Default run parameters as a JSON object; a run's conf overrides them.</summary>
-    public string Params { get; set; } = "{}";
 
     public string? FileLocation { get; set; }
     public int? CurrentVersionId { get; set; }
@@ -51,6 +50,13 @@ public sealed class DagVersion
 
     /// <summary>The file, relative to the DAG folder, this version was read from.</summary>
     public string? FileLocation { get; set; }
+
+    /// <summary>
+    /// The version's params as the JSON Schema of a run's conf (<see cref="DagParams"/>): their
+    /// defaults, which a run's conf overrides, and what the conf must fit. Stored as written (json,
+    /// not jsonb), so the trigger form lists them in the file's order.
+    /// </summary>
+    public string Params { get; set; } = DagParams.None.ToJson();
     public List<DagTask> Tasks { get; set; } = [];
 }
 

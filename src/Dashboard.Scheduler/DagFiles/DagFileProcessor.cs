@@ -203,7 +203,6 @@ public sealed class DagFileProcessor(
         dag.MaxActiveRuns = definition.MaxActiveRuns;
         dag.MaxActiveTasks = definition.MaxActiveTasks;
         dag.Tags = [.. definition.Tags];
-        dag.Params = definition.ParamsJson;
         dag.FileLocation = location;
         dag.IsActive = true;
         var changed = db.Entry(dag).State == EntityState.Added || db.ChangeTracker.HasChanges();
@@ -225,6 +224,7 @@ public sealed class DagFileProcessor(
                 CreatedAt = now,
                 Source = source,
                 FileLocation = location,
+                Params = definition.Params.ToJson(),
                 Tasks = definition.Tasks.Select(ToEntity).ToList(),
             };
             db.DagVersions.Add(version);

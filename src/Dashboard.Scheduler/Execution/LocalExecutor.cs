@@ -292,39 +292,26 @@ public sealed class LocalExecutor(
         var tries = claims.ToDictionary(c => c.Id, c => c.TryNumber);
         var rows = await db.QueryAsync("""
             SELECT ti.id, ti.dag_id, ti.task_id, r.run_id, r.logical_date, r.data_interval_start, r.data_interval_end,
-                   d.params, r.conf, coalesce(ti.dag_version_id, r.dag_version_id)
+                   r.conf, coalesce(ti.dag_version_id, r.dag_version_id)
             FROM task_instance ti
             JOIN dag_run r ON r.id = ti.dag_run_id
-            JOIN dag d ON d.dag_id = ti.dag_id
             WHERE ti.id = ANY(@ids)
             """, r => (Id: r.GetInt64(0), DagId: r.GetString(1), TaskId: r.GetString(2), RunId: r.GetString(3),
                 LogicalDate: r.NullableField<DateTimeOffset?>(4), Start: r.NullableField<DateTimeOffset?>(5), End: r.NullableField<DateTimeOffset?>(6),
-                Params: MergeParams(r.GetString(7), r.GetString(8)), Version: r.NullableField<int?>(9)),
+                Conf: r.GetString(7), Version: r.NullableField<int?>(8)),
             ct, P("ids", tries.Keys.ToArray()));
         var models = await versions.GetAsync(db, rows.Select(r => r.Version).OfType<int>(), ct);
         return rows.Select(r =>
         {
             // A task its version does not have fails its try with "no command", like one without a command.
-            var task = r.Version is { } version ? models[version].Task(r.TaskId) : null;
-            return new TryWork(new ClaimedTry(r.Id, tries[r.Id]), r.DagId, r.TaskId, r.RunId, r.LogicalDate, r.Start, r.End, r.Params,
+            var model = r.Version is { } version ? models[version] : null;
+            var task = model?.Task(r.TaskId);
+            // The run's conf overrides the params of its version and adds its own.
+            var values = (model?.Params ?? DagParams.None).WithDefaults(JsonNode.Parse(r.Conf) as JsonObject ?? []);
+            return new TryWork(new ClaimedTry(r.Id, tries[r.Id]), r.DagId, r.TaskId, r.RunId, r.LogicalDate, r.Start, r.End, values,
                 task?.Command, task?.Env ?? new Dictionary<string, string>(), task?.ExecutionTimeout, task?.RetryDelay ?? TimeSpan.Zero,
-                models.TryGetValue(r.Version ?? -1, out var model) ? model.Number : null);
+                model?.Number);
         }).ToList();
-    }
-
-    /// <summary>A run's conf overrides the DAG's params of the same name and adds its own.</summary>
-    private static JsonObject MergeParams(string paramsJson, string confJson)
-    {
-        var merged = JsonNode.Parse(paramsJson) as JsonObject ?? [];
-        if (JsonNode.Parse(confJson) is JsonObject conf)
-        {
-            foreach (var (name, value) in conf)
-            {
-                merged[name] = value?.DeepClone();
-            }
-        }
-
-        return merged;
     }
 
     private sealed class RunningTry(TryWork work)

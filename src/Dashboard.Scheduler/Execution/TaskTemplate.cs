@@ -35,7 +35,7 @@ public static partial class TaskTemplate
             }
 
             errors.Add(variables.ContainsKey(name)
-                ? $"'{name}' is not available: run {context.RunId} has no logical date"
+                ? $"{{{{ {name} }}}} needs a logical date; run {context.RunId} has none: trigger it with a logical date"
                 : name.StartsWith("params.", StringComparison.Ordinal)
                     ? $"unknown parameter '{name["params.".Length..]}'; the DAG's params are: {string.Join(", ", context.Params.Select(p => p.Key).DefaultIfEmpty("(none)"))}"
                     : $"unknown template variable '{name}'; available: {string.Join(", ", variables.Keys.Where(k => !k.StartsWith("params.", StringComparison.Ordinal)))}, params.NAME");

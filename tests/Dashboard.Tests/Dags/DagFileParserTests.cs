@@ -46,7 +46,8 @@ public sealed class DagFileParserTests
         Assert.Equal(("taxi_pipeline", "@monthly", 1, false), (dag.DagId, dag.Schedule, dag.MaxActiveRuns, dag.Catchup));
         Assert.Equal(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), dag.StartDate);
         Assert.Equal(["taxi", "warehouse"], dag.Tags);
-        Assert.Equal("""{"city":"nyc","sample":100}""", dag.ParamsJson);
+        Assert.Equal("""{"city":"nyc","sample":100}""", dag.Params.Defaults().ToJsonString());
+        Assert.Equal([ParamType.String, ParamType.Number], dag.Params.Specs.Select(p => p.Type));
         Assert.Equal(["ingest_taxi_month", "dbt_run", "dbt_test"], dag.Tasks.OrderBy(t => t.Ordinal).Select(t => t.TaskId));
 
         var ingest = dag.Tasks.Single(t => t.TaskId == "ingest_taxi_month");
@@ -145,7 +146,7 @@ public sealed class DagFileParserTests
     [Theory]
     [InlineData("tags: [a, b, c]\n", "the DAG has 3 tags, more than 2 (the limit is the setting Dags:MaxTags)")]
     [InlineData("tags: [abcdef]\n", "a tag is 6 characters long, more than 5 (the limit is the setting Dags:MaxTagLength)")]
-    [InlineData("params: {table: orders_and_more}\n", "'params' is 27 bytes as JSON, more than 20 (the limit is the setting Dags:MaxParamsBytes)")]
+    [InlineData("params: {table: orders_and_more}\n", "'params' is 86 bytes as JSON, more than 20 (the limit is the setting Dags:MaxParamsBytes)")]
     [InlineData("description: a long text\n", "'description' is 11 characters long, more than 10 (the limit is the setting Dags:MaxDescriptionLength)")]
     [InlineData("tasks:\n  - {id: a, command: echo a very long command}\n", "the command of task 'a' is 24 characters long, more than 20 (the limit is the setting Dags:MaxCommandLength)")]
     [InlineData("tasks:\n  - {id: a, command: x, env: {A: a very long value}}\n", "environment variable 'A' of task 'a' is longer than 10 characters (the limit is the setting Dags:MaxEnvValueLength)")]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Dashboard.Core.Dags;
@@ -232,9 +233,11 @@ public sealed partial class ExampleDagsTests(ITestOutputHelper output)
             foreach (var file in Directory.GetFiles(DagsFolder, "*.yaml"))
             {
                 var dag = DagFileParser.Parse(File.ReadAllText(file)).Dag!;
+                // A run has every param: its default, or the value a trigger had to give it.
+                var conf = dag.Params.Specs.Where(p => !p.HasDefault).ToDictionary(p => p.Name, _ => "x");
                 var run = dag.Schedule is null
-                    ? new RunContext(dag, null, null, dataDir.FullName)
-                    : new RunContext(dag, new DateOnly(2026, 11, 20), new DateOnly(2026, 11, 21), dataDir.FullName);
+                    ? new RunContext(dag, null, null, dataDir.FullName, conf)
+                    : new RunContext(dag, new DateOnly(2026, 11, 20), new DateOnly(2026, 11, 21), dataDir.FullName, conf);
                 foreach (var task in dag.Tasks.Where(t => t.Kind == TaskKind.Bash))
                 {
                     var result = await RunTask(run, task.TaskId, syntaxOnly: true);
@@ -318,6 +321,41 @@ public sealed partial class ExampleDagsTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Report_export_refuses_params_outside_its_schema_and_writes_the_top_rows_of_the_region_up_to_its_day()
+    {
+        var report = ParseExample("report_export");
+        Assert.Equal(["region", "limit", "as_of", "note"], report.Params.Specs.Select(p => p.Name));
+        Assert.Equal(
+            ["param 'region': must be one of 'emea', 'americas', 'apac', 'global', got 'mars'", "param 'limit': must be at most 10000",
+                "param 'as_of': is required and has no default: give it a value"],
+            report.Params.Validate(new JsonObject { ["region"] = "mars", ["limit"] = 20_000 }).Select(p => p.ToString()));
+
+        var conf = new Dictionary<string, string> { ["region"] = "apac", ["limit"] = "3", ["as_of"] = "2026-11-30", ["note"] = "for $(touch pwned) 'Q4'" };
+        var typed = new JsonObject { ["region"] = "apac", ["limit"] = 3, ["as_of"] = "2026-11-30", ["note"] = conf["note"] };
+        Assert.Empty(report.Params.Validate(typed));
+        var dataDir = Directory.CreateTempSubdirectory("dashboard-examples-");
+        try
+        {
+            var manual = new RunContext(report, null, null, dataDir.FullName, conf);
+            foreach (var task in report.Tasks.OrderBy(t => t.Ordinal))
+            {
+                var result = await RunTask(manual, task.TaskId);
+                Assert.True(result.ExitCode == 0, $"report_export.{task.TaskId} failed:\n{result.Output}");
+            }
+
+            var lines = File.ReadAllLines(Assert.Single(Directory.GetFiles(dataDir.FullName, "report_apac_2026-11-30.csv", SearchOption.AllDirectories)));
+            Assert.Equal(["# top 3 sales of apac up to 2026-11-30", "# for $(touch pwned) 'Q4'", "order_id,region,as_of,amount"], lines[..3]);
+            Assert.Equal(3, lines.Length - 3);
+            Assert.All(lines[3..], line => Assert.StartsWith("apac-", line, StringComparison.Ordinal));
+            Assert.False(File.Exists(Path.Combine(DagsFolder, "pwned")));
+        }
+        finally
+        {
+            dataDir.Delete(recursive: true);
+        }
+    }
+
     private static DagDefinition ParseExample(string dagId)
     {
         var result = DagFileParser.Parse(File.ReadAllText(Path.Combine(DagsFolder, dagId + ".yaml")));
@@ -387,9 +425,12 @@ public sealed partial class ExampleDagsTests(ITestOutputHelper output)
 
         private string RunId => Start is { } start ? $"scheduled__{Iso(start)}" : "manual__2026-11-21T09:30:00+00:00";
 
+        /// <summary>The conf over the DAG's defaults, as the executor merges them; text as itself, anything else as JSON.</summary>
         private IEnumerable<KeyValuePair<string, string>> Params =>
-            JsonNode.Parse(Dag.ParamsJson)!.AsObject()
-                .ToDictionary(p => p.Key, p => Conf?.GetValueOrDefault(p.Key) ?? p.Value!.ToString());
+            Dag.Params.WithDefaults(new JsonObject((Conf ?? new Dictionary<string, string>()).Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value))))
+                .Select(p => KeyValuePair.Create(p.Key, p.Value is JsonValue text && text.GetValueKind() == JsonValueKind.String
+                    ? text.GetValue<string>()
+                    : p.Value?.ToJsonString() ?? ""));
 
         public Dictionary<string, string> Variables(string taskId, int tryNumber)
         {

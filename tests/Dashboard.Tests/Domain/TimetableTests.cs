@@ -349,6 +349,27 @@ public sealed class TimetableTests
         Assert.Contains("unknown time zone 'Mars/Olympus_Mons'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("@monthly", "UTC", "2026-11-21T10:00", "2026-10-01", "2026-11-01")]
+    [InlineData("@daily", "UTC", "2026-11-21T10:00", "2026-11-20", "2026-11-21")]
+    [InlineData("@monthly", "UTC", "2026-11-01", "2026-10-01", "2026-11-01")] // ending exactly now counts as complete
+    [InlineData("@daily", "Europe/Amsterdam", "2026-11-21T10:00", "2026-11-19T23:00", "2026-11-20T23:00")]
+    public void The_latest_completed_interval_is_the_one_a_scheduler_without_catchup_runs_now(
+        string schedule, string timezone, string now, string start, string end)
+    {
+        Assert.Equal(Interval(start, end), Timetable.For(schedule, timezone).LatestCompletedInterval(TaxiStart, null, At(now)));
+    }
+
+    [Theory]
+    [InlineData(null, "2024-01-01", null)]              // manual only
+    [InlineData("@once", "2024-01-01", null)]
+    [InlineData("@monthly", "2026-12-01", null)]        // starts after now: no interval has ended
+    [InlineData("@monthly", "2024-01-01", "2025-06-30")] // ended before now
+    public void Without_a_period_or_an_ended_interval_in_its_dates_there_is_no_latest_completed_interval(string? schedule, string startDate, string? endDate)
+    {
+        Assert.Null(Timetable.For(schedule, "UTC").LatestCompletedInterval(At(startDate), OptionalAt(endDate), Now));
+    }
+
     private static DateTimeOffset At(string utc) =>
         DateTimeOffset.Parse(utc, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 

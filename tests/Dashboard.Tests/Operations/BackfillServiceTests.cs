@@ -125,13 +125,33 @@ public sealed class BackfillServiceTests
 
     [Theory]
     [InlineData("[1, 2]", "The conf must be a JSON object, such as {\"city\": \"nyc\"}.")]
-    [InlineData("{\"city\": 5}", "The conf does not match the DAG's params: param 'city' must be a string, got a number.")]
+    [InlineData("{\"city\": 5}", "The conf does not match the DAG's params: param 'city': must be a string, got a number.")]
     [InlineData("{\"city\": \"a\\u0000b\"}", "The conf holds text that cannot be stored (a NUL character, \\u0000): remove it.")]
     public async Task A_conf_the_dag_params_do_not_accept_is_refused(string conf, string message)
     {
         await using var engine = await EngineWithDailyDagAsync();
 
         await AssertRefusedAsync(engine, Request(March1, March1.AddDays(2)) with { ConfJson = conf }, (BackfillField.Conf, message));
+    }
+
+    [Fact]
+    public async Task A_conf_outside_the_params_schema_is_refused_with_every_problem_and_nothing_is_created()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync("""
+            dag_id: daily
+            schedule: "@daily"
+            start_date: 2020-01-01
+            params:
+              region: {type: string, enum: [emea, apac], default: emea}
+              limit: {type: integer, minimum: 1, maximum: 1000, default: 100}
+            tasks:
+              - {id: extract, kind: empty}
+            """, unpause: false);
+
+        await AssertRefusedAsync(engine, Request(March1, March1.AddDays(2)) with { ConfJson = """{"region": "mars", "limit": 0}""" },
+            (BackfillField.Conf,
+                "The conf does not match the DAG's params: param 'region': must be one of 'emea', 'apac', got 'mars'; param 'limit': must be at least 1."));
     }
 
     [Fact]

@@ -1,14 +1,20 @@
 using System.Text;
+using System.Text.Json.Nodes;
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Trigger;
+using Dashboard.Core.Persistence;
 using Dashboard.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Tests.Operations;
 
-/// <summary>What a manual run's request may carry: a conf of bounded size with storable text, and a logical date a timetable can compute.</summary>
+/// <summary>
+/// What a manual run's request may carry: a conf of bounded size with storable text that fits the DAG's
+/// params, and a logical date a timetable can compute; and what the trigger form starts from.
+/// </summary>
 public sealed class DagTriggerServiceTests
 {
     private const string Dag = """
@@ -16,6 +22,18 @@ public sealed class DagTriggerServiceTests
         schedule: "@daily"
         start_date: 2024-01-01
         params: {table: orders}
+        tasks:
+          - {id: export, kind: empty}
+        """;
+
+    private const string ReportDag = """
+        dag_id: report
+        schedule: "@monthly"
+        start_date: 2024-01-01
+        params:
+          region: {type: string, enum: [emea, apac], default: emea}
+          limit: {type: integer, minimum: 1, maximum: 1000, default: 100}
+          as_of: {type: string, format: date, required: true}
         tasks:
           - {id: export, kind: empty}
         """;
@@ -75,15 +93,77 @@ public sealed class DagTriggerServiceTests
         await AssertNoRunAsync(engine);
     }
 
-    private static async Task<EngineHarness> EngineWithDagAsync()
+    [Fact]
+    public async Task A_conf_outside_the_params_schema_is_refused_with_every_problem_and_nothing_is_created()
+    {
+        await using var engine = await EngineWithDagAsync(ReportDag);
+
+        var refused = await Assert.ThrowsAsync<ConfRefusedException>(() => TriggerAsync(engine, """{"region": "mars", "limit": 5000}""", "report"));
+
+        Assert.Equal(
+            "The conf does not match the DAG's params: param 'region': must be one of 'emea', 'apac', got 'mars'; param 'limit': must be at most 1000; "
+            + "param 'as_of': is required and has no default: give it a value.",
+            refused.Message);
+        Assert.Equal(["region", "limit", "as_of"], refused.Problems.Select(p => p.Param));
+        await AssertNoRunAsync(engine);
+        await using var db = engine.CreateContext();
+        Assert.Empty(await db.AuditLog.ToListAsync());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("{}")]
+    public async Task Without_a_conf_a_required_param_without_default_is_refused(string? conf)
+    {
+        await using var engine = await EngineWithDagAsync(ReportDag);
+
+        var refused = await Assert.ThrowsAsync<ConfRefusedException>(() => TriggerAsync(engine, conf, "report"));
+
+        Assert.Equal("param 'as_of': is required and has no default: give it a value", Assert.Single(refused.Problems).ToString());
+        await AssertNoRunAsync(engine);
+    }
+
+    [Fact]
+    public async Task A_conf_that_fits_is_stored_as_given_with_keys_no_param_declares()
+    {
+        await using var engine = await EngineWithDagAsync(ReportDag);
+
+        var run = await TriggerAsync(engine, """{"as_of": "2026-11-30", "requested_by": "finance"}""", "report");
+
+        await using var db = engine.CreateContext();
+        var conf = (await db.DagRuns.SingleAsync(r => r.RunId == run.RunId)).Conf!;
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"as_of": "2026-11-30", "requested_by": "finance"}"""), JsonNode.Parse(conf)), conf);
+    }
+
+    [Fact]
+    public async Task The_form_defaults_to_the_params_and_for_a_periodic_dag_the_latest_complete_interval()
+    {
+        await using var engine = await EngineWithDagAsync(ReportDag);
+        await engine.AddDagAsync(Dag.Replace("\"@daily\"", "null", StringComparison.Ordinal), unpause: false);
+        var service = new DagTriggerService(
+            engine.Services.GetRequiredService<IDbContextFactory<DashboardDbContext>>(), engine.Services.GetRequiredService<DagVersionCache>(),
+            new FixedClock(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero)));
+
+        var monthly = (await service.DefaultsAsync("report"))!;
+        var manual = (await service.DefaultsAsync("export"))!;
+
+        Assert.Equal(new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero), monthly.LogicalDate);
+        Assert.Equal(["region", "limit", "as_of"], monthly.Params.Specs.Select(p => p.Name));
+        Assert.Null(manual.LogicalDate);
+        Assert.Equal("""{"table":"orders"}""", manual.Params.Defaults().ToJsonString());
+        Assert.Null(await service.DefaultsAsync("nope"));
+    }
+
+    private static async Task<EngineHarness> EngineWithDagAsync(string yaml = Dag)
     {
         var engine = await EngineHarness.CreateAsync();
-        await engine.AddDagAsync(Dag, unpause: false);
+        await engine.AddDagAsync(yaml, unpause: false);
         return engine;
     }
 
-    private static Task<TriggeredRun> TriggerAsync(EngineHarness engine, string conf) =>
-        engine.Services.GetRequiredService<DagTriggerService>().TriggerAsync(new TriggerRequest("export", null, conf, Actors.Admin("lead"), DagRunTriggeredBy.Ui));
+    private static Task<TriggeredRun> TriggerAsync(EngineHarness engine, string? conf, string dagId = "export") =>
+        engine.Services.GetRequiredService<DagTriggerService>().TriggerAsync(new TriggerRequest(dagId, null, conf, Actors.Admin("lead"), DagRunTriggeredBy.Ui));
 
     private static async Task AssertNoRunAsync(EngineHarness engine)
     {

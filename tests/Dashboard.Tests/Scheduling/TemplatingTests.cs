@@ -45,7 +45,8 @@ public sealed class TemplatingTests
 
         var ti = await engine.TaskInstanceAsync(dagId, runId, "export");
         Assert.Equal(TaskInstanceState.Failed, ti.State);
-        Assert.Contains($"Template error: 'ds' is not available: run {runId} has no logical date", await engine.LogAsync(ti.Id, 1));
+        Assert.Contains(
+            $"Template error: {{{{ ds }}}} needs a logical date; run {runId} has none: trigger it with a logical date", await engine.LogAsync(ti.Id, 1));
     }
 
     [Fact]
@@ -71,6 +72,29 @@ public sealed class TemplatingTests
         Assert.Contains("customers customers 100 100", await engine.LogAsync(withConf.Id, 1));
         var withoutConf = await engine.TaskInstanceAsync(dagId, defaults, "export");
         Assert.Contains("orders orders 100 100", await engine.LogAsync(withoutConf.Id, 1));
+    }
+
+    [Fact]
+    public async Task Params_a_conf_leaves_out_take_the_defaults_of_their_specs()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        var dagId = await engine.AddDagAsync("""
+            dag_id: report
+            schedule: null
+            params:
+              region: {type: string, enum: [emea, apac], default: emea}
+              limit: {type: integer, minimum: 1, default: 100}
+              as_of: {type: string, format: date, required: true}
+            tasks:
+              - id: export
+                command: echo "{{ params.region }} {{ params.limit }} {{ params.as_of }} $PARAMS_AS_OF"
+            """);
+        var runId = await engine.TriggerAsync(dagId, """{"as_of": "2026-11-30"}""");
+
+        await engine.RunUntilRunsFinishedAsync(dagId);
+
+        var ti = await engine.TaskInstanceAsync(dagId, runId, "export");
+        Assert.Contains("emea 100 2026-11-30 2026-11-30", await engine.LogAsync(ti.Id, 1));
     }
 
     [Fact]

@@ -154,7 +154,7 @@ public sealed class BackfillDialogTests : ComponentTest
     [Theory]
     [InlineData("{\"city\": ", "The conf is not valid JSON:")]
     [InlineData("[1, 2]", "The conf must be a JSON object, such as {\"city\": \"nyc\"}.")]
-    [InlineData("{\"limit\": \"ten\"}", "The conf does not match the DAG's params: param 'limit' must be a number, got a string.")]
+    [InlineData("{\"limit\": \"ten\"}", "The conf does not match the DAG's params: param 'limit': must be a number, got a string.")]
     public async Task A_conf_that_is_not_acceptable_is_shown_on_the_conf_field_and_nothing_can_be_created(string conf, string error)
     {
         await PipelineDag.SeedAsync(await UseEngineAsync());

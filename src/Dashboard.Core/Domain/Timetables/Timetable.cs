@@ -48,6 +48,14 @@ public abstract class Timetable
     public abstract DataInterval? NextAutomatedInterval(
         DataInterval? lastAutomated, DateTimeOffset? startDate, DateTimeOffset? endDate, bool catchup, DateTimeOffset now);
 
+    /// <summary>
+    /// The latest interval that has ended by <paramref name="now"/>: the one the scheduler runs when
+    /// it does not catch up, and so the one "run the latest period now" means. Null when runs do not
+    /// repeat, when none has ended since the start date, and once the end date is past.
+    /// </summary>
+    public DataInterval? LatestCompletedInterval(DateTimeOffset? startDate, DateTimeOffset? endDate, DateTimeOffset now) =>
+        IsPeriodic && NextAutomatedInterval(null, startDate, endDate, catchup: false, now) is { } latest && latest.End <= now ? latest : null;
+
     /// <summary>The interval a manual run with this logical date covers.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The date is so far out that the schedule has no interval around it.</exception>
     public abstract DataInterval InferManualInterval(DateTimeOffset logicalDate);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dashboard.Core.Auditing;
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Operations.Selection;
@@ -231,7 +232,7 @@ public sealed class BackfillService(
         var conf = "{}";
         try
         {
-            conf = DagTriggerService.ValidateConf(request.ConfJson, dag.Params);
+            conf = DagTriggerService.ValidateConf(request.ConfJson, current.Current?.Params ?? DagParams.None);
         }
         catch (OperationRefusedException invalid)
         {
@@ -252,12 +253,6 @@ public sealed class BackfillService(
             }
         }
 
-        if (await db.Backfills.AsNoTracking().Where(b => b.DagId == dag.DagId && b.CompletedAt == null).FirstOrDefaultAsync(ct) is { } active)
-        {
-            Problem(BackfillField.Dag,
-                $"DAG '{dag.DagId}' already has an active backfill (#{active.Id}, {active.FromDate:yyyy-MM-dd} to {active.ToDate:yyyy-MM-dd}): wait for it to complete, or cancel it.");
-        }
-
         var intervals = problems.Count == 0 || timetable.IsPeriodic && from <= to
             ? timetable.CompletedIntervalsBetween(from, to, dag.StartDate, dag.EndDate, now).Take(CountCeiling + 1).ToList()
             : [];
@@ -268,6 +263,16 @@ public sealed class BackfillService(
         }
 
         var slots = problems.Count == 0 ? await SlotsAsync(db, dag.DagId, intervals, request.Reprocess, lockRuns, ct) : [];
+
+        // Read after the runs: a backfill that committed while this plan was made is seen here if its
+        // runs were seen above, so a racing create is refused for that backfill, not for "nothing to do".
+        if (await db.Backfills.AsNoTracking().Where(b => b.DagId == dag.DagId && b.CompletedAt == null).FirstOrDefaultAsync(ct) is { } active)
+        {
+            Problem(BackfillField.Dag,
+                $"DAG '{dag.DagId}' already has an active backfill (#{active.Id}, {active.FromDate:yyyy-MM-dd} to {active.ToDate:yyyy-MM-dd}): wait for it to complete, or cancel it.");
+            slots = [];
+        }
+
         if (request.RunBackwards)
         {
             slots.Reverse();

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.Core.Auditing;
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Persistence;
@@ -16,8 +17,21 @@ public sealed record TriggerRequest(string DagId, DateTimeOffset? LogicalDate, s
 
 public sealed record TriggeredRun(long Id, string RunId, bool DagPaused);
 
+/// <summary>
+/// What a trigger form starts from: the params of the DAG's current version, and the logical date of
+/// its schedule's latest complete interval (null for a DAG without a periodic schedule).
+/// </summary>
+public sealed record TriggerDefaults(DagParams Params, DateTimeOffset? LogicalDate);
+
+/// <summary>A conf refused for not fitting the DAG's params: every problem, each naming its param.</summary>
+public sealed class ConfRefusedException(IReadOnlyList<ParamProblem> problems)
+    : OperationRefusedException($"The conf does not match the DAG's params: {string.Join("; ", problems)}.")
+{
+    public IReadOnlyList<ParamProblem> Problems { get; } = problems;
+}
+
 /// <summary>Creates a manual run, queued to start at once (or when its DAG is unpaused).</summary>
-public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
+public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFactory, DagVersionCache versions, TimeProvider clock)
 {
     /// <summary>
     /// Bytes of a run's conf: it is stored with every run it starts (each run of a backfill has a copy)
@@ -39,7 +53,7 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
             throw new OperationRefusedException($"DAG '{dag.DagId}' cannot run: its file is gone or was never loaded.");
         }
 
-        var conf = ValidateConf(request.ConfJson, dag.Params);
+        var conf = ValidateConf(request.ConfJson, (await versions.GetAsync(db, versionId, ct)).Params);
         if (request.LogicalDate is { Year: < Timetable.EarliestYear or > Timetable.LatestYear } outside)
         {
             throw new OperationRefusedException(
@@ -71,15 +85,31 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
         return new TriggeredRun(id, run.RunId, dag.IsPaused);
     }
 
+    /// <summary>The params and default logical date a trigger form for <paramref name="dagId"/> starts from; null when there is no such DAG.</summary>
+    public async Task<TriggerDefaults?> DefaultsAsync(string dagId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.Dags.AsNoTracking().SingleOrDefaultAsync(d => d.DagId == dagId, ct) is not { } dag)
+        {
+            return null;
+        }
+
+        var dagParams = dag.CurrentVersionId is { } versionId ? (await versions.GetAsync(db, versionId, ct)).Params : DagParams.None;
+        var latest = Timetable.For(dag.Schedule, dag.Timezone).LatestCompletedInterval(dag.StartDate, dag.EndDate, clock.GetUtcNow());
+        return new TriggerDefaults(dagParams, latest?.Start);
+    }
+
     /// <summary>
-    /// The conf must be a JSON object of at most <see cref="MaxConfBytes"/>; a key the DAG declares in <c>params</c> must keep the type of
-    /// its default (a null default accepts anything). Other keys are passed through, as in Airflow.
+    /// The conf must be a JSON object of at most <see cref="MaxConfBytes"/> that, with the defaults filling the params it leaves out,
+    /// fits the params' schema; keys the DAG does not declare are passed through, as in Airflow. Returns the conf as given.
     /// </summary>
-    public static string ValidateConf(string? confJson, string paramsJson)
+    /// <exception cref="ConfRefusedException">It does not fit the params, with every reason.</exception>
+    /// <exception cref="OperationRefusedException">It is not a JSON object that can be stored.</exception>
+    public static string ValidateConf(string? confJson, DagParams dagParams)
     {
         if (string.IsNullOrWhiteSpace(confJson))
         {
-            return "{}";
+            confJson = "{}";
         }
 
         if (Encoding.UTF8.GetByteCount(confJson) is var size && size > MaxConfBytes)
@@ -108,14 +138,8 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
             throw new OperationRefusedException($"The conf holds text that cannot be stored ({text}): remove it.");
         }
 
-        var defaults = JsonNode.Parse(paramsJson) as JsonObject ?? [];
-        var problems = conf
-            .Where(p => defaults.TryGetPropertyValue(p.Key, out var d) && d is not null && Kind(d) != Kind(p.Value))
-            .Select(p => $"param '{p.Key}' must be {Describe(Kind(defaults[p.Key]))}, got {Describe(Kind(p.Value))}")
-            .ToList();
-        return problems.Count == 0
-            ? conf.ToJsonString()
-            : throw new OperationRefusedException($"The conf does not match the DAG's params: {string.Join("; ", problems)}.");
+        var problems = dagParams.Validate(conf);
+        return problems.Count == 0 ? conf.ToJsonString() : throw new ConfRefusedException(problems);
     }
 
     /// <summary>What PostgreSQL refuses in jsonb: a NUL character or half a surrogate pair, in a key or a string.</summary>
@@ -161,21 +185,4 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
 
         return null;
     }
-
-    private static JsonValueKind Kind(JsonNode? node) => node?.GetValueKind() switch
-    {
-        null => JsonValueKind.Null,
-        JsonValueKind.True or JsonValueKind.False => JsonValueKind.True,
-        var kind => kind.Value,
-    };
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True => "true or false",
-        JsonValueKind.Array => "a list",
-        JsonValueKind.Object => "an object",
-        _ => "null",
-    };
 }

@@ -10,7 +10,6 @@ internal sealed class DagConfiguration : IEntityTypeConfiguration<Dag>
     {
         builder.ToTable("dag");
         builder.HasKey(d => d.DagId);
-        builder.Property(d => d.Params).HasColumnType("jsonb");
         builder.HasOne(d => d.CurrentVersion).WithMany().HasForeignKey(d => d.CurrentVersionId).OnDelete(DeleteBehavior.SetNull);
     }
 }
@@ -20,6 +19,7 @@ internal sealed class DagVersionConfiguration : IEntityTypeConfiguration<DagVers
     public void Configure(EntityTypeBuilder<DagVersion> builder)
     {
         builder.ToTable("dag_version");
+        builder.Property(v => v.Params).HasColumnType("json");
         builder.HasOne<Dag>().WithMany().HasForeignKey(v => v.DagId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(v => new { v.DagId, v.VersionNumber }).IsUnique().HasDatabaseName("ux_dag_version_dag_number");
         builder.HasMany(v => v.Tasks).WithOne().HasForeignKey(t => t.DagVersionId).OnDelete(DeleteBehavior.Cascade);

@@ -255,11 +255,6 @@ namespace Dashboard.Core.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("max_active_tasks");
 
-                    b.Property<string>("Params")
-                        .IsRequired()
-                        .HasColumnType("jsonb")
-                        .HasColumnName("params");
-
                     b.Property<string>("Schedule")
                         .HasColumnType("text")
                         .HasColumnName("schedule");
@@ -514,6 +509,11 @@ namespace Dashboard.Core.Persistence.Migrations
                     b.Property<string>("FileLocation")
                         .HasColumnType("text")
                         .HasColumnName("file_location");
+
+                    b.Property<string>("Params")
+                        .IsRequired()
+                        .HasColumnType("json")
+                        .HasColumnName("params");
 
                     b.Property<string>("Source")
                         .HasColumnType("text")
