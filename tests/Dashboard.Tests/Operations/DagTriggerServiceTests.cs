@@ -5,6 +5,7 @@ using Dashboard.Core.Domain;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Persistence;
+using Dashboard.Core.Security;
 using Dashboard.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -153,6 +154,40 @@ public sealed class DagTriggerServiceTests
         Assert.Null(manual.LogicalDate);
         Assert.Equal("""{"table":"orders"}""", manual.Params.Defaults().ToJsonString());
         Assert.Null(await service.DefaultsAsync("nope"));
+    }
+
+    [Fact]
+    public async Task Unpausing_on_trigger_unpauses_a_paused_dag_in_the_same_change_and_records_why()
+    {
+        await using var engine = await EngineWithDagAsync();
+        var service = engine.Services.GetRequiredService<DagTriggerService>();
+
+        var run = await service.TriggerAsync(new TriggerRequest("export", null, null, Actors.As(Role.Op, "oncall"), DagRunTriggeredBy.Ui, UnpauseDag: true));
+
+        Assert.False(run.DagPaused);
+        await using var db = engine.CreateContext();
+        Assert.False(await db.Dags.Where(d => d.DagId == "export").Select(d => d.IsPaused).SingleAsync());
+        var unpause = await db.AuditLog.SingleAsync(a => a.Action == "dag.unpause");
+        Assert.Equal("oncall", unpause.Actor);
+        Assert.Contains(run.RunId, unpause.Details);
+
+        // Already unpaused: nothing more to record.
+        await service.TriggerAsync(new TriggerRequest("export", null, null, Actors.As(Role.Op, "oncall"), DagRunTriggeredBy.Ui, UnpauseDag: true));
+        Assert.Equal(1, await db.AuditLog.CountAsync(a => a.Action == "dag.unpause"));
+    }
+
+    [Fact]
+    public async Task A_user_who_may_trigger_but_not_pause_cannot_unpause_through_a_trigger_and_nothing_is_created()
+    {
+        await using var engine = await EngineWithDagAsync();
+        var service = engine.Services.GetRequiredService<DagTriggerService>();
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() =>
+            service.TriggerAsync(new TriggerRequest("export", null, null, Actors.As(Role.User), DagRunTriggeredBy.Ui, UnpauseDag: true)));
+
+        await AssertNoRunAsync(engine);
+        var kept = await service.TriggerAsync(new TriggerRequest("export", null, null, Actors.As(Role.User), DagRunTriggeredBy.Ui));
+        Assert.True(kept.DagPaused);
     }
 
     private static async Task<EngineHarness> EngineWithDagAsync(string yaml = Dag)

@@ -3,6 +3,7 @@ using AngleSharp.Dom;
 using Bunit;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Queries;
+using Dashboard.Core.Security;
 using Dashboard.Testing;
 using Dashboard.Web.Components.Dialogs;
 using Microsoft.AspNetCore.Components;
@@ -109,14 +110,43 @@ public sealed class TriggerDialogTests : ComponentTest
         Assert.Contains("Region", region.TextContent);
         Assert.Contains("Whose sales the report covers", region.TextContent);
         Assert.Equal("emea", Input("region").GetAttribute("value"));
-        Assert.Equal(("500", "1", "10000"), (Input("limit").GetAttribute("value"), Input("limit").GetAttribute("min"), Input("limit").GetAttribute("max")));
+        Assert.Equal("500", Input("limit").GetAttribute("value"));
         Assert.Contains("Rows", Find("param-limit").TextContent);
+        Assert.Contains("1 to 10000", Find("param-limit").TextContent);
         Assert.Contains("As of *", Find("param-as_of").TextContent); // required, and no default to fall back on
         Assert.Equal("", Input("as_of").GetAttribute("value") ?? "");
         Assert.Contains("Only show what would be exported", Find("param-dry_run").TextContent);
         Assert.Equal("20", Input("note").GetAttribute("maxlength"));
         Assert.Contains("[\"orders\"]", Input("tables").GetAttribute("value") ?? Input("tables").TextContent);
         Assert.Null(FieldError("as_of")); // nothing is wrong until the person acts
+    }
+
+    [Fact]
+    public async Task A_paused_dag_is_unpaused_with_its_trigger_by_default()
+    {
+        var engine = await UseEngineAsync();
+        await engine.AddDagAsync(ReportDag.Replace("required: true", "default: 2027-01-31"), unpause: false);
+        SignInAs(Role.Op);
+        await OpenAsync(ReportDagId);
+
+        var box = Find("trigger-unpause-dag");
+        Assert.True((box.TagName == "INPUT" ? box : box.QuerySelector("input"))!.HasAttribute("checked"), box.OuterHtml);
+        Trigger();
+
+        await _triggered;
+        await using var db = engine.CreateContext();
+        Assert.False(await db.Dags.Where(d => d.DagId == ReportDagId).Select(d => d.IsPaused).SingleAsync());
+    }
+
+    [Fact]
+    public async Task Who_may_trigger_but_not_pause_is_not_offered_the_unpause()
+    {
+        var engine = await UseEngineAsync();
+        await engine.AddDagAsync(ReportDag, unpause: false);
+        SignInAs(Role.User);
+        await OpenAsync(ReportDagId);
+
+        Assert.Empty(_provider.FindAll("[data-testid='trigger-unpause-dag']"));
     }
 
     [Fact]

@@ -13,7 +13,9 @@ using Microsoft.EntityFrameworkCore;
 namespace Dashboard.Core.Operations.Trigger;
 
 /// <summary>A manual run request. Without a logical date the run covers no data interval, as in Airflow 3.</summary>
-public sealed record TriggerRequest(string DagId, DateTimeOffset? LogicalDate, string? ConfJson, Actor Actor, DagRunTriggeredBy TriggeredBy, string? Note = null);
+/// <param name="UnpauseDag">Also unpause the DAG if it is paused, so the run starts (Airflow 3's trigger form offers the same); needs the right to pause DAGs.</param>
+public sealed record TriggerRequest(
+    string DagId, DateTimeOffset? LogicalDate, string? ConfJson, Actor Actor, DagRunTriggeredBy TriggeredBy, string? Note = null, bool UnpauseDag = false);
 
 public sealed record TriggeredRun(long Id, string RunId, bool DagPaused);
 
@@ -60,6 +62,12 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
                 $"The logical date {outside:yyyy-MM-dd} is outside the years {Timetable.EarliestYear} to {Timetable.LatestYear} a run may have.");
         }
 
+        var unpause = request.UnpauseDag && dag.IsPaused;
+        if (unpause)
+        {
+            request.Actor.Demand(Permission.PauseDag, "unpause DAGs");
+        }
+
         var now = clock.GetUtcNow();
         var run = request.LogicalDate is { } date
             ? new NewDagRun(NewDagRun.RunIdFor(DagRunType.Manual, date), DagRunType.Manual, date.ToUniversalTime(),
@@ -80,9 +88,15 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
         AuditWriter.Record(db, now, request.Actor, "dag_run.trigger", dag.DagId, 1,
             new { logical_date = run.LogicalDate, conf = JsonNode.Parse(conf), triggered_by = SnakeCase.ToSnakeCase(request.TriggeredBy) },
             runIds: [run.RunId], note: request.Note);
+        if (unpause)
+        {
+            await db.Dags.Where(d => d.DagId == dag.DagId).ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPaused, false), ct);
+            AuditWriter.Record(db, now, request.Actor, "dag.unpause", dag.DagId, 1, new { reason = $"trigger of {run.RunId}" });
+        }
+
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        return new TriggeredRun(id, run.RunId, dag.IsPaused);
+        return new TriggeredRun(id, run.RunId, dag.IsPaused && !unpause);
     }
 
     /// <summary>The params and default logical date a trigger form for <paramref name="dagId"/> starts from; null when there is no such DAG.</summary>

@@ -3,6 +3,7 @@ using Dashboard.Core.Domain;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Queries;
+using Dashboard.Core.Security;
 using Dashboard.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -22,6 +23,9 @@ public sealed partial class TriggerDialog
     private TimeSpan? _time;
     private string? _error;
     private bool _busy;
+
+    // As in Airflow 3's trigger form: on by default, since a run of a paused DAG does not start.
+    private bool _unpause = true;
 
     [Inject]
     private DagTriggerService TriggerService { get; set; } = null!;
@@ -75,7 +79,8 @@ public sealed partial class TriggerDialog
         _error = null;
         try
         {
-            var run = await TriggerService.TriggerAsync(new TriggerRequest(Dag.DagId, LogicalDate, _draft!.Json, Operator.Actor, DagRunTriggeredBy.Ui));
+            var run = await TriggerService.TriggerAsync(new TriggerRequest(
+                Dag.DagId, LogicalDate, _draft!.Json, Operator.Actor, DagRunTriggeredBy.Ui, UnpauseDag: _unpause && Operator.Actor.Can(Permission.PauseDag)));
             Actions.Succeeded($"Trigger {Dag.DagId}", run.DagPaused
                 ? $"{run.RunId} is queued; it starts when {Dag.DagId} is unpaused."
                 : $"{run.RunId} is queued.");
