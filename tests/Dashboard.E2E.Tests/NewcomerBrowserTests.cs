@@ -103,6 +103,35 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task Triggering_the_paused_taxi_pipeline_from_its_form_with_the_defaults_runs_the_latest_month_green()
+    {
+        await using (var db = _database.CreateContext())
+        {
+            await Eventually.HoldsAsync(() => db.Dags.AnyAsync(d => d.DagId == "taxi_pipeline"), "taxi_pipeline is loaded");
+        }
+
+        var page = await browser.NewPageAsync(_app);
+        await page.GotoAsync(new Uri(_app.BaseAddress, "dags/taxi_pipeline").ToString());
+        await WaitForCircuitAsync(page);
+        await page.GetByTestId("trigger").ClickAsync();
+
+        // Nothing is touched: the date is the latest complete month, the params their defaults, and the DAG is unpaused with the trigger.
+        var date = page.GetByTestId("trigger-date").Locator("input");
+        await Expect(date).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d{2}-01$"));
+        var latestMonth = await date.InputValueAsync();
+        await Expect(page.GetByTestId("trigger-unpause-dag")).ToBeCheckedAsync();
+        await page.GetByTestId("trigger-confirm").ClickAsync();
+
+        var runId = $"manual__{latestMonth}T00:00:00+00:00";
+        await Expect(page.Locator($"[data-cell][data-task-id][data-run-id='{runId}'][data-state='success']")).ToHaveCountAsync(3, new() { Timeout = 120_000 });
+        await using (var db = _database.CreateContext())
+        {
+            Assert.False(await db.Dags.Where(d => d.DagId == "taxi_pipeline").Select(d => d.IsPaused).SingleAsync());
+            Assert.Equal(Dashboard.Core.Domain.DagRunState.Success, await db.DagRuns.Where(r => r.RunId == runId).Select(r => r.State).SingleAsync());
+        }
+    }
+
     private static string NormalizeJson(string json) =>
         System.Text.Json.JsonSerializer.Serialize(
             System.Text.Json.JsonSerializer.Deserialize<SortedDictionary<string, System.Text.Json.JsonElement>>(json));
