@@ -81,7 +81,7 @@ internal sealed class CliDatabase : IAsyncDisposable
         if (pending.Count > 0)
         {
             throw new DatabaseUnavailableException(
-                $"The database {DashboardDatabase.Describe(connectionString)} is {pending.Count} migration(s) behind this build " +
+                $"The database {DashboardDatabase.Describe(connectionString)} is {CliText.Count(pending.Count, "migration")} behind this build " +
                 $"(the first missing is {pending[0]}). Start the app once so it migrates the database, then run the command again.");
         }
     }

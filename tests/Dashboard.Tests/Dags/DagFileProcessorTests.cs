@@ -129,6 +129,25 @@ public sealed class DagFileProcessorTests
     }
 
     [Fact]
+    public async Task A_pass_over_unchanged_example_dags_changes_nothing()
+    {
+        // Every change of a DAG row wakes every page that shows the DAG: a pass that rewrites
+        // rows whose file did not change (as jsonb's re-spacing of params once did) reloads them all.
+        await using var engine = await EngineHarness.CreateAsync();
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryLayout.Root, "dags"), "*.yaml"))
+        {
+            engine.WriteDagFile(Path.GetFileName(file), await File.ReadAllTextAsync(file));
+        }
+
+        var first = await engine.ProcessDagFilesAsync();
+        var second = await engine.ProcessDagFilesAsync();
+
+        Assert.Equal(first.Loaded.Order(), first.Changed.Order());
+        Assert.Contains("report_export", first.Loaded);
+        Assert.Empty(second.Changed);
+    }
+
+    [Fact]
     public async Task A_file_that_changes_only_in_comments_and_layout_makes_no_new_version()
     {
         await using var engine = await EngineHarness.CreateAsync();

@@ -29,7 +29,8 @@ public sealed class CliDatabaseTests
         var outcome = await CliRunner.RunAsync(connectionString, "backfill", "list");
 
         Assert.Equal(ExitCodes.DatabaseUnavailable, outcome.ExitCode);
-        Assert.Contains("migration(s) behind this build", outcome.Error);
+        var pending = await DashboardDatabase.PendingMigrationsAsync(connectionString);
+        Assert.Contains($"is {pending.Count} migrations behind this build (the first missing is {pending[0]})", outcome.Error);
         Assert.Contains("Start the app once so it migrates the database", outcome.Error);
         Assert.NotEmpty(await DashboardDatabase.PendingMigrationsAsync(connectionString)); // still as it was
     }
