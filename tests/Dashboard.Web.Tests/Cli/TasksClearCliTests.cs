@@ -138,11 +138,7 @@ public sealed class TasksClearCliTests : IAsyncLifetime
     [Fact]
     public async Task A_running_instance_is_refused_unless_restart_running_is_given()
     {
-        await SetAsync("UPDATE dag_run SET state = 'running' WHERE run_id = @run", P("run", RunId(2)));
-        await SetAsync("""
-            UPDATE task_instance SET state = 'running', try_number = 2
-            WHERE task_id = 'transform' AND dag_run_id = (SELECT id FROM dag_run WHERE run_id = @run)
-            """, P("run", RunId(2)));
+        await RunTransformAgainAsync();
 
         var refused = await RunAsync(["tasks", "clear", "daily", "-s", "2024-01-03", "-y"]);
         Assert.Equal(ExitCodes.Refused, refused.ExitCode);
@@ -159,11 +155,7 @@ public sealed class TasksClearCliTests : IAsyncLifetime
     [Fact]
     public async Task Only_running_restarts_the_running_instances_alone_and_cannot_be_combined_with_only_failed()
     {
-        await SetAsync("UPDATE dag_run SET state = 'running' WHERE run_id = @run", P("run", RunId(2)));
-        await SetAsync("""
-            UPDATE task_instance SET state = 'running', try_number = 2
-            WHERE task_id = 'transform' AND dag_run_id = (SELECT id FROM dag_run WHERE run_id = @run)
-            """, P("run", RunId(2)));
+        await RunTransformAgainAsync();
 
         var both = await RunAsync(["tasks", "clear", "daily", "-r", "-f", "-y"]);
         Assert.Equal(ExitCodes.Usage, both.ExitCode);
@@ -202,6 +194,16 @@ public sealed class TasksClearCliTests : IAsyncLifetime
     private static string RunId(int day) => NewDagRun.RunIdFor(DagRunType.Scheduled, FirstDay.AddDays(day));
 
     /// <summary>Task instances with no state: every one was set above, so these are the cleared ones.</summary>
+    /// <summary>The last run's failed transform is running its second try.</summary>
+    private async Task RunTransformAgainAsync()
+    {
+        await SetAsync("UPDATE dag_run SET state = 'running' WHERE run_id = @run", P("run", RunId(2)));
+        await SetAsync("""
+            UPDATE task_instance SET state = 'running', try_number = 2
+            WHERE task_id = 'transform' AND dag_run_id = (SELECT id FROM dag_run WHERE run_id = @run)
+            """, P("run", RunId(2)));
+    }
+
     private async Task<int> ClearedCountAsync()
     {
         await using var db = _engine.CreateContext();
