@@ -1,13 +1,12 @@
-using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Core.Queries;
 
-/// <summary>What every page of one DAG shows of it; <see cref="Params"/> holds its current version's param defaults as a JSON object.</summary>
+/// <summary>What every page of one DAG shows of it.</summary>
 public sealed record DagHeader(
-    string DagId, string? Description, string? Schedule, bool IsPaused, bool IsActive, string Params, IReadOnlyList<string> Tags, string Timezone = "UTC");
+    string DagId, string? Description, string? Schedule, bool IsPaused, bool IsActive, IReadOnlyList<string> Tags, string Timezone = "UTC");
 
 /// <summary>A run as the runs list shows it.</summary>
 public sealed record RunListRow(
@@ -37,13 +36,9 @@ public sealed class DagRunsQuery(IDbContextFactory<DashboardDbContext> dbFactory
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Dags.AsNoTracking().Where(d => d.DagId == dagId)
-            .Select(d => new DagHeader(d.DagId, d.Description, d.Schedule, d.IsPaused, d.IsActive,
-                DefaultsOf(d.CurrentVersion == null ? null : d.CurrentVersion.Params), d.Tags, d.Timezone))
+            .Select(d => new DagHeader(d.DagId, d.Description, d.Schedule, d.IsPaused, d.IsActive, d.Tags, d.Timezone))
             .SingleOrDefaultAsync(ct);
     }
-
-    private static string DefaultsOf(string? paramsJson) =>
-        (paramsJson is null ? DagParams.None : DagParams.FromJson(paramsJson)).Defaults().ToJsonString();
 
     /// <summary>
     /// A page of the DAG's runs in the grid's order (newest run_after first), read through

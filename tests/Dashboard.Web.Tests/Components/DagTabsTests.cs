@@ -36,7 +36,7 @@ public sealed class DagTabsTests : ComponentTest
         Assert.Empty(page.QuerySelectorAll("[aria-current]"));
     }
 
-    private static DagHeader Dag() => new("taxi pipeline", "Monthly taxi trips", "@monthly", IsPaused: false, IsActive: true, "{}", ["taxi"]);
+    private static DagHeader Dag() => new("taxi pipeline", "Monthly taxi trips", "@monthly", IsPaused: false, IsActive: true, ["taxi"]);
 
     private AngleSharp.Dom.IDocument RenderPage(DagHeader dag, DagTabs.View? active) =>
         RenderPage<DagTabs>(p => p.Add(t => t.Dag, dag).Add(t => t.Active, active));

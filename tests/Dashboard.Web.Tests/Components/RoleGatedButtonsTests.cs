@@ -30,7 +30,7 @@ public sealed class RoleGatedButtonsTests : ComponentTest
     {
         SignInAs(role);
 
-        var header = Render<DagTabs>(p => p.Add(t => t.Dag, new DagHeader("pipeline", null, "@daily", false, true, "{}", [])));
+        var header = Render<DagTabs>(p => p.Add(t => t.Dag, new DagHeader("pipeline", null, "@daily", false, true, [])));
 
         var trigger = header.Find("[data-testid='trigger']");
         var backfill = header.Find("[data-testid='backfill']");
