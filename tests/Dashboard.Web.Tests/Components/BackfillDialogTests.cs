@@ -175,9 +175,10 @@ public sealed class BackfillDialogTests : ComponentTest
     {
         await SeedWithConfAsync();
         await OpenAsync();
-        var conf = _provider.Find("textarea[data-testid='backfill-conf']");
-        Assert.True(string.IsNullOrEmpty(conf.GetAttribute("value")));
-        Assert.Contains("\"city\": \"nyc\"", conf.GetAttribute("placeholder"));
+        // The params' defaults arrive from the version cache after the dialog first renders.
+        await _provider.WaitForAssertionAsync(() =>
+            Assert.Contains("\"city\": \"nyc\"", _provider.Find("textarea[data-testid='backfill-conf']").GetAttribute("placeholder")));
+        Assert.True(string.IsNullOrEmpty(_provider.Find("textarea[data-testid='backfill-conf']").GetAttribute("value")));
         await RangeAsync("2026-01-02", "2026-01-04");
         Field("reprocess-failed").Click();
         await _provider.WaitForAssertionAsync(() => Assert.Equal("1 run will be created, 1 re-run, 1 skipped", Summary));
