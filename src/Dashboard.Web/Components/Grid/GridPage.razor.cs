@@ -41,6 +41,7 @@ public sealed partial class GridPage
     private TaskCompletionSource _navigated = CompletedNavigation();
 
     private Virtualize<GridRow>? _virtualize;
+    private DagPanels? _panels;
     private LiveView _live = null!;
     private ElementReference _gridElement;
     private bool _attaching;
@@ -271,13 +272,16 @@ public sealed partial class GridPage
             return Task.CompletedTask;
         }
 
-        return _anchor is null && _view is { RunId: { } run, TaskId: null }
-            ? ActOnRunAsync(action, run)
+        return _anchor is null && _view is { RunId: not null, TaskId: null } && _panels is not null
+            ? ActOnRunPanelAsync(action, _panels)
             : ActOnCellsAsync(action, SelectedTargets());
     }
 
-    private Task ActOnPanelTaskAsync(GridAction action) =>
-        _view is { TaskId: { } task, RunId: { } run } ? ActOnCellsAsync(action, [TaskTarget.Task(run, task)]) : Task.CompletedTask;
+    private async Task ActOnRunPanelAsync(GridAction action, DagPanels panels)
+    {
+        await SettleNavigationAsync();
+        await panels.ActAsync(action);
+    }
 
     private async Task ActOnCellsAsync(GridAction action, IReadOnlyList<TaskTarget> targets)
     {
@@ -295,18 +299,6 @@ public sealed partial class GridPage
             GridAction.Clear => await ActionDialogs.ClearAsync(DagId, targets, dated, subject),
             GridAction.MarkSuccess => await ActionDialogs.MarkAsync(DagId, targets, TaskInstanceState.Success, dated, subject),
             _ => await ActionDialogs.MarkAsync(DagId, targets, TaskInstanceState.Failed, dated, subject),
-        };
-        await AfterActionAsync(applied);
-    }
-
-    private async Task ActOnRunAsync(GridAction action, string runId)
-    {
-        await SettleNavigationAsync();
-        var applied = action switch
-        {
-            GridAction.Clear => await ActionDialogs.ClearRunAsync(DagId, runId, onlyFailed: false),
-            GridAction.MarkSuccess => await ActionDialogs.MarkRunAsync(DagId, runId, DagRunState.Success),
-            _ => await ActionDialogs.MarkRunAsync(DagId, runId, DagRunState.Failed),
         };
         await AfterActionAsync(applied);
     }
