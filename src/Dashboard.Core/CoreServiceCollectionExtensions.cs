@@ -10,6 +10,7 @@ using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Operations.Versions;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Queries;
+using Dashboard.Core.Queries.Graph;
 using Dashboard.Core.Queries.Grid;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +42,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DagListQuery>();
         services.AddSingleton<DagRunsQuery>();
         services.AddSingleton<GridQuery>();
+        services.AddSingleton<GraphQuery>();
+        services.AddSingleton<GraphLayoutCache>();
         services.AddSingleton<NeedsAttentionQuery>();
         services.AddSingleton<TaskLogQuery>();
         services.AddSingleton<ImportErrorQuery>();
