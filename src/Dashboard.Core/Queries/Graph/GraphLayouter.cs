@@ -70,7 +70,7 @@ public static class GraphLayouter
         new Builder(model, collapsed, direction).Build();
 
     /// <summary><c>a.b.c</c> → <c>a</c>, <c>a.b</c>, <c>a.b.c</c>: the groups a task sits in, outermost first.</summary>
-    internal static string[] Prefixes(string? groupId)
+    public static string[] Prefixes(string? groupId)
     {
         if (groupId is null)
         {
