@@ -6,6 +6,7 @@ const string Usage = """
            dotnet run -c Release --project bench/Dashboard.Bench -- grid [--repeats N] [--pages N]
            dotnet run -c Release --project bench/Dashboard.Bench -- clear [--repeats N]
            dotnet run -c Release --project bench/Dashboard.Bench -- backfill [--repeats N]
+           dotnet run -c Release --project bench/Dashboard.Bench -- graph [--repeats N]
 
       scheduler    task-instance throughput of the real scheduler and executor loops with 1, 2 and 4
                    runs in flight, against raw process-spawn and raw SQL baselines measured in the same run
@@ -25,6 +26,10 @@ const string Usage = """
       backfill     creating a ten-year daily backfill of a 20-task DAG (3,650 runs, 73,000 task instances) end to end
                    through the backfill service, against a raw bulk insert of the same rows measured in the same run
       --repeats N  measurements of each, the median is reported (default 9)
+
+      graph        the Graph view of a generated 1,000-task DAG in groups: server layout time, cold and cached,
+                   and in Chromium the Graph page's first paint and readiness against the Grid page's
+      --repeats N  measurements of each, the median is reported (default 9)
     """;
 
 Func<CancellationToken, Task<int>>? benchmark = args switch
@@ -33,6 +38,7 @@ Func<CancellationToken, Task<int>>? benchmark = args switch
     ["grid", .. var rest] when GridBenchmarkOptions.Parse(rest) is { } options => ct => GridBenchmark.RunAsync(options, ct),
     ["clear", .. var rest] when RepeatsOptions.Parse(rest, defaultRepeats: 15) is { } options => ct => ClearBenchmark.RunAsync(options, ct),
     ["backfill", .. var rest] when RepeatsOptions.Parse(rest, defaultRepeats: 9) is { } options => ct => BackfillBenchmark.RunAsync(options, ct),
+    ["graph", .. var rest] when RepeatsOptions.Parse(rest, defaultRepeats: 9) is { } options => ct => GraphBenchmark.RunAsync(options, ct),
     _ => null,
 };
 if (benchmark is null)
