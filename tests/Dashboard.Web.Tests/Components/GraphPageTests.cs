@@ -151,4 +151,24 @@ public sealed class GraphPageTests : ComponentTest
         page.Find("[data-testid='graph-collapse-all']").Click();
         await page.WaitForAssertionAsync(() => Assert.Equal(3, page.FindAll("[data-node]").Count));
     }
+
+    [Fact]
+    public async Task Find_opens_the_groups_around_the_task_and_highlights_it()
+    {
+        var engine = await UseEngineAsync();
+        await engine.AddDagAsync(GeneratedDag.Yaml("big", GeneratedDag.Tasks(stages: 3, tasksPerStage: 20)), unpause: false);
+        var page = Open("big");
+        await page.WaitForAssertionAsync(() => Assert.Equal(3, page.FindAll("[data-node]").Count));
+
+        page.Find("input[data-testid='graph-find-text']").Input("STAGE_02_TASK_01");
+        page.Find("form.graph-find").Submit();
+
+        await page.WaitForAssertionAsync(() => Assert.Contains("graph-found", page.Find("[data-node='stage_02_task_010']").ClassList));
+        Assert.Equal(["stage_02", "stage_02.transform"], page.FindAll("[data-box]").Select(b => b.GetAttribute("data-box")));
+        Assert.Equal("true", page.Find("[data-node='stage_01']").GetAttribute("data-group-node"));
+
+        page.Find("input[data-testid='graph-find-text']").Input("no_such_task");
+        page.Find("form.graph-find").Submit();
+        await page.WaitForAssertionAsync(() => Assert.Contains("No task of this version matches “no_such_task”", page.Find("[data-testid='graph-find-message']").TextContent));
+    }
 }
