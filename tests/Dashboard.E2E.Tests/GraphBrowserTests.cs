@@ -121,6 +121,15 @@ public sealed class GraphBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(page.Locator("[data-node]")).ToHaveCountAsync(199);
         await page.GetByTestId("graph-fit").ClickAsync();
         await Screenshots.SaveAsync(page, "graph/warehouse-expanded.png");
+
+        // Top to bottom: the same drawing turned, start above notify.
+        await page.GetByTestId("graph-collapse-all").ClickAsync();
+        await page.GetByTestId("graph-direction").ClickAsync();
+        await Expect(page.GetByTestId("graph-direction")).ToContainTextAsync("Left to right");
+        var start = await Node(page, "start").BoundingBoxAsync();
+        var notify = await Node(page, "notify").BoundingBoxAsync();
+        Assert.True(start!.Y + start.Height < notify!.Y, "start is not above notify");
+        await Screenshots.SaveAsync(page, "graph/warehouse-top-to-bottom.png");
     }
 
     private async Task<IPage> OpenGraphAsync(string dagId)

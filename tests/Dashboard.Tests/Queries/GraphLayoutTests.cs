@@ -35,12 +35,14 @@ public sealed partial class GraphLayoutTests
             $"{n.Id} lies outside the drawing"));
     }
 
-    [Fact]
-    public void Edges_connect_the_nodes_of_their_tasks_and_start_and_end_on_them()
+    [Theory]
+    [InlineData(GraphDirection.LeftToRight)]
+    [InlineData(GraphDirection.TopToBottom)]
+    public void Edges_connect_the_nodes_of_their_tasks_and_start_and_end_on_them(GraphDirection direction)
     {
         var model = Small();
 
-        var layout = GraphLayouter.Compute(model, NoneCollapsed, GraphDirection.LeftToRight);
+        var layout = GraphLayouter.Compute(model, NoneCollapsed, direction);
 
         var expected = model.Tasks.SelectMany(t => t.Upstream.Select(u => (u, t.TaskId))).Order().ToList();
         Assert.Equal(expected, layout.Edges.Select(e => (e.From, e.To)).Order().ToList());

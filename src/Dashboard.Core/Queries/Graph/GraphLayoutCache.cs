@@ -42,7 +42,16 @@ public sealed class GraphLayoutCache
             Interlocked.Increment(ref _computed);
             return GraphLayouter.Compute(model, collapsed, direction);
         }));
-        return lazy.Value;
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // A Lazy keeps its exception: drop it, so the next page asks again rather than failing for good.
+            _layouts.TryRemove(key, out _);
+            throw;
+        }
     }
 
     /// <summary>The layout off the caller's thread: a cold layout of a thousand tasks takes a while, and a page's dispatcher should not wait on it.</summary>
