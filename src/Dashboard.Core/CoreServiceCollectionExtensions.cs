@@ -11,6 +11,7 @@ using Dashboard.Core.Operations.Versions;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Queries;
 using Dashboard.Core.Queries.Grid;
+using Dashboard.Core.Queries.Timeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -48,6 +49,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<BackfillListQuery>();
         services.AddSingleton<DagCodeQuery>();
         services.AddSingleton<DagSearchQuery>();
+        services.AddSingleton<GanttQuery>();
+        services.AddSingleton<DurationsQuery>();
         return services;
     }
 }
