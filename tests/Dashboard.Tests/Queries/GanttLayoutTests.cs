@@ -37,7 +37,7 @@ public sealed class GanttLayoutTests
         var earlyBar = GanttLayout.Bars(early, chart.Tasks[0], T0.AddSeconds(70)).Single();
         var laterBar = GanttLayout.Bars(later, chart.Tasks[0], T0.AddSeconds(71)).Single();
 
-        Assert.True(early.End >= T0.AddSeconds(70 * GanttLayout.Headroom));
+        Assert.Equal(T0.AddMinutes(2), early.End); // 70 s and some headroom: the next round length
         Assert.Equal(early.End, later.End); // a second on, the axis has not moved...
         Assert.True(laterBar.Width > earlyBar.Width); // ...but the bar has grown
         Assert.Null(GanttLayout.Axis(Chart(new GanttTry("a", 1, TaskInstanceState.Scheduled, null, null, null, true)), T0));
@@ -51,5 +51,7 @@ public sealed class GanttLayoutTests
         Assert.Equal(TimeSpan.FromMinutes(10), TimeScale.Step(TimeSpan.FromMinutes(75)));
         Assert.Equal(TimeSpan.FromHours(3), TimeScale.Step(TimeSpan.FromHours(20)));
         Assert.Equal(TimeSpan.FromMinutes(3), TimeScale.RoundUp(TimeSpan.FromSeconds(130), TimeSpan.FromMinutes(1)));
+        Assert.Equal(TimeSpan.FromMinutes(5), TimeScale.Round(TimeSpan.FromSeconds(130)));
+        Assert.Equal(TimeSpan.FromDays(40), TimeScale.Round(TimeSpan.FromDays(39.5)));
     }
 }

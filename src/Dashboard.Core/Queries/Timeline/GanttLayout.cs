@@ -10,13 +10,14 @@ public sealed record GanttAxis(DateTimeOffset Start, DateTimeOffset End, TimeSpa
 public sealed record GanttBar(GanttTry Try, double Left, double Width, double QueuedShare);
 
 /// <summary>
-/// Places a run's tries on a time axis at a given "now". While a try is live the axis keeps a
-/// quarter of headroom past now, rounded up to a whole tick, so a running bar grows towards the
-/// right for a while and the axis (and every other bar) moves only now and then, not every second.
+/// Places a run's tries on a time axis at a given "now". While a try is live the axis is a round
+/// length (1, 2, 5, 10, 15, 30 min...) with some headroom past now, so a running bar grows towards
+/// the right edge and the axis (and every other bar) rescales only when that length is outgrown,
+/// about when the run's age doubles, not every second. A finished run's axis fits it to the next tick.
 /// </summary>
 public static class GanttLayout
 {
-    public const double Headroom = 1.25;
+    public const double Headroom = 1.1;
 
     /// <returns>Null when no try of the run has a time yet.</returns>
     public static GanttAxis? Axis(GanttChart chart, DateTimeOffset now)
@@ -29,16 +30,10 @@ public static class GanttLayout
 
         var start = tries.Min(t => t.From!.Value);
         var end = tries.Max(t => t.To(now)!.Value);
-        var span = end - start;
-        if (tries.Any(t => t.IsLive))
-        {
-            span *= Headroom;
-        }
-
-        span = span < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : span;
-        var step = TimeScale.Step(span);
-        var axisEnd = start + TimeScale.RoundUp(span, step);
-        return new GanttAxis(start, axisEnd, step, TimeScale.Moments(start, axisEnd, step));
+        var span = end - start < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : end - start;
+        var length = tries.Any(t => t.IsLive) ? TimeScale.Round(span * Headroom) : TimeScale.RoundUp(span, TimeScale.Step(span));
+        var step = TimeScale.Step(length);
+        return new GanttAxis(start, start + length, step, TimeScale.Moments(start, start + length, step));
     }
 
     /// <summary>The bars of a task's tries that have times, oldest try first.</summary>

@@ -29,6 +29,20 @@ public static class TimeScale
         return TimeSpan.FromDays(days);
     }
 
+    /// <summary>The smallest round length (one of the steps) that holds <paramref name="span"/>; whole days beyond the longest.</summary>
+    public static TimeSpan Round(TimeSpan span)
+    {
+        foreach (var step in Steps)
+        {
+            if (span <= step)
+            {
+                return step;
+            }
+        }
+
+        return TimeSpan.FromDays(Math.Ceiling(span.TotalDays));
+    }
+
     /// <summary><paramref name="span"/> rounded up to a whole number of <paramref name="step"/>s (at least one).</summary>
     public static TimeSpan RoundUp(TimeSpan span, TimeSpan step) =>
         TimeSpan.FromTicks(Math.Max(1, (span.Ticks + step.Ticks - 1) / step.Ticks) * step.Ticks);
