@@ -14,7 +14,7 @@ public sealed class GanttBrowserTests(BrowserFixture browser) : IClassFixture<Br
 {
     private const string DagId = "gantt_demo";
 
-    // "crunch" runs until the test writes the release file.
+    // "crunch" runs until the test writes the release file; "publish" fails its first try and succeeds on the retry.
     private const string Dag = """
         dag_id: gantt_demo
         description: Prepares, crunches until released, publishes
@@ -22,7 +22,7 @@ public sealed class GanttBrowserTests(BrowserFixture browser) : IClassFixture<Br
         tasks:
           - {id: prepare, command: 'echo ready'}
           - {id: crunch, upstream: prepare, group: work, command: 'while [ ! -f "$DASHBOARD_DATA_DIR/release" ]; do sleep 0.1; done; echo crunched'}
-          - {id: publish, upstream: crunch, command: 'echo published'}
+          - {id: publish, upstream: crunch, retries: 1, retry_delay: 1s, command: 'test -f "$DASHBOARD_DATA_DIR/tried" || { touch "$DASHBOARD_DATA_DIR/tried"; exit 1; }; echo published'}
         """;
 
     private EngineHarness _engine = null!;
@@ -84,6 +84,10 @@ public sealed class GanttBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(crunch).ToHaveAttributeAsync("data-state", "success");
         await Expect(crunch).ToHaveAttributeAsync("data-live", "false");
         await Expect(Bar(page, "publish")).ToHaveAttributeAsync("data-state", "success");
+        var publishTries = page.Locator(".gantt-bar[data-task-id='publish']");
+        await Expect(publishTries).ToHaveCountAsync(2);
+        await Expect(publishTries.First).ToHaveAttributeAsync("data-state", "failed");
+        await Expect(publishTries.Last).ToHaveAttributeAsync("data-try", "2");
         await Expect(page.GetByTestId("gantt")).ToHaveAttributeAsync("data-live", "false");
         await Expect(page.GetByTestId("gantt-run-state")).ToHaveAttributeAsync("data-state", "success");
         var ended = await SettledWidthAsync(crunch);
