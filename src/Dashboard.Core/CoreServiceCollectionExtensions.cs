@@ -12,6 +12,7 @@ using Dashboard.Core.Persistence;
 using Dashboard.Core.Queries;
 using Dashboard.Core.Queries.Graph;
 using Dashboard.Core.Queries.Grid;
+using Dashboard.Core.Queries.Timeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -51,6 +52,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<BackfillListQuery>();
         services.AddSingleton<DagCodeQuery>();
         services.AddSingleton<DagSearchQuery>();
+        services.AddSingleton<GanttQuery>();
+        services.AddSingleton<DurationsQuery>();
         return services;
     }
 }
