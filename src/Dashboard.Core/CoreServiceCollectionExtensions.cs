@@ -48,6 +48,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<BackfillListQuery>();
         services.AddSingleton<DagCodeQuery>();
         services.AddSingleton<DagSearchQuery>();
+        services.AddSingleton<Queries.Calendar.CalendarQuery>();
+        services.AddSingleton<DagDetailsQuery>();
         return services;
     }
 }
