@@ -26,7 +26,7 @@ public sealed class CalendarQueryTests(PostgresDatabaseFixture database) : IClas
         await TestData.AddRunAsync(db, dagId, runId, state, logicalDate is null ? DagRunType.Manual : DagRunType.Scheduled, logicalDate, runAfter);
     }
 
-    private static CalendarCell Day(DagCalendar calendar, int month, int day) =>
+    private static CalendarCell Day(RunCalendar calendar, int month, int day) =>
         calendar.Cells.Single(c => c.Day == new DateOnly(2026, month, day));
 
     [Fact]

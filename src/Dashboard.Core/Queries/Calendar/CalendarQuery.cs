@@ -23,7 +23,7 @@ public sealed class CalendarQuery(IDbContextFactory<DashboardDbContext> dbFactor
 
     /// <param name="month">For an hourly calendar, the month (1-12) shown; null: the current month this year, else January.</param>
     /// <returns>Null when there is no such DAG.</returns>
-    public async Task<DagCalendar?> LoadAsync(string dagId, int year, int? month = null, CancellationToken ct = default)
+    public async Task<RunCalendar?> LoadAsync(string dagId, int year, int? month = null, CancellationToken ct = default)
     {
         year = Math.Clamp(year, Timetable.EarliestYear, Timetable.LatestYear - 1);
         var now = clock.GetUtcNow();
@@ -91,7 +91,7 @@ public sealed class CalendarQuery(IDbContextFactory<DashboardDbContext> dbFactor
             }
         }
 
-        return new DagCalendar(dagId, zone.Id, scale, scheduled, year, shownMonth, today, cells);
+        return new RunCalendar(dagId, zone.Id, scale, scheduled, year, shownMonth, today, cells);
     }
 
     /// <summary>The runs of one cell (its [<paramref name="from"/>, <paramref name="to"/>) in UTC), oldest first: the list a click on a busy day opens.</summary>

@@ -54,7 +54,7 @@ public sealed record CalendarCell(
 /// <param name="Scheduled">Whether the schedule repeats: only then can a date be missing or be backfilled.</param>
 /// <param name="Today">Today in the DAG's time zone.</param>
 /// <param name="Cells">Every day (or hour) of the period in order, with or without runs.</param>
-public sealed record DagCalendar(
+public sealed record RunCalendar(
     string DagId, string Timezone, CalendarScale Scale, bool Scheduled, int Year, int? Month, DateOnly Today, IReadOnlyList<CalendarCell> Cells)
 {
     public int Missing => Cells.Sum(c => c.Missing);
