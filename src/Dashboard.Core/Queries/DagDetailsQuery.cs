@@ -10,7 +10,7 @@ namespace Dashboard.Core.Queries;
 /// <param name="NextRun">What the scheduler creates next (the same figure the DAG list shows), or null when nothing is due.</param>
 /// <param name="ScheduleInWords">The timetable's own description, e.g. "@daily (cron 0 0 * * *) in UTC".</param>
 /// <param name="Version">The current version's model (params, tasks), or null before the first is stored.</param>
-public sealed record DagDetails(
+public sealed record DagSettings(
     string DagId,
     string? Description,
     string? Schedule,
@@ -66,7 +66,7 @@ public sealed class DagDetailsQuery(IDbContextFactory<DashboardDbContext> dbFact
     public const int RunChoiceCount = 50;
 
     /// <returns>Null when there is no such DAG.</returns>
-    public async Task<DagDetails?> DagAsync(string dagId, CancellationToken ct = default)
+    public async Task<DagSettings?> DagAsync(string dagId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.Dags.AsNoTracking().SingleOrDefaultAsync(d => d.DagId == dagId, ct) is not { } dag)
@@ -77,7 +77,7 @@ public sealed class DagDetailsQuery(IDbContextFactory<DashboardDbContext> dbFact
         var last = await NextRuns.LastAutomatedAsync(db, dagId, ct);
         var next = NextRuns.Next(dag.Schedule, dag.Timezone, last, dag.StartDate, dag.EndDate, dag.Catchup, clock.GetUtcNow());
         var version = dag.CurrentVersionId is { } id ? await versions.GetAsync(db, id, ct) : null;
-        return new DagDetails(
+        return new DagSettings(
             dag.DagId, dag.Description, dag.Schedule, NextRuns.TimetableFor(dag.Schedule, dag.Timezone)?.Description, dag.Timezone, next,
             dag.Catchup, dag.StartDate, dag.EndDate, dag.MaxActiveRuns, dag.MaxActiveTasks, dag.IsPaused, dag.IsActive, dag.Tags,
             dag.FileLocation, dag.LastParsedAt, version);
