@@ -53,12 +53,14 @@ public sealed class DetailsPageTests : ComponentTest
         Assert.Equal("{}", page.Find("[data-testid='details-conf']").TextContent.Trim());
         Assert.Equal("none", page.Find("[data-testid='details-backfill']").TextContent.Trim());
 
-        var manual = RenderDetails(run: PipelineDag.Runs["m"]);
-        await manual.WaitForAssertionAsync(() => Assert.Equal("manual", manual.Find("[data-testid='details-run-type']").TextContent.Trim()));
-        Assert.Equal("none", manual.Find("[data-testid='details-interval']").TextContent.Trim());
+        // Another run in the URL (as the run picker puts it there): the same page follows.
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo(navigation.GetUriWithQueryParameter("run", PipelineDag.Runs["m"]));
+        await page.WaitForAssertionAsync(() => Assert.Equal("manual", page.Find("[data-testid='details-run-type']").TextContent.Trim()));
+        Assert.Equal("none", page.Find("[data-testid='details-interval']").TextContent.Trim());
 
-        var unknown = RenderDetails(run: "no_such_run");
-        await unknown.WaitForAssertionAsync(() => unknown.Find("[data-testid='details-run-missing']"));
+        navigation.NavigateTo(navigation.GetUriWithQueryParameter("run", "no_such_run"));
+        await page.WaitForAssertionAsync(() => page.Find("[data-testid='details-run-missing']"));
     }
 
     [Fact]
