@@ -16,6 +16,7 @@ namespace Dashboard.E2E.Tests;
 public sealed class CalendarBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private const string DagId = "calendar_daily";
+    private const string HourlyDagId = "calendar_hourly";
 
     private EngineHarness _engine = null!;
     private DashboardAppHost _app = null!;
@@ -48,6 +49,17 @@ public sealed class CalendarBrowserTests(BrowserFixture browser) : IClassFixture
             var second = new DateTimeOffset(_first.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             await db.DagRuns.Where(r => r.DagId == DagId).ExecuteUpdateAsync(s => s.SetProperty(r => r.State, r => r.LogicalDate == second ? DagRunState.Failed : DagRunState.Success));
         }
+
+        // An hourly DAG, whose calendar is a month of hours.
+        await _engine.AddDagAsync($"""
+            dag_id: {HourlyDagId}
+            schedule: "@hourly"
+            start_date: {_engine.Today.AddDays(-2):yyyy-MM-dd}
+            tasks:
+              - {"{"}id: ping, command: exit 0{"}"}
+            """, unpause: false);
+        var hour = _engine.Today.AddDays(-1);
+        await _engine.CreateRunsAsync(HourlyDagId, [.. Enumerable.Range(0, 6).Select(i => EngineHarness.RunFor(DagRunType.Scheduled, new DataInterval(hour.AddHours(i), hour.AddHours(i + 1))))]);
 
         _app = await DashboardAppHost.StartAsync(_engine.ConnectionString);
     }
@@ -124,5 +136,21 @@ public sealed class CalendarBrowserTests(BrowserFixture browser) : IClassFixture
         await Expect(page.GetByTestId("details-run-type")).ToHaveTextAsync("backfill");
         await Expect(page.Locator("[data-param='region']")).ToContainTextAsync("'eu'");
         await Screenshots.SaveAsync(page, "details/dag-and-run.png");
+    }
+
+    [Fact]
+    public async Task An_hourly_dag_shows_a_month_of_hours_with_the_hours_it_expected_and_missed()
+    {
+        var page = await browser.NewPageAsync(_app);
+        await page.SetViewportSizeAsync(1440, 900);
+        var yesterday = _engine.Today.AddDays(-1);
+        await page.GotoAsync(new Uri(_app.BaseAddress, $"/dags/{HourlyDagId}/calendar?month={yesterday:yyyy-MM}").ToString());
+        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+
+        await Expect(page.Locator("[data-testid='calendar'][data-scale='hours']")).ToBeVisibleAsync();
+        await Expect(page.Locator($"[data-key='{yesterday:yyyy-MM-dd}T05']")).ToHaveAttributeAsync("data-outcome", "running");
+        await Expect(page.Locator($"[data-key='{yesterday:yyyy-MM-dd}T06']")).ToHaveAttributeAsync("data-outcome", "missing");
+        await Expect(page.GetByTestId("calendar-period")).ToHaveTextAsync(yesterday.ToString("MMMM yyyy", CultureInfo.InvariantCulture));
+        await Screenshots.SaveAsync(page, "calendar/hourly-month.png");
     }
 }

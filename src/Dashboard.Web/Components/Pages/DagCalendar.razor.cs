@@ -73,9 +73,16 @@ public sealed partial class DagCalendar
             : _calendar is { Scheduled: false } ? "A DAG without a schedule has no intervals to backfill."
             : null);
 
-    private string Hint => WhyNotBackfill is { } why
-        ? $"Click a day to see its runs. {why}"
-        : "Click a day to see its runs. Drag across days, or click one and shift-click another, to backfill that range.";
+    private string Hint
+    {
+        get
+        {
+            var (one, many) = _calendar?.Scale == CalendarScale.Hours ? ("an hour", "hours") : ("a day", "days");
+            return WhyNotBackfill is { } why
+                ? $"Click {one} to see its runs. {why}"
+                : $"Click {one} to see its runs. Drag across {many}, or click one and shift-click another, to backfill that range.";
+        }
+    }
 
     protected override void OnInitialized() => _live = Live.Create(InvokeAsync, LoadAsync, StateHasChanged);
 
