@@ -69,6 +69,8 @@ public sealed class CalendarPageTests : ComponentTest
         var page = await RenderCalendarAsync();
 
         await Day(page, "2026-01-04").ClickAsync(new MouseEventArgs());
+        // The click opens the day's panel, which re-renders the calendar: shift-click once it has.
+        await page.WaitForAssertionAsync(() => Assert.Contains("selected", Day(page, "2026-01-04").ClassList));
         // Not awaited: the click's handler completes when the form it opens closes.
         _ = Day(page, "2026-01-01").ClickAsync(new MouseEventArgs { ShiftKey = true });
 
@@ -90,6 +92,8 @@ public sealed class CalendarPageTests : ComponentTest
         Assert.Contains("Needs the Op role", page.Find("[data-testid='calendar-hint']").TextContent);
 
         await Day(page, "2026-01-04").ClickAsync(new MouseEventArgs());
+        // The click opens the day's panel, which re-renders the calendar: shift-click once it has.
+        await page.WaitForAssertionAsync(() => Assert.Contains("selected", Day(page, "2026-01-04").ClassList));
         await Day(page, "2026-01-01").ClickAsync(new MouseEventArgs { ShiftKey = true });
 
         await page.WaitForAssertionAsync(() => Assert.Contains("Needs the Op role", page.Find("[data-testid='calendar-note']").TextContent));
