@@ -15,6 +15,9 @@ public sealed class CalendarQuery(IDbContextFactory<DashboardDbContext> dbFactor
     /// <summary>Intervals sampled to tell a daily schedule from a faster one.</summary>
     private const int SampledIntervals = 48;
 
+    /// <summary>A cell's counts: one column per <see cref="DagRunState"/> (its value), then the missing intervals.</summary>
+    private const int MissingColumn = 4;
+
     /// <summary>
     /// Shorter than any day (a day loses an hour when clocks spring forward), so a daily schedule is
     /// never taken for a faster one.
@@ -46,9 +49,7 @@ public sealed class CalendarQuery(IDbContextFactory<DashboardDbContext> dbFactor
         var endDay = shownMonth is null ? firstDay.AddYears(1) : firstDay.AddMonths(1);
         var (from, to) = (Midnight(firstDay, zone), Midnight(endDay, zone));
 
-        var runs = await db.DagRuns.AsNoTracking()
-            .Where(r => r.DagId == dagId
-                        && ((r.LogicalDate >= from && r.LogicalDate < to) || (r.LogicalDate == null && r.RunAfter >= from && r.RunAfter < to)))
+        var runs = await RunsBetween(db, dagId, from, to)
             .Select(r => new { r.LogicalDate, r.RunAfter, r.State })
             .ToListAsync(ct);
         var taken = runs.Where(r => r.LogicalDate is not null).Select(r => r.LogicalDate!.Value.UtcTicks).ToHashSet();
@@ -98,16 +99,19 @@ public sealed class CalendarQuery(IDbContextFactory<DashboardDbContext> dbFactor
     public async Task<IReadOnlyList<CalendarRun>> RunsAsync(string dagId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var runs = await db.DagRuns.AsNoTracking()
-            .Where(r => r.DagId == dagId
-                        && ((r.LogicalDate >= from && r.LogicalDate < to) || (r.LogicalDate == null && r.RunAfter >= from && r.RunAfter < to)))
+        var runs = await RunsBetween(db, dagId, from, to)
             .Select(r => new CalendarRun(r.RunId, r.RunType, r.State, r.LogicalDate ?? r.RunAfter))
             .ToListAsync(ct);
         return [.. runs.OrderBy(r => r.Date).ThenBy(r => r.RunId, StringComparer.Ordinal)];
     }
 
-    // The DagRunState members index the first four columns of a cell's counts.
-    private const int MissingColumn = 4;
+    /// <summary>
+    /// The runs whose logical date (run_after for a run without one) is in [<paramref name="from"/>,
+    /// <paramref name="to"/>): through ux_dag_run_dag_logical_date and ix_dag_run_dag_run_after.
+    /// </summary>
+    private static IQueryable<DagRun> RunsBetween(DashboardDbContext db, string dagId, DateTimeOffset from, DateTimeOffset to) =>
+        db.DagRuns.AsNoTracking().Where(r => r.DagId == dagId
+            && ((r.LogicalDate >= from && r.LogicalDate < to) || (r.LogicalDate == null && r.RunAfter >= from && r.RunAfter < to)));
 
     private static CalendarCell Cell(DateOnly day, int? hour, DateTimeOffset start, DateTimeOffset end, Dictionary<(DateOnly, int?), int[]> counts)
     {
