@@ -54,6 +54,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DagSearchQuery>();
         services.AddSingleton<GanttQuery>();
         services.AddSingleton<DurationsQuery>();
+        services.AddSingleton<Queries.Calendar.CalendarQuery>();
+        services.AddSingleton<DagDetailsQuery>();
         return services;
     }
 }

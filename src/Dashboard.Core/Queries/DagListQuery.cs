@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Globalization;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Persistence;
@@ -49,23 +49,17 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
 
     public static readonly TimeSpan FailedRunWindow = TimeSpan.FromHours(24);
 
-    private readonly ConcurrentDictionary<(string? Schedule, string Timezone), Timetable?> _timetables = new();
-
     public async Task<IReadOnlyList<DagSummary>> ListAsync(CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var dags = await db.QueryAsync("""
+        var dags = await db.QueryAsync($"""
             SELECT d.dag_id, d.description, d.schedule, d.timezone, d.tags, d.is_paused, d.start_date, d.end_date, d.catchup,
                    last_automated.data_interval_start, last_automated.data_interval_end,
                    coalesce(figures.failed, 0), coalesce(figures.running, 0)
             FROM dag d
             LEFT JOIN LATERAL (
-                -- The interval the scheduler continues from (DagScheduler.CreateDueRunsAsync): its latest scheduled run's.
-                SELECT data_interval_start, data_interval_end FROM dag_run
-                WHERE dag_id = d.dag_id AND run_type = 'scheduled' AND data_interval_start IS NOT NULL
-                ORDER BY logical_date DESC
-                LIMIT 1
+            {string.Format(CultureInfo.InvariantCulture, NextRuns.LastAutomatedSql, "d.dag_id")}
             ) last_automated ON true
             LEFT JOIN (
                 -- Through ix_dag_run_failed_end_date and ix_dag_run_unfinished: never the whole history.
@@ -94,7 +88,7 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
         var runs = await RecentRunsAsync(db, ct);
         return dags.Select(d => new DagSummary(
                 d.DagId, d.Description, d.Schedule, d.Timezone, d.Tags, d.IsPaused,
-                NextRun(d.Schedule, d.Timezone, d.LastAutomated, d.StartDate, d.EndDate, d.Catchup, now),
+                NextRuns.Next(d.Schedule, d.Timezone, d.LastAutomated, d.StartDate, d.EndDate, d.Catchup, now),
                 d.Failed, d.Running, runs[d.DagId].ToList()))
             .ToList();
     }
@@ -114,38 +108,4 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
                     r.NullableField<DateTimeOffset?>(4), r.NullableField<DateTimeOffset?>(5))),
                 ct, P("count", RecentRunCount)))
             .ToLookup(r => r.DagId, r => r.Run);
-
-    /// <summary>
-    /// What the scheduler creates next, or null (shown as none) when the DAG's dates or schedule cannot
-    /// give one: one DAG, whatever a database row holds, never takes the list down for everyone.
-    /// </summary>
-    private DataInterval? NextRun(
-        string? schedule, string timezone, DataInterval? last, DateTimeOffset? startDate, DateTimeOffset? endDate, bool catchup, DateTimeOffset now)
-    {
-        try
-        {
-            return TimetableFor(schedule, timezone)?.NextAutomatedInterval(last, startDate, endDate, catchup, now);
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// The same timetable the scheduler builds, cached per schedule. The DAG-file processor only stores
-    /// schedules that parse, so null (no next run shown) only guards against a time zone this machine lacks.
-    /// </summary>
-    private Timetable? TimetableFor(string? schedule, string timezone) =>
-        _timetables.GetOrAdd((schedule, timezone), key =>
-        {
-            try
-            {
-                return Timetable.For(key.Schedule, key.Timezone);
-            }
-            catch (ArgumentException)
-            {
-                return null;
-            }
-        });
 }

@@ -121,6 +121,36 @@ public sealed class BackfillDialogTests : ComponentTest
     }
 
     [Fact]
+    public async Task A_range_given_on_opening_is_filled_in_previewed_and_described_and_typing_a_date_replaces_its_end()
+    {
+        await PipelineDag.SeedAsync(await UseEngineAsync());
+        var header = await Services.GetRequiredService<DagRunsQuery>().HeaderAsync(PipelineDag.DagId);
+        // The calendar's days 1 to 4 January: from the first day's start to the last instant of the last day.
+        var range = new BackfillRange(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 1, 5, 0, 0, 0, TimeSpan.Zero).AddTicks(-1),
+            "The days 2026-01-01 to 2026-01-04 in UTC, as chosen on the calendar.");
+        (_provider, _dialog) = await ShowDialogAsync<BackfillDialog>(
+            new DialogParameters { [nameof(BackfillDialog.Dag)] = header, [nameof(BackfillDialog.Range)] = range }, $"Backfill {PipelineDag.DagId}");
+
+        await _provider.WaitForAssertionAsync(() => Assert.Equal("1 run will be created, 0 re-run, 3 skipped", Summary));
+        Assert.Equal(("2026-01-01", "2026-01-04"), (DateInput("backfill-from").GetAttribute("value"), DateInput("backfill-to").GetAttribute("value")));
+        Assert.Equal(["2026-01-01 skip", "2026-01-02 skip", "2026-01-03 skip", "2026-01-04 create"], Slots());
+        Assert.Equal("In this range: 1 missing, 2 failed, 1 succeeded", Field("backfill-range-states").TextContent.Trim());
+        Assert.Equal(range.Description, Field("backfill-range-note").TextContent.Trim());
+
+        DateInput("backfill-to").Change("2026-01-02");
+        await _provider.WaitForAssertionAsync(() => Assert.Equal(["2026-01-01 skip", "2026-01-02 skip"], Slots()));
+        Assert.Equal("In this range: 0 missing, 2 failed, 0 succeeded", Field("backfill-range-states").TextContent.Trim());
+        Field("reprocess-failed").Click();
+        await _provider.WaitForAssertionAsync(() => Assert.True(CanSubmit));
+        Field("backfill-submit").Click();
+
+        await _dialog.Result.WaitAsync(DefaultWaitTimeout);
+        await using var db = Engine.CreateContext();
+        var backfill = await db.Backfills.SingleAsync();
+        Assert.Equal((range.From, new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero)), (backfill.FromDate, backfill.ToDate));
+    }
+
+    [Fact]
     public async Task An_end_before_the_start_is_shown_on_the_end_date_and_nothing_can_be_created()
     {
         await PipelineDag.SeedAsync(await UseEngineAsync());
