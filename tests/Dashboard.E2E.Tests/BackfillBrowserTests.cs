@@ -44,7 +44,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
         var page = await browser.NewPageAsync(_app);
         await page.SetViewportSizeAsync(1440, 900);
         await page.GotoAsync(new Uri(_app.BaseAddress, "/dags/taxi_pipeline/grid").ToString());
-        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        await page.WaitForCircuitAsync();
 
         var dialog = await OpenFormAsync(page);
         await Expect(dialog.GetByTestId("backfill-max-active")).ToHaveValueAsync("1");
@@ -99,7 +99,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
             new DateTimeOffset(2024, 4, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2024, 6, 30, 0, 0, 0, TimeSpan.Zero), Actors.Admin("lead")));
         var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(new Uri(_app.BaseAddress, "/backfills").ToString());
-        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        await page.WaitForCircuitAsync();
         var row = page.Locator($"[data-backfill-id='{created.Id}']");
         await Expect(row).ToHaveAttributeAsync("data-status", "running");
         await Expect(row.GetByTestId("backfill-progress")).ToHaveAttributeAsync("data-queued", "3");

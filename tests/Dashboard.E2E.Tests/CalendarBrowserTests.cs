@@ -78,7 +78,7 @@ public sealed class CalendarBrowserTests(BrowserFixture browser) : IClassFixture
         var page = await browser.NewPageAsync(_app);
         await page.SetViewportSizeAsync(1440, 900);
         await page.GotoAsync(new Uri(_app.BaseAddress, $"/dags/{DagId}/calendar?year={_first.Year}").ToString());
-        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        await page.WaitForCircuitAsync();
         await Expect(page.Locator("[data-testid='calendar'][data-ready='true']")).ToBeVisibleAsync();
         var cell = (int offset) => page.Locator($"[data-key='{Key(offset)}']");
         await Expect(cell(0)).ToHaveAttributeAsync("data-outcome", "success");
@@ -145,7 +145,7 @@ public sealed class CalendarBrowserTests(BrowserFixture browser) : IClassFixture
         await page.SetViewportSizeAsync(1440, 900);
         var yesterday = _engine.Today.AddDays(-1);
         await page.GotoAsync(new Uri(_app.BaseAddress, $"/dags/{HourlyDagId}/calendar?month={yesterday:yyyy-MM}").ToString());
-        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        await page.WaitForCircuitAsync();
 
         await Expect(page.Locator("[data-testid='calendar'][data-scale='hours']")).ToBeVisibleAsync();
         await Expect(page.Locator($"[data-key='{yesterday:yyyy-MM-dd}T05']")).ToHaveAttributeAsync("data-outcome", "running");

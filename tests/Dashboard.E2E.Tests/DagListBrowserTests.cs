@@ -36,7 +36,7 @@ public sealed class DagListBrowserTests(BrowserFixture browser) : IClassFixture<
         await Expect(page).ToHaveTitleAsync("DAGs · Dashboard");
 
         // Typing needs the live circuit: the filter is applied on the server and lands in the URL.
-        await WaitForCircuitAsync(page);
+        await page.WaitForCircuitAsync();
         var filter = page.GetByLabel("Filter DAGs by name or tag");
         await filter.FillAsync("warehouse");
         await filter.PressAsync("Enter");
@@ -59,7 +59,7 @@ public sealed class DagListBrowserTests(BrowserFixture browser) : IClassFixture<
         var row = page.Locator("tr[data-dag-id='ad_hoc_export']");
         await Expect(row).ToHaveAttributeAsync("data-paused", "true");
 
-        await WaitForCircuitAsync(page);
+        await page.WaitForCircuitAsync();
         await row.GetByTestId("pause-toggle").ClickAsync();
 
         await Expect(row).ToHaveAttributeAsync("data-paused", "false");
@@ -84,7 +84,7 @@ public sealed class DagListBrowserTests(BrowserFixture browser) : IClassFixture<
         };
         await page.GotoAsync(_app.BaseAddress.ToString());
 
-        await WaitForCircuitAsync(page);
+        await page.WaitForCircuitAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Backfills" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Backfills", Level = 1 })).ToBeVisibleAsync();
         await Expect(page.GetByText("No backfills yet")).ToBeVisibleAsync();
@@ -99,6 +99,4 @@ public sealed class DagListBrowserTests(BrowserFixture browser) : IClassFixture<
         await Expect(page.GetByText("There is nothing at this address")).ToBeVisibleAsync();
     }
 
-    /// <summary>The first paint is prerendered HTML; clicks only reach the server once the circuit is up.</summary>
-    private static Task WaitForCircuitAsync(IPage page) => Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
 }

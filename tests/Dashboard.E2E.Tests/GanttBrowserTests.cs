@@ -121,6 +121,7 @@ public sealed class GanttBrowserTests(BrowserFixture browser) : IClassFixture<Br
         await Expect(chart.Locator(".duration-bar[data-slowest='true']")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("task-durations").Locator(".duration-bar")).ToHaveCountAsync(3);
         await Screenshots.SaveAsync(page, "durations/runs.png");
+        await page.WaitForCircuitAsync();
 
         await chart.Locator($".duration-bar[data-run-id='{runs[1]}']").ClickAsync();
         await Expect(page.GetByTestId("run-panel")).ToBeVisibleAsync();

@@ -85,7 +85,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await second.GotoAsync(Grid().ToString());
         foreach (var page in new[] { first, second })
         {
-            await WaitForCircuitAsync(page);
+            await WaitForGridAsync(page);
             await Expect(Cell(page, "publish", runId)).ToHaveAttributeAsync("data-state", "none");
         }
 
@@ -116,7 +116,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
 
         var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(Grid().ToString());
-        await WaitForCircuitAsync(page);
+        await WaitForGridAsync(page);
         await Expect(Cell(page, "extract_orders", bad)).ToBeVisibleAsync();
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Collapse group load" }).ClickAsync();
@@ -130,7 +130,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await page.WaitForFunctionAsync(
             "key => (JSON.parse(localStorage.getItem(key) ?? '[]') ?? []).includes('load')", "dashboard.grid.collapsed.grid_demo");
         await page.ReloadAsync();
-        await WaitForCircuitAsync(page);
+        await WaitForGridAsync(page);
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Expand group load" })).ToBeVisibleAsync();
         await Expect(Cell(page, "extract_orders", bad)).ToHaveCountAsync(0);
     }
@@ -145,7 +145,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
 
         var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(Grid().ToString());
-        await WaitForCircuitAsync(page);
+        await WaitForGridAsync(page);
         await Expect(page.Locator("[data-run-header]")).ToHaveCountAsync(3);
         await Expect(page.Locator($"[data-run-header][data-run-id='{manual}'] .run-badge-manual")).ToBeVisibleAsync();
 
@@ -158,7 +158,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
 
         var linked = await browser.NewPageAsync(_app);
         await linked.GotoAsync(page.Url);
-        await WaitForCircuitAsync(linked);
+        await WaitForGridAsync(linked);
         await Expect(linked.Locator("[data-run-header]")).ToHaveCountAsync(1);
         await Expect(linked.Locator($"[data-run-header][data-run-id='{bad}']")).ToBeVisibleAsync();
         // Needs attention only: the group whose tasks all succeeded is hidden, the failed task and its downstream are not.
@@ -177,7 +177,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         var bad = await RunDayAsync(2);
         var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(Grid().ToString());
-        await WaitForCircuitAsync(page);
+        await WaitForGridAsync(page);
 
         await Cell(page, "check", bad).ClickAsync();
         await Expect(page.GetByTestId("ti-panel")).ToBeVisibleAsync();
@@ -210,7 +210,7 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await page.SetViewportSizeAsync(1440, 900);
 
         await page.GotoAsync(Grid().ToString());
-        await WaitForCircuitAsync(page);
+        await WaitForGridAsync(page);
         await Expect(page.Locator("[data-run-header]")).ToHaveCountAsync(7);
         await Screenshots.SaveAsync(page, "grid.png");
 
@@ -220,10 +220,10 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await Screenshots.SaveAsync(page, "grid-panel.png");
 
         await page.GotoAsync(_app.BaseAddress.ToString());
-        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        await page.WaitForCircuitAsync();
         await Screenshots.SaveAsync(page, "dag-list.png");
     }
 
     /// <summary>Clicks and keys reach the grid once the circuit is up and the grid's browser module is attached.</summary>
-    private static Task WaitForCircuitAsync(IPage page) => Expect(page.Locator("[data-testid='grid'][data-ready='true']")).ToBeVisibleAsync();
+    private static Task WaitForGridAsync(IPage page) => Expect(page.Locator("[data-testid='grid'][data-ready='true']")).ToBeVisibleAsync();
 }

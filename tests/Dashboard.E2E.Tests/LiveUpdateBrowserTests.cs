@@ -199,7 +199,7 @@ public sealed class LiveUpdateBrowserTests(BrowserFixture browser, ITestOutputHe
         };
         var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(new Uri(_app.BaseAddress, path).ToString());
-        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        await page.WaitForCircuitAsync();
         return new Watcher(kind, page);
     }
 

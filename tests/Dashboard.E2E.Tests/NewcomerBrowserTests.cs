@@ -38,7 +38,7 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
         await Expect(taxi).ToHaveAttributeAsync("data-paused", "true");
         await Expect(page.Locator("tr[data-dag-id]")).ToHaveCountAsync(Directory.GetFiles(Path.Combine(RepositoryLayout.Root, "dags"), "*.yaml").Length);
 
-        await WaitForCircuitAsync(page);
+        await page.WaitForCircuitAsync();
         await taxi.GetByTestId("pause-toggle").ClickAsync();
         await Expect(taxi).ToHaveAttributeAsync("data-paused", "false");
 
@@ -75,7 +75,7 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
 
         var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(new Uri(_app.BaseAddress, "dags/export_table").ToString());
-        await WaitForCircuitAsync(page);
+        await page.WaitForCircuitAsync();
         await page.GetByTestId("trigger").ClickAsync();
 
         // The form shows the params as fields; the raw JSON takes anything, and the trigger judges it.
@@ -113,7 +113,7 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
 
         var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(new Uri(_app.BaseAddress, "dags/taxi_pipeline").ToString());
-        await WaitForCircuitAsync(page);
+        await page.WaitForCircuitAsync();
         await page.GetByTestId("trigger").ClickAsync();
 
         // Nothing is touched: the date is the latest complete month, the params their defaults, and the DAG is unpaused with the trigger.
@@ -136,5 +136,4 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
         System.Text.Json.JsonSerializer.Serialize(
             System.Text.Json.JsonSerializer.Deserialize<SortedDictionary<string, System.Text.Json.JsonElement>>(json));
 
-    private static Task WaitForCircuitAsync(IPage page) => Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
 }

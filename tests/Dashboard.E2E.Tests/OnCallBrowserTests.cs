@@ -58,7 +58,7 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
         // Ended an hour before the app's now.
         await Expect(failed).ToContainTextAsync(new Regex(@"\b1 h ago"));
 
-        await WaitForCircuitAsync(page);
+        await page.WaitForCircuitAsync();
         await failed.GetByRole(AriaRole.Link).ClickAsync();
 
         await Expect(page).ToHaveURLAsync(new Regex(@"/dags/orders_etl/grid\?run=manual__broken$"));
@@ -71,7 +71,7 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
     {
         var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(_app.BaseAddress.ToString());
-        await WaitForCircuitAsync(page);
+        await page.WaitForCircuitAsync();
         await Expect(page.GetByTestId("attention-failed-runs").Locator("li")).ToHaveCountAsync(1);
 
         await using (var db = _database.CreateContext())
@@ -92,7 +92,7 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
     {
         var page = await browser.NewPageAsync(_app);
         await page.GotoAsync(_app.BaseAddress.ToString());
-        await WaitForCircuitAsync(page);
+        await page.WaitForCircuitAsync();
         var rows = page.Locator("tr[data-dag-id]");
         await Expect(rows).ToHaveCountAsync(3);
 
@@ -130,7 +130,7 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
         await Expect(rows.First).ToHaveAttributeAsync("data-run-id", "run_59");
         await Expect(page.GetByTestId("pager-summary")).ToHaveTextAsync("1–25 of 60 runs");
 
-        await WaitForCircuitAsync(page);
+        await page.WaitForCircuitAsync();
         await page.GetByTestId("pager-next").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex(@"/dags/history/runs\?page=2$"));
         await Expect(page.GetByTestId("pager-summary")).ToHaveTextAsync("26–50 of 60 runs");
@@ -146,6 +146,4 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
         await Expect(page.Locator("tr[data-run-id='run_56'] .run-type")).ToHaveAttributeAsync("data-run-type", "manual");
     }
 
-    /// <summary>The first paint is prerendered HTML; clicks only reach the server once the circuit is up.</summary>
-    private static Task WaitForCircuitAsync(IPage page) => Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
 }

@@ -42,7 +42,7 @@ public sealed class ReconnectBrowserTests(BrowserFixture browser) : IClassFixtur
             await page.GetByLabel("Password").FillAsync(DashboardAppHost.AdminPassword);
             await page.GetByTestId("signin-submit").ClickAsync();
             await Expect(page.Locator("tr[data-dag-id='steady']")).ToBeVisibleAsync(new() { Timeout = 60_000 });
-            await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+            await page.WaitForCircuitAsync();
             await Expect(dialog).ToBeHiddenAsync();
 
             first.Kill();

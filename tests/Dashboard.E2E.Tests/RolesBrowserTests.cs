@@ -111,7 +111,7 @@ public sealed class RolesBrowserTests(BrowserFixture browser) : IClassFixture<Br
     {
         var page = await browser.NewPageAsync(_app, "vera", Password);
         await page.GotoAsync(new Uri(_app.BaseAddress, "/").ToString());
-        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        await page.WaitForCircuitAsync();
 
         // The switch's Disabled is a server-side parameter: the click arrives and is ignored.
         var toggle = page.Locator($"[data-dag-id='{Dag}']").GetByTestId("pause-toggle");

@@ -58,7 +58,7 @@ public sealed partial class SignInBrowserTests(BrowserFixture browser) : IClassF
         await page.GetByTestId("change-password-submit").ClickAsync();
 
         await Expect(page).ToHaveURLAsync(new Regex("/backfills$"));
-        await Expect(page.Locator("main[data-interactive='true']")).ToBeVisibleAsync();
+        await page.WaitForCircuitAsync();
         await Expect(page.GetByTestId("user-name")).ToHaveTextAsync("admin");
         await Expect(page.GetByTestId("user-role")).ToHaveTextAsync("Admin");
         await page.GetByTestId("sign-out").ClickAsync();

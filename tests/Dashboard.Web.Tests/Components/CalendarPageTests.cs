@@ -15,10 +15,14 @@ namespace Dashboard.Web.Tests.Components;
 /// </summary>
 public sealed class CalendarPageTests : ComponentTest
 {
+    /// <summary>"Now" for every test: the day after the sample runs, so which dates count as missing never depends on the real date.</summary>
+    private static readonly DateTimeOffset Now = new(2026, 1, 6, 12, 0, 0, TimeSpan.Zero);
+
     private IRenderedComponent<MudDialogProvider> _dialogs = null!;
 
     private async Task<IRenderedComponent<DagCalendar>> RenderCalendarAsync(string dagId = PipelineDag.DagId, string? year = "2026")
     {
+        Engine.Clock.Advance(Now - Engine.Clock.GetUtcNow());
         Render<MudPopoverProvider>();
         _dialogs = Render<MudDialogProvider>();
         Services.GetRequiredService<NavigationManager>().NavigateTo($"dags/{dagId}/calendar{(year is null ? "" : $"?year={year}")}");
