@@ -146,6 +146,13 @@ public sealed class GraphPageTests : ComponentTest
         Assert.Contains("stage_02_start", page.FindAll("[data-node]").Select(n => n.GetAttribute("data-node")));
         Assert.Equal("true", page.Find("[data-node='stage_02.transform']").GetAttribute("data-group-node"));
 
+        // The URL keeps the shape: a pasted link draws the same groups open.
+        var shown = page.FindAll("[data-node]").Select(n => n.GetAttribute("data-node")).ToList();
+        var query = new Uri(Services.GetRequiredService<NavigationManager>().Uri).Query;
+        Assert.Contains("collapsed=", query);
+        var pasted = Open("big", query);
+        await pasted.WaitForAssertionAsync(() => Assert.Equal(shown, pasted.FindAll("[data-node]").Select(n => n.GetAttribute("data-node"))));
+
         page.Find("[data-testid='graph-expand-all']").Click();
         await page.WaitForAssertionAsync(() => Assert.Equal(60, page.FindAll("[data-node]").Count));
         page.Find("[data-testid='graph-collapse-all']").Click();

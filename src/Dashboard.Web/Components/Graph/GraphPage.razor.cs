@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Queries;
 using Dashboard.Core.Queries.Graph;
@@ -25,9 +26,17 @@ public sealed partial class GraphPage
     private int _panelVersion;
     private GraphDirection _direction = GraphDirection.LeftToRight;
 
-    /// <summary>The collapsed groups, per version: a version's first drawing collapses all groups of a large DAG.</summary>
+    /// <summary>The collapsed groups drawn: those in the URL, or the version's default until someone opens or closes one.</summary>
     private HashSet<string> _collapsed = [];
-    private int? _collapsedFor;
+
+    /// <summary>
+    /// The default collapsed groups, worked out once per version: a large DAG's groups all collapsed,
+    /// less those around the task of a pasted link. Kept, so opening another task does not fold them again.
+    /// </summary>
+    private (int VersionId, HashSet<string> Groups)? _defaultCollapsed;
+
+    /// <summary>The node to centre once the layout the URL asked for is drawn (a found task, a toggled group).</summary>
+    private string? _pendingFocus;
 
     private string? _findText;
     private string? _found;
@@ -57,6 +66,16 @@ public sealed partial class GraphPage
     [SupplyParameterFromQuery(Name = "task")]
     public string? TaskParameter { get; set; }
 
+    /// <summary>The collapsed groups, comma-separated ("" for none); the version's default when absent.</summary>
+    [SupplyParameterFromQuery(Name = "collapsed")]
+    public string? CollapsedParameter { get; set; }
+
+    /// <summary>"top-to-bottom"; left to right when absent.</summary>
+    [SupplyParameterFromQuery(Name = "direction")]
+    public string? DirectionParameter { get; set; }
+
+    private const string TopToBottom = "top-to-bottom";
+
     private string ViewBox => _layout is null ? "0 0 100 100" : $"{N(-20)} {N(-20)} {N(_layout.Width + 40)} {N(_layout.Height + 40)}";
 
     protected override void OnInitialized() => _live = Live.Create(InvokeAsync, LoadAsync, StateHasChanged);
@@ -77,7 +96,9 @@ public sealed partial class GraphPage
         var dag = await Dags.HeaderAsync(DagId);
         var snapshot = dag is null ? null : await Graph.LoadAsync(DagId, RunParameter);
         (_dag, _snapshot, _loaded) = (dag, snapshot, true);
-        await LayOutAsync(focus: null);
+        var focus = _pendingFocus;
+        _pendingFocus = null;
+        await LayOutAsync(focus);
     }
 
     private async Task LayOutAsync(string? focus)
@@ -88,17 +109,10 @@ public sealed partial class GraphPage
             return;
         }
 
-        if (_collapsedFor != version.VersionId)
-        {
-            _collapsed = [.. GraphLayouter.DefaultCollapsed(version)];
-            _collapsedFor = version.VersionId;
-            if (TaskParameter is { } task && version.Task(task) is { } shown)
-            {
-                // A pasted link to a task opens with that task in view, not inside a collapsed group.
-                _collapsed.ExceptWith(GraphLayouter.Prefixes(shown.GroupId));
-            }
-        }
-
+        _direction = DirectionParameter == TopToBottom ? GraphDirection.TopToBottom : GraphDirection.LeftToRight;
+        _collapsed = CollapsedParameter is { } listed
+            ? [.. listed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]
+            : DefaultCollapsed(version);
         var layout = await Layouts.GetAsync(version, _collapsed, _direction);
         if (!ReferenceEquals(layout, _layout))
         {
@@ -106,6 +120,23 @@ public sealed partial class GraphPage
             _layout = layout;
             _afterRender = (true, first ? TaskParameter : focus);
         }
+    }
+
+    private HashSet<string> DefaultCollapsed(DagVersionModel version)
+    {
+        if (_defaultCollapsed?.VersionId != version.VersionId)
+        {
+            var groups = GraphLayouter.DefaultCollapsed(version).ToHashSet();
+            if (TaskParameter is { } task && version.Task(task) is { } shown)
+            {
+                // A pasted link to a task opens with that task in view, not inside a collapsed group.
+                groups.ExceptWith(GraphLayouter.Prefixes(shown.GroupId));
+            }
+
+            _defaultCollapsed = (version.VersionId, groups);
+        }
+
+        return _defaultCollapsed.Value.Groups;
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -189,9 +220,20 @@ public sealed partial class GraphPage
     private void Navigate(string? run, string? task) =>
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?> { ["run"] = run, ["task"] = task }));
 
+    /// <summary>Puts the drawing's shape in the URL, so a link shows the same groups open and the same direction.</summary>
+    private void NavigateShape(IEnumerable<string> collapsed, GraphDirection direction, string? focus)
+    {
+        _pendingFocus = focus;
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+        {
+            ["collapsed"] = string.Join(',', collapsed.Order(StringComparer.Ordinal)),
+            ["direction"] = direction == GraphDirection.TopToBottom ? TopToBottom : null,
+        }));
+    }
+
     /// <summary>A click on a node, or Enter on a focused one: a task opens its panel in the selected run, a collapsed group opens.</summary>
     [JSInvokable]
-    public async Task OpenNode(string nodeId)
+    public void OpenNode(string nodeId)
     {
         if (_layout?.Nodes.FirstOrDefault(n => n.Id == nodeId) is not { } node)
         {
@@ -200,7 +242,7 @@ public sealed partial class GraphPage
 
         if (node.IsGroup)
         {
-            await ToggleGroup(nodeId);
+            ToggleGroup(nodeId);
             return;
         }
 
@@ -212,7 +254,7 @@ public sealed partial class GraphPage
     }
 
     [JSInvokable]
-    public async Task ToggleGroup(string groupId)
+    public void ToggleGroup(string groupId)
     {
         var collapsed = _collapsed.ToHashSet();
         if (!collapsed.Remove(groupId))
@@ -220,24 +262,16 @@ public sealed partial class GraphPage
             collapsed.Add(groupId);
         }
 
-        await SetCollapsedAsync(collapsed, groupId);
+        SetCollapsed(collapsed, groupId);
     }
 
-    private async Task SetCollapsedAsync(IEnumerable<string> groups, string? focus)
-    {
-        _collapsed = [.. groups];
-        await LayOutAsync(focus);
-        StateHasChanged();
-    }
+    private void SetCollapsed(IEnumerable<string> groups, string? focus) => NavigateShape(groups, _direction, focus);
 
-    private async Task ToggleDirection()
-    {
-        _direction = _direction == GraphDirection.LeftToRight ? GraphDirection.TopToBottom : GraphDirection.LeftToRight;
-        await LayOutAsync(null);
-    }
+    private void ToggleDirection() =>
+        NavigateShape(_collapsed, _direction == GraphDirection.LeftToRight ? GraphDirection.TopToBottom : GraphDirection.LeftToRight, null);
 
     /// <summary>Finds a task by id (exactly, else the first containing the text), opens the groups around it, highlights and centres it.</summary>
-    private async Task FindAsync()
+    private void Find()
     {
         var text = _findText?.Trim();
         _findMessage = null;
@@ -258,11 +292,15 @@ public sealed partial class GraphPage
 
         _found = task.TaskId;
         var collapsed = _collapsed.ToHashSet();
-        collapsed.ExceptWith(GraphLayouter.Prefixes(task.GroupId));
-        await SetCollapsedAsync(collapsed, task.TaskId);
-
-        // The layout did not change when the task was already in view: centre it all the same.
-        _afterRender = (true, task.TaskId);
+        if (collapsed.RemoveWhere(GraphLayouter.Prefixes(task.GroupId).Contains) > 0)
+        {
+            SetCollapsed(collapsed, task.TaskId);
+        }
+        else
+        {
+            // The task is in view already: centre it without laying anything out again.
+            _afterRender = (true, task.TaskId);
+        }
     }
 
     private async Task ZoomAsync(double factor)
