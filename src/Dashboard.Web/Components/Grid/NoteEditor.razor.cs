@@ -35,7 +35,7 @@ public sealed partial class NoteEditor
     [Parameter]
     public string? Note { get; set; }
 
-    /// <summary>Called after a save, for the panel to show the stored note at once.</summary>
+    /// <summary>Called after a save, or a save refused because the note changed meanwhile, for the panel to load the stored note at once.</summary>
     [Parameter]
     public EventCallback OnSaved { get; set; }
 
@@ -100,7 +100,9 @@ public sealed partial class NoteEditor
         _saving = true;
         try
         {
-            var result = await Notes.SetAsync(new SetNoteRequest(Target, _draft, Operator.Actor, _seen, _requestId));
+            // Someone else's note shown next to the draft has been seen: saving replaces it knowingly.
+            var seen = ChangedMeanwhile ? new SeenNote(NoteText.Normalize(Note)) : _seen;
+            var result = await Notes.SetAsync(new SetNoteRequest(Target, _draft, Operator.Actor, seen, _requestId));
             _editing = false;
             Actions.Succeeded(result.Note is null ? "Note removed" : "Note saved", $"On {Target}.");
             await OnSaved.InvokeAsync();
@@ -111,6 +113,7 @@ public sealed partial class NoteEditor
             _seen = new SeenNote(changed.Current);
             _theirs = changed.Current ?? "";
             _error = changed.Message;
+            await OnSaved.InvokeAsync();
         }
         catch (OperationRefusedException refused)
         {
