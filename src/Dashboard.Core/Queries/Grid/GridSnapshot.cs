@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Dashboard.Core.Domain;
 
 namespace Dashboard.Core.Queries.Grid;
@@ -33,8 +34,10 @@ public sealed record GridTask(string TaskId, string? GroupId);
 /// One (task, run) cell, packed small because a grid holds runs × tasks of them.
 /// <see cref="Code"/> 0 means the run has no task instance for the task (the task was added after
 /// the run was created), 1 means Airflow's "no status", and 2 + n means <see cref="TaskInstanceState"/> n.
-/// <see cref="HasNote"/> says the task instance has a note; it fits in the struct's padding, so a cell stays 24 bytes.
+/// <see cref="HasNote"/> says the task instance has a note; with the runtime free to order the fields,
+/// it shares the first word with the code and the try, so a cell stays 24 bytes.
 /// </summary>
+[StructLayout(LayoutKind.Auto)]
 public readonly record struct GridCell(byte Code, short TryNumber, long StartTicks, long EndTicks, bool HasNote = false)
 {
     public const byte MissingCode = 0;
