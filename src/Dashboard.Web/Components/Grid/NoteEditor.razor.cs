@@ -5,6 +5,11 @@ using Microsoft.AspNetCore.Components;
 
 namespace Dashboard.Web.Components.Grid;
 
+/// <summary>
+/// The editor keeps the note it started from, so a save can be refused when someone else saved
+/// meanwhile (<see cref="SeenNote"/>); their note, once known, is shown next to the draft and a
+/// second save replaces it knowingly. One request id per edit guards against a double click.
+/// </summary>
 public sealed partial class NoteEditor
 {
     private bool _editing;
@@ -14,6 +19,7 @@ public sealed partial class NoteEditor
     private string? _error;
     private string? _theirs;
     private Guid _requestId;
+    private NoteTarget? _shownTarget;
 
     [Inject]
     private NoteService Notes { get; set; } = null!;
@@ -58,8 +64,6 @@ public sealed partial class NoteEditor
     private bool CanSave => !_saving && Problem is null && (!Unchanged || ChangedMeanwhile);
 
     private string SaveTitle => Problem ?? (Unchanged && !ChangedMeanwhile ? "Nothing changed yet" : "Save the note");
-
-    private NoteTarget? _shownTarget;
 
     protected override void OnParametersSet()
     {
