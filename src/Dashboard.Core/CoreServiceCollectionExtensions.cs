@@ -4,6 +4,7 @@ using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Backfill;
 using Dashboard.Core.Operations.Clear;
 using Dashboard.Core.Operations.Mark;
+using Dashboard.Core.Operations.Notes;
 using Dashboard.Core.Operations.Pause;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Operations.Trigger;
@@ -38,6 +39,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ClearService>();
         services.AddSingleton<MarkService>();
         services.AddSingleton<MarkRunService>();
+        services.AddSingleton<NoteService>();
         services.AddOptions<BackfillOptions>().Configure(options => BackfillOptions.Read(configuration, options)).ValidateOnStart();
         services.AddSingleton<BackfillService>();
         services.AddSingleton<DagListQuery>();

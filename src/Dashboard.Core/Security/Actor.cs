@@ -4,7 +4,7 @@ namespace Dashboard.Core.Security;
 
 /// <summary>
 /// Airflow's roles, each including the rights of the one before: a Viewer sees everything and
-/// changes nothing, a User also re-runs (clear, mark, trigger), an Op also backfills and pauses
+/// changes nothing, a User also re-runs (clear, mark, trigger) and writes notes, an Op also backfills and pauses
 /// DAGs, an Admin also manages people and reads the audit log.
 /// </summary>
 public enum Role
@@ -20,6 +20,7 @@ public enum Permission
 {
     ClearAndMark,
     Trigger,
+    WriteNotes,
     Backfill,
     PauseDag,
     ManageUsers,
@@ -35,7 +36,7 @@ public sealed record Actor(string Name, Role Role)
 {
     public static Role Needed(Permission permission) => permission switch
     {
-        Permission.ClearAndMark or Permission.Trigger => Role.User,
+        Permission.ClearAndMark or Permission.Trigger or Permission.WriteNotes => Role.User,
         Permission.Backfill or Permission.PauseDag => Role.Op,
         _ => Role.Admin,
     };

@@ -4,6 +4,7 @@ using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Backfill;
 using Dashboard.Core.Operations.Clear;
 using Dashboard.Core.Operations.Mark;
+using Dashboard.Core.Operations.Notes;
 using Dashboard.Core.Operations.Pause;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Operations.Trigger;
@@ -47,6 +48,8 @@ public sealed class RolePermissionTests : IAsyncLifetime
         { "mark", Role.User },
         { "mark run", Role.User },
         { "trigger", Role.User },
+        { "note", Role.User },
+        { "run note", Role.User },
         { "pause dag", Role.Op },
         { "backfill", Role.Op },
         { "pause backfill", Role.Op },
@@ -99,8 +102,8 @@ public sealed class RolePermissionTests : IAsyncLifetime
     private async Task<string> WorldAsync()
     {
         await using var db = _engine.CreateContext();
-        var instances = await db.TaskInstances.OrderBy(t => t.Id).Select(t => $"{t.Id}:{t.State}:{t.TryNumber}").ToListAsync();
-        var runs = await db.DagRuns.OrderBy(r => r.Id).Select(r => $"{r.Id}:{r.State}").ToListAsync();
+        var instances = await db.TaskInstances.OrderBy(t => t.Id).Select(t => $"{t.Id}:{t.State}:{t.TryNumber}:{t.Note}").ToListAsync();
+        var runs = await db.DagRuns.OrderBy(r => r.Id).Select(r => $"{r.Id}:{r.State}:{r.Note}").ToListAsync();
         var backfills = await db.Backfills.OrderBy(b => b.Id).Select(b => $"{b.Id}:{b.IsPaused}:{b.CompletedAt}").ToListAsync();
         var paused = (await db.Dags.SingleAsync()).IsPaused;
         return string.Join(" | ", instances.Concat(runs).Concat(backfills).Append($"paused:{paused}"));
@@ -116,6 +119,8 @@ public sealed class RolePermissionTests : IAsyncLifetime
             "mark" => services.GetRequiredService<MarkService>().ExecuteAsync(
                 new MarkRequest(Dag, [TaskTarget.Task(_run, "only")], TaskInstanceState.Success, Relatives.None, actor)),
             "mark run" => services.GetRequiredService<MarkRunService>().ExecuteAsync(new MarkRunRequest(Dag, _run, DagRunState.Success, actor)),
+            "note" => services.GetRequiredService<NoteService>().SetAsync(new SetNoteRequest(NoteTarget.TaskInstance(Dag, _run, "only"), "why it failed", actor)),
+            "run note" => services.GetRequiredService<NoteService>().SetAsync(new SetNoteRequest(NoteTarget.Run(Dag, _run), "why it failed", actor)),
             "trigger" => services.GetRequiredService<DagTriggerService>().TriggerAsync(new TriggerRequest(Dag, null, null, actor, DagRunTriggeredBy.Ui)),
             "pause dag" => services.GetRequiredService<DagPauseService>().SetPausedAsync(Dag, paused: false, actor),
             "backfill" => services.GetRequiredService<BackfillService>().CreateAsync(new BackfillRequest(Dag,

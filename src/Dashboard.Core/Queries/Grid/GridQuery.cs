@@ -15,7 +15,7 @@ public sealed record GridRequest(string DagId, int Limit = 25, int Offset = 0, D
 
 /// <summary>
 /// Builds a <see cref="GridSnapshot"/> in two round trips: the DAG with its run window, then every
-/// (run, task) state of the window in one scan of ux_task_instance_run_task. The tasks of the
+/// (run, task) state of the window, with whether it has a note, in one scan of ux_task_instance_run_task. The tasks of the
 /// versions those runs used come from <see cref="DagVersionCache"/>, because a version's tasks never
 /// change (a changed DAG file adds a version). Cells go straight from the reader into a dense array:
 /// no entity tracking, no per-cell objects, so the model costs little more than reading the rows.
@@ -56,10 +56,11 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, D
         var rows = await db.QueryAsync("""
                 SELECT d.current_version_id,
                        r.id, r.run_id, r.run_type, r.state, r.logical_date, r.run_after, r.start_date, r.end_date, r.backfill_id, r.dag_version_id,
-                       v.version_number
+                       v.version_number, r.has_note
                 FROM dag d
                 LEFT JOIN LATERAL (
-                    SELECT id, run_id, run_type, state, logical_date, run_after, start_date, end_date, backfill_id, dag_version_id
+                    SELECT id, run_id, run_type, state, logical_date, run_after, start_date, end_date, backfill_id, dag_version_id,
+                           note IS NOT NULL AS has_note
                     FROM dag_run
                     WHERE dag_id = d.dag_id
                       AND (@type::text IS NULL OR run_type = @type)
@@ -76,7 +77,7 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, D
                     r.GetInt64(1), r.GetString(2), SnakeCase.ParseSnakeCase<DagRunType>(r.GetString(3)),
                     SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(4)), r.NullableField<DateTimeOffset?>(5),
                     r.GetFieldValue<DateTimeOffset>(6), r.NullableField<DateTimeOffset?>(7), r.NullableField<DateTimeOffset?>(8),
-                    r.NullableField<int?>(9), r.NullableField<int?>(11)),
+                    r.NullableField<int?>(9), r.NullableField<int?>(11), r.GetBoolean(12)),
                 VersionId: r.NullableField<int?>(10)),
             ct,
             P("dag", request.DagId),
@@ -148,7 +149,7 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, D
         var cells = new GridCell[tasks.Count * runs.Count];
         List<(int Run, string TaskId, GridCell Cell)>? strays = null;
         await db.ForEachRowAsync("""
-                SELECT dag_run_id, task_id, state, try_number, start_date, end_date
+                SELECT dag_run_id, task_id, state, try_number, start_date, end_date, note IS NOT NULL
                 FROM task_instance
                 WHERE dag_run_id = ANY(@runs)
                 """,
@@ -194,5 +195,6 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, D
         GridCell.CodeOf(r.IsDBNull(2) ? null : SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(2))),
         (short)r.GetInt32(3),
         r.IsDBNull(4) ? 0 : r.GetFieldValue<DateTimeOffset>(4).UtcTicks,
-        r.IsDBNull(5) ? 0 : r.GetFieldValue<DateTimeOffset>(5).UtcTicks);
+        r.IsDBNull(5) ? 0 : r.GetFieldValue<DateTimeOffset>(5).UtcTicks,
+        r.GetBoolean(6));
 }

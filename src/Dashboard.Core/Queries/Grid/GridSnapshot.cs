@@ -1,9 +1,11 @@
+using System.Runtime.InteropServices;
 using Dashboard.Core.Domain;
 
 namespace Dashboard.Core.Queries.Grid;
 
 /// <summary>A run column of the grid.</summary>
 /// <param name="VersionNumber">The number of the DAG version the run is on ("v3").</param>
+/// <param name="HasNote">The run has a note (the grid marks its header; the run panel shows it).</param>
 public sealed record GridRun(
     long Id,
     string RunId,
@@ -14,7 +16,8 @@ public sealed record GridRun(
     DateTimeOffset? StartDate,
     DateTimeOffset? EndDate,
     int? BackfillId,
-    int? VersionNumber = null)
+    int? VersionNumber = null,
+    bool HasNote = false)
 {
     /// <summary>The date a person recognises the run by: its logical date, or when it ran if it has none.</summary>
     public DateTimeOffset Date => LogicalDate ?? RunAfter;
@@ -31,8 +34,11 @@ public sealed record GridTask(string TaskId, string? GroupId);
 /// One (task, run) cell, packed small because a grid holds runs × tasks of them.
 /// <see cref="Code"/> 0 means the run has no task instance for the task (the task was added after
 /// the run was created), 1 means Airflow's "no status", and 2 + n means <see cref="TaskInstanceState"/> n.
+/// <see cref="HasNote"/> says the task instance has a note; with the runtime free to order the fields,
+/// it shares the first word with the code and the try, so a cell stays 24 bytes.
 /// </summary>
-public readonly record struct GridCell(byte Code, short TryNumber, long StartTicks, long EndTicks)
+[StructLayout(LayoutKind.Auto)]
+public readonly record struct GridCell(byte Code, short TryNumber, long StartTicks, long EndTicks, bool HasNote = false)
 {
     public const byte MissingCode = 0;
     public const byte NoStatusCode = 1;
