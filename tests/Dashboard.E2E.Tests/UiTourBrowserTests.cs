@@ -1,6 +1,7 @@
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Operations.Backfill;
+using Dashboard.Core.Operations.Notes;
 using Dashboard.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,6 +70,11 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
 
+        await VisitViewsAsync(shots, page, "taxi_pipeline", calendar: "?year=2024");
+        await shots.VisitAsync("dags/warehouse_refresh/graph?collapsed=&direction=top-to-bottom", "warehouse_refresh-graph-expanded");
+        await Expect(page.Locator("[data-testid='graph'] [data-node]")).ToHaveCountAsync(199);
+        await VisitViewsAsync(shots, page, "warehouse_refresh", calendar: $"?year={data.WarehouseRunYear}");
+
         await shots.VisitAsync("dags/taxi_pipeline/runs", "runs");
         await shots.VisitAsync("dags/taxi_pipeline/backfills", "dag-backfills");
         await shots.VisitAsync("dags/taxi_pipeline/code", "code");
@@ -97,6 +103,20 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
         await signedOut.GotoAsync(new Uri(data.App.BaseAddress, "signin").ToString());
         await Expect(signedOut.GetByRole(AriaRole.Button, new() { Name = "Sign in" })).ToBeVisibleAsync();
         await Screenshots.SaveAsync(signedOut, Path.Combine("tour", $"{width}-{theme}-signin.png"));
+    }
+
+    /// <summary>The DAG's views beside the grid, each drawn over the DAG's real runs.</summary>
+    private static async Task VisitViewsAsync(Tour shots, IPage page, string dagId, string calendar)
+    {
+        await shots.VisitAsync($"dags/{dagId}/graph", $"{dagId}-graph");
+        await Expect(page.Locator("[data-testid='graph'] [data-node][data-state='success']").First).ToBeVisibleAsync();
+        await shots.VisitAsync($"dags/{dagId}/gantt", $"{dagId}-gantt");
+        await Expect(page.Locator(".gantt-bar").First).ToBeVisibleAsync();
+        await shots.VisitAsync($"dags/{dagId}/calendar{calendar}", $"{dagId}-calendar");
+        await Expect(page.Locator("[data-testid='calendar'] [data-outcome='success']").First).ToBeVisibleAsync();
+        await shots.VisitAsync($"dags/{dagId}/durations", $"{dagId}-durations");
+        await Expect(page.Locator("[data-testid='run-durations'] .duration-bar").First).ToBeVisibleAsync();
+        await shots.VisitAsync($"dags/{dagId}/details", $"{dagId}-details");
     }
 
     /// <summary>A MudBlazor text field's input, wherever the field put its test id (on the input or around it).</summary>
@@ -180,7 +200,10 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
 
         private EngineHarness _engine = null!;
 
-            public DashboardAppHost App { get; private set; } = null!;
+        public DashboardAppHost App { get; private set; } = null!;
+
+        /// <summary>The year of warehouse_refresh's scheduled run, which the scheduler picked from today's date.</summary>
+        public int WarehouseRunYear { get; private set; }
 
         public async Task InitializeAsync()
         {
@@ -192,6 +215,7 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
             var days = Enumerable.Range(1, 4).Select(day => new DateTimeOffset(2024, 1, day, 0, 0, 0, TimeSpan.Zero)).ToList();
             await _engine.CreateRunsAsync("orders_etl", [.. days.Select(day => EngineHarness.RunFor(DagRunType.Scheduled, new DataInterval(day, day.AddDays(1))))]);
             await _engine.UnpauseAsync("orders_etl");
+            await _engine.UnpauseAsync("warehouse_refresh");
             await _engine.Services.GetRequiredService<BackfillService>().CreateAsync(new BackfillRequest("taxi_pipeline",
                 new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2024, 3, 31, 0, 0, 0, TimeSpan.Zero), Actors.Admin("lead"), UnpauseDag: true));
             await _engine.RunUntilAsync(async () =>
@@ -199,9 +223,19 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
                 var taxi = await _engine.StatesAsync("taxi_pipeline");
                 var orders = await _engine.StatesAsync("orders_etl");
                 await using var db = _engine.CreateContext();
+                var warehouse = await _engine.StatesAsync("warehouse_refresh");
                 return taxi.Count(r => r.State == DagRunState.Success) >= 3 && orders.Count >= 4 && orders.All(r => r.State.IsFinished())
+                    && warehouse.Count > 0 && warehouse.All(r => r.State.IsFinished())
                     && await db.Backfills.AllAsync(b => b.CompletedAt != null);
             }, TimeSpan.FromMinutes(3));
+
+            await using (var db = _engine.CreateContext())
+            {
+                WarehouseRunYear = (await db.DagRuns.Where(r => r.DagId == "warehouse_refresh").Select(r => r.LogicalDate).FirstAsync())!.Value.Year;
+            }
+
+            await _engine.Services.GetRequiredService<NoteService>().SetAsync(new SetNoteRequest(new NoteTarget("orders_etl", FailingRun, "transform_orders"),
+                "Upstream shop export lost `customer_id`; **fixed** in the export job, re-run after 10:00.", Actors.Admin("oncall")));
 
             App = await DashboardAppHost.StartAsync(_engine.ConnectionString);
         }

@@ -24,7 +24,7 @@ public sealed partial class DagDetails
     [Parameter]
     public string DagId { get; set; } = "";
 
-    /// <summary>The run whose details are shown under the DAG's.</summary>
+    /// <summary>The run whose details are shown under the DAG's; the newest when absent.</summary>
     [SupplyParameterFromQuery(Name = "run")]
     public string? Run { get; set; }
 
@@ -45,7 +45,8 @@ public sealed partial class DagDetails
         var header = await Dags.HeaderAsync(DagId);
         var dag = header is null ? null : await Details.DagAsync(DagId);
         var runs = dag is null ? [] : await Details.RecentRunsAsync(DagId);
-        var run = dag is null || Run is null ? null : await Details.RunAsync(DagId, Run);
+        var runId = Run ?? runs.FirstOrDefault()?.RunId;
+        var run = dag is null || runId is null ? null : await Details.RunAsync(DagId, runId);
         (_header, _dag, _runs, _run, _loaded) = (header, dag, runs, run, true);
     }
 
