@@ -443,23 +443,7 @@ public sealed partial class GridPage
     public async ValueTask DisposeAsync()
     {
         _live.Dispose();
-        try
-        {
-            if (_listeners is not null)
-            {
-                await _listeners.InvokeVoidAsync("dispose");
-                await _listeners.DisposeAsync();
-            }
-
-            if (_module is not null)
-            {
-                await _module.DisposeAsync();
-            }
-        }
-        catch (JSDisconnectedException)
-        {
-            // The browser is gone; its listeners went with it.
-        }
+        await BrowserModule.ReleaseAsync(_listeners, _module);
 
         _self?.Dispose();
     }

@@ -166,23 +166,7 @@ public sealed partial class MainLayout
     public async ValueTask DisposeAsync()
     {
         Navigation.LocationChanged -= OnLocationChanged;
-        try
-        {
-            if (_shortcuts is not null)
-            {
-                await _shortcuts.InvokeVoidAsync("dispose");
-                await _shortcuts.DisposeAsync();
-            }
-
-            if (_module is not null)
-            {
-                await _module.DisposeAsync();
-            }
-        }
-        catch (JSDisconnectedException)
-        {
-            // The browser is gone, and its listeners with it.
-        }
+        await BrowserModule.ReleaseAsync(_shortcuts, _module);
 
         _self?.Dispose();
     }
