@@ -71,7 +71,7 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
         await Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
 
         await VisitViewsAsync(shots, page, "taxi_pipeline", calendar: "?year=2024");
-        await shots.VisitAsync("dags/warehouse_refresh/graph?collapsed=&direction=top-to-bottom", "warehouse_refresh-graph-expanded");
+        await shots.VisitAsync("dags/warehouse_refresh/graph?open=*&direction=top-to-bottom", "warehouse_refresh-graph-expanded");
         await Expect(page.Locator("[data-testid='graph'] [data-node]")).ToHaveCountAsync(199);
         await VisitViewsAsync(shots, page, "warehouse_refresh", calendar: $"?year={data.WarehouseRunYear}");
 

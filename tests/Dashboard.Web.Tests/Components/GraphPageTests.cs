@@ -149,7 +149,7 @@ public sealed class GraphPageTests : ComponentTest
         // The URL keeps the shape: a pasted link draws the same groups open.
         var shown = page.FindAll("[data-node]").Select(n => n.GetAttribute("data-node")).ToList();
         var query = new Uri(Services.GetRequiredService<NavigationManager>().Uri).Query;
-        Assert.Contains("collapsed=", query);
+        Assert.Contains("open=stage_02&", query + "&");
         var pasted = Open("big", query);
         await pasted.WaitForAssertionAsync(() => Assert.Equal(shown, pasted.FindAll("[data-node]").Select(n => n.GetAttribute("data-node"))));
 

@@ -66,9 +66,14 @@ public sealed partial class GraphPage
     [SupplyParameterFromQuery(Name = "task")]
     public string? TaskParameter { get; set; }
 
-    /// <summary>The collapsed groups, comma-separated ("" for none); the version's default when absent.</summary>
-    [SupplyParameterFromQuery(Name = "collapsed")]
-    public string? CollapsedParameter { get; set; }
+    /// <summary>
+    /// The open (expanded) groups, comma-separated: "" for none, "*" for all; the version's default
+    /// when absent. Open rather than collapsed, so a large DAG's link names the few groups someone opened.
+    /// </summary>
+    [SupplyParameterFromQuery(Name = "open")]
+    public string? OpenParameter { get; set; }
+
+    private const string AllOpen = "*";
 
     /// <summary>"top-to-bottom"; left to right when absent.</summary>
     [SupplyParameterFromQuery(Name = "direction")]
@@ -110,9 +115,12 @@ public sealed partial class GraphPage
         }
 
         _direction = DirectionParameter == TopToBottom ? GraphDirection.TopToBottom : GraphDirection.LeftToRight;
-        _collapsed = CollapsedParameter is { } listed
-            ? [.. listed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]
-            : DefaultCollapsed(version);
+        _collapsed = OpenParameter switch
+        {
+            null => DefaultCollapsed(version),
+            AllOpen => [],
+            var open => [.. GraphLayouter.GroupIds(version).Except(open.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
+        };
         var layout = await Layouts.GetAsync(version, _collapsed, _direction);
         if (!ReferenceEquals(layout, _layout))
         {
@@ -224,9 +232,10 @@ public sealed partial class GraphPage
     private void NavigateShape(IEnumerable<string> collapsed, GraphDirection direction, string? focus)
     {
         _pendingFocus = focus;
+        var open = _snapshot?.Version is { } version ? GraphLayouter.GroupIds(version).Except(collapsed).ToList() : [];
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
         {
-            ["collapsed"] = string.Join(',', collapsed.Order(StringComparer.Ordinal)),
+            ["open"] = open.Count > 0 && !collapsed.Any() ? AllOpen : string.Join(',', open),
             ["direction"] = direction == GraphDirection.TopToBottom ? TopToBottom : null,
         }));
     }
