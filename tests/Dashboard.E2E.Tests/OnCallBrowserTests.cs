@@ -115,8 +115,11 @@ public sealed class OnCallBrowserTests(BrowserFixture browser) : IClassFixture<B
 
         var linked = await browser.NewPageAsync(_app);
         await linked.GotoAsync(page.Url.Replace("state=failed", "state=all"));
-        await Expect(linked.Locator("tr[data-dag-id]")).ToHaveCountAsync(2);
-        Assert.Equal(["orders_etl", "stock_etl"], await linked.Locator("tr[data-dag-id]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.dagId)"));
+        // Waited for, not read once: the live list redraws the prerendered one as it starts.
+        var linkedRows = linked.Locator("tr[data-dag-id]");
+        await Expect(linkedRows).ToHaveCountAsync(2);
+        await Expect(linkedRows.Nth(0)).ToHaveAttributeAsync("data-dag-id", "orders_etl");
+        await Expect(linkedRows.Nth(1)).ToHaveAttributeAsync("data-dag-id", "stock_etl");
         await Expect(linked.GetByTestId("tag-filter")).ToContainTextAsync("tag: etl");
     }
 
