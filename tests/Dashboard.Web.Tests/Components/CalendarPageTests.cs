@@ -123,6 +123,21 @@ public sealed class CalendarPageTests : ComponentTest
         Assert.Contains("A DAG without a schedule has no intervals to backfill.", page.Find("[data-testid='calendar-hint']").TextContent);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("99999")]
+    [InlineData("-5")]
+    [InlineData("2026&month=0001-02")]
+    [InlineData("2026&month=9999-12")]
+    public async Task A_year_or_month_no_schedule_can_have_shows_this_year_instead(string year)
+    {
+        await PipelineDag.SeedAsync(await UseEngineAsync());
+
+        var page = await RenderCalendarAsync(year: year);
+
+        Assert.Equal("2026", page.Find("[data-testid='calendar-period']").TextContent.Trim());
+    }
+
     [Fact]
     public async Task An_unknown_dag_shows_the_same_empty_state_as_other_dag_pages()
     {

@@ -106,16 +106,25 @@ public sealed partial class DagCalendar
         (_dag, _calendar, _day, _loaded) = (dag, calendar, day, true);
     }
 
-    /// <summary>The year and month in the URL; this year (in the DAG's zone, near enough) when absent or unreadable.</summary>
+    /// <summary>
+    /// The year and month in the URL; this year (in the DAG's zone, near enough) when absent,
+    /// unreadable or outside the years a schedule can have (a year 1 or 9999 calendar would run its
+    /// intervals off the calendar's ends).
+    /// </summary>
     private (int Year, int? Month) Period()
     {
-        if (DateOnly.TryParseExact(Month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month))
+        if (DateOnly.TryParseExact(Month, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month) && Shown(month.Year))
         {
             return (month.Year, month.Month);
         }
 
-        return (int.TryParse(Year, CultureInfo.InvariantCulture, out var year) ? year : Time.GetUtcNow().Year, null);
+        return (int.TryParse(Year, CultureInfo.InvariantCulture, out var year) && Shown(year) ? year : Time.GetUtcNow().Year, null);
     }
+
+    private static bool Shown(int year) => year is >= FirstYear and <= LastYear;
+
+    private const int FirstYear = 1900;
+    private const int LastYear = 2999;
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
