@@ -1,3 +1,4 @@
+using Dashboard.Core.Connections;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Notifications;
 using Dashboard.Core.Operations;
@@ -58,6 +59,16 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<DurationsQuery>();
         services.AddSingleton<Queries.Calendar.CalendarQuery>();
         services.AddSingleton<DagDetailsQuery>();
+        services.AddSingleton(provider =>
+        {
+            var options = new SecretOptions();
+            SecretOptions.Read(configuration, options);
+            return ActivatorUtilities.CreateInstance<SecretProtector>(provider, options);
+        });
+        services.TryAddSingleton(EnvironmentOverrides.Process);
+        services.AddSingleton<ConfigLookup>();
+        services.AddSingleton<ConnectionService>();
+        services.AddSingleton<VariableService>();
         return services;
     }
 }

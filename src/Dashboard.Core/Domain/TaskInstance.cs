@@ -36,6 +36,10 @@ public sealed class TaskInstance
     public DateTimeOffset? RetryAt { get; set; }
 
     public string? Note { get; set; }
+
+    /// <summary>The current try's command as it ran, templates filled in and secrets masked.</summary>
+    public string? RenderedCommand { get; set; }
+
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>PostgreSQL's xmin: changes with every update, for optimistic concurrency.</summary>
@@ -64,6 +68,10 @@ public sealed class TaskInstanceHistory
     public int? Pid { get; set; }
     public DateTimeOffset? QueuedAt { get; set; }
     public string? Note { get; set; }
+
+    /// <summary>The try's command as it ran, templates filled in and secrets masked.</summary>
+    public string? RenderedCommand { get; set; }
+
     public DateTimeOffset RecordedAt { get; set; }
 }
 

@@ -16,6 +16,9 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<BackfillDagRun> BackfillDagRuns => Set<BackfillDagRun>();
     public DbSet<AuditLogEntry> AuditLog => Set<AuditLogEntry>();
     public DbSet<ImportError> ImportErrors => Set<ImportError>();
+    public DbSet<Connection> Connections => Set<Connection>();
+    public DbSet<Variable> Variables => Set<Variable>();
+    public DbSet<SecretKey> SecretKeys => Set<SecretKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

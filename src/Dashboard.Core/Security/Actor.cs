@@ -3,9 +3,9 @@ using Dashboard.Core.Operations;
 namespace Dashboard.Core.Security;
 
 /// <summary>
-/// Airflow's roles, each including the rights of the one before: a Viewer sees everything and
-/// changes nothing, a User also re-runs (clear, mark, trigger) and writes notes, an Op also backfills and pauses
-/// DAGs, an Admin also manages people and reads the audit log.
+/// Airflow's roles, each including the rights of the one before: a Viewer sees everything but
+/// secrets and changes nothing, a User also re-runs (clear, mark, trigger) and writes notes, an Op also
+/// backfills, pauses DAGs and manages connections and variables, an Admin also manages people and reads the audit log.
 /// </summary>
 public enum Role
 {
@@ -23,6 +23,7 @@ public enum Permission
     WriteNotes,
     Backfill,
     PauseDag,
+    ManageConnections,
     ManageUsers,
     ReadAuditLog,
 }
@@ -37,7 +38,7 @@ public sealed record Actor(string Name, Role Role)
     public static Role Needed(Permission permission) => permission switch
     {
         Permission.ClearAndMark or Permission.Trigger or Permission.WriteNotes => Role.User,
-        Permission.Backfill or Permission.PauseDag => Role.Op,
+        Permission.Backfill or Permission.PauseDag or Permission.ManageConnections => Role.Op,
         _ => Role.Admin,
     };
 

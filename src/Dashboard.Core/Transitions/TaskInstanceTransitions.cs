@@ -90,10 +90,11 @@ public static class TaskInstanceTransitions
             """, ct, P("id", claim.Id), P("try", claim.TryNumber), P("executor", executorId), P("now", now)) == 1;
 
     /// <summary>Records the try's process id once it exists (shown in the UI; not a state change).</summary>
-    public static async Task RecordPidAsync(DashboardDbContext db, ClaimedTry claim, string executorId, int pid, CancellationToken ct) =>
+    /// <param name="renderedCommand">The command as it runs, its secrets already masked: the panel shows it.</param>
+    public static async Task RecordProcessAsync(DashboardDbContext db, ClaimedTry claim, string executorId, int pid, string renderedCommand, CancellationToken ct) =>
         await db.ExecuteAsync(
-            "UPDATE task_instance SET pid = @pid WHERE id = @id AND try_number = @try AND executor_id = @executor",
-            ct, P("id", claim.Id), P("try", claim.TryNumber), P("executor", executorId), P("pid", pid));
+            "UPDATE task_instance SET pid = @pid, rendered_command = @command WHERE id = @id AND try_number = @try AND executor_id = @executor",
+            ct, P("id", claim.Id), P("try", claim.TryNumber), P("executor", executorId), P("pid", pid), P("command", renderedCommand));
 
     /// <summary>
     /// Records that this executor's tries are alive and returns their current state. A try that is
@@ -283,10 +284,10 @@ public static class TaskInstanceTransitions
     /// </summary>
     private static string ArchiveSql(string selection) => $"""
         INSERT INTO task_instance_history (task_instance_id, dag_run_id, dag_id, task_id, try_number, state, max_tries, dag_version_id,
-            start_date, end_date, duration, hostname, pid, queued_at, note, recorded_at)
+            start_date, end_date, duration, hostname, pid, queued_at, note, rendered_command, recorded_at)
         SELECT ti.id, ti.dag_run_id, ti.dag_id, ti.task_id, ti.try_number,
             CASE WHEN ti.state IN ('success', 'failed', 'skipped', 'upstream_failed', 'removed') THEN ti.state ELSE 'failed' END, ti.max_tries,
-            ti.dag_version_id, ti.start_date, ti.end_date, ti.duration, ti.hostname, ti.pid, ti.queued_at, ti.note, @now
+            ti.dag_version_id, ti.start_date, ti.end_date, ti.duration, ti.hostname, ti.pid, ti.queued_at, ti.note, ti.rendered_command, @now
         FROM task_instance ti {selection} AND ti.try_number > 0
         ON CONFLICT (task_instance_id, try_number) DO NOTHING
         """;
@@ -297,7 +298,7 @@ public static class TaskInstanceTransitions
     /// <summary>A new try starts with none of the previous try's run details.</summary>
     private const string ResetTrySql =
         "queued_at = NULL, start_date = NULL, end_date = NULL, duration = NULL, hostname = NULL, pid = NULL, " +
-        "executor_id = NULL, last_heartbeat_at = NULL, retry_at = NULL";
+        "executor_id = NULL, last_heartbeat_at = NULL, retry_at = NULL, rendered_command = NULL";
 }
 
 /// <summary>What a clear moved: instances reset to no status, running ones set restarting, finished runs queued again.</summary>

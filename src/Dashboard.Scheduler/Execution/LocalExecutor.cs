@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Dashboard.Core.Connections;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Persistence;
@@ -20,6 +21,7 @@ namespace Dashboard.Scheduler.Execution;
 public sealed class LocalExecutor(
     IDbContextFactory<DashboardDbContext> dbFactory,
     DagVersionCache versions,
+    ConfigLookup configLookup,
     TaskLogWriter logWriter,
     EngineSignals signals,
     IOptions<ExecutorOptions> options,
@@ -160,27 +162,36 @@ public sealed class LocalExecutor(
     private async Task<TryOutcome> ExecuteAsync(RunningTry attempt)
     {
         var work = attempt.Work;
-        var log = new TryLog(logWriter, work.Try, options.Value.MaxLogLinesPerTry, options.Value.MaxLogLineLength);
+        var (connIds, variableKeys) = TaskTemplate.References(work.Env.Values.Prepend(work.Command ?? ""));
+        var config = connIds.Count + variableKeys.Count == 0
+            ? TryConfig.Empty
+            : await configLookup.LoadAsync(connIds, variableKeys, CancellationToken.None);
+        var masker = config.Masker();
+        var log = new TryLog(logWriter, work.Try, options.Value.MaxLogLinesPerTry, options.Value.MaxLogLineLength, masker);
         var context = new TemplateContext(work.DagId, work.TaskId, work.RunId, work.Try.TryNumber, work.LogicalDate,
-            work.DataIntervalStart, work.DataIntervalEnd, work.Params);
+            work.DataIntervalStart, work.DataIntervalEnd, work.Params) { Config = config };
         var template = TaskTemplate.Render(work.Command ?? "", context);
-        if (!template.Succeeded)
+        var environment = new Dictionary<string, string>(TaskTemplate.EnvironmentVariables(context)) { ["DASHBOARD_DATA_DIR"] = DataDirectory };
+        var errors = config.Problems.Concat(template.Errors).ToList();
+        foreach (var (name, value) in work.Env)
         {
-            template.Errors.ToList().ForEach(e => log.System($"Template error: {e}"));
+            var rendered = TaskTemplate.Render(value, context);
+            environment[name] = rendered.Command;
+            errors.AddRange(rendered.Errors.Select(e => $"env {name}: {e}"));
+        }
+
+        if (errors.Count > 0)
+        {
+            errors.Distinct().ToList().ForEach(e => log.System($"Template error: {e}"));
             log.System("The command was not run.");
             log.Complete();
             return TryOutcome.Failed;
         }
 
-        var environment = new Dictionary<string, string>(TaskTemplate.EnvironmentVariables(context)) { ["DASHBOARD_DATA_DIR"] = DataDirectory };
-        foreach (var (name, value) in work.Env)
-        {
-            environment[name] = value;
-        }
-
         var version = work.VersionNumber is { } number ? $", DAG version v{number}" : "";
         log.System($"Try {work.Try.TryNumber} of {work.DagId}.{work.TaskId} ({work.RunId}{version}) on {Environment.MachineName}");
-        log.System($"Command: {template.Command}");
+        var shownCommand = masker.Apply(template.Command);
+        log.System($"Command: {shownCommand}");
         var started = clock.GetUtcNow();
         using var timeout = work.ExecutionTimeout is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
         using var kill = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, attempt.Kill.Token);
@@ -190,7 +201,7 @@ public sealed class LocalExecutor(
         {
             await using (var db = await dbFactory.CreateDbContextAsync())
             {
-                await TaskInstanceTransitions.RecordPidAsync(db, work.Try, ExecutorId, process.Pid, CancellationToken.None);
+                await TaskInstanceTransitions.RecordProcessAsync(db, work.Try, ExecutorId, process.Pid, shownCommand, CancellationToken.None);
             }
 
             exitCode = await process.RunAsync(line => log.Line(LogStream.Stdout, line), line => log.Line(LogStream.Stderr, line), kill.Token);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Dashboard.Core.Connections;
 
 namespace Dashboard.Scheduler.Execution;
 
@@ -14,14 +15,40 @@ public sealed record TemplateContext(
     DateTimeOffset? LogicalDate,
     DateTimeOffset? DataIntervalStart,
     DateTimeOffset? DataIntervalEnd,
-    JsonObject Params);
+    JsonObject Params)
+{
+    /// <summary>The connections and variables the templates name (<see cref="TaskTemplate.References"/>), as loaded for this try.</summary>
+    public TryConfig Config { get; init; } = TryConfig.Empty;
+}
 
 /// <summary>
-/// Renders <c>{{ name }}</c> placeholders. An unknown name, or a date a run does not have, is an
-/// error that names it: an empty string would let a command run against the wrong data.
+/// Renders <c>{{ name }}</c> placeholders: the run's dates and ids, <c>params.NAME</c>, and
+/// Airflow's <c>conn.ID.FIELD</c>, <c>conn.ID.extra_dejson.KEY</c>, <c>var.value.KEY</c> and
+/// <c>var.json.KEY.PATH</c>. An unknown name, or a date a run does not have, is an error that names
+/// it: an empty string would let a command run against the wrong data.
 /// </summary>
 public static partial class TaskTemplate
 {
+    /// <summary>The connection ids and variable keys <paramref name="templates"/> name, to load before rendering.</summary>
+    public static (IReadOnlyCollection<string> ConnIds, IReadOnlyCollection<string> VariableKeys) References(IEnumerable<string> templates)
+    {
+        var connIds = new HashSet<string>(StringComparer.Ordinal);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in templates.SelectMany(t => Placeholder().Matches(t)).Select(m => m.Groups[1].Value.Split('.')))
+        {
+            if (name is ["conn", var id, ..])
+            {
+                connIds.Add(id);
+            }
+            else if (name is ["var", "value" or "json", var key, ..])
+            {
+                keys.Add(key);
+            }
+        }
+
+        return (connIds, keys);
+    }
+
     public static TemplateResult Render(string command, TemplateContext context)
     {
         var variables = Variables(context);
@@ -29,6 +56,18 @@ public static partial class TaskTemplate
         var rendered = Placeholder().Replace(command, match =>
         {
             var name = match.Groups[1].Value;
+            if (name.StartsWith("conn.", StringComparison.Ordinal) || name.StartsWith("var.", StringComparison.Ordinal))
+            {
+                var (configValue, problem) = TemplateConfigValue.Read(name, context.Config);
+                if (problem is not null)
+                {
+                    errors.Add(problem);
+                    return match.Value;
+                }
+
+                return configValue!;
+            }
+
             if (variables.TryGetValue(name, out var value) && value is not null)
             {
                 return value;
@@ -38,7 +77,7 @@ public static partial class TaskTemplate
                 ? $"{{{{ {name} }}}} needs a logical date; run {context.RunId} has none: trigger it with a logical date"
                 : name.StartsWith("params.", StringComparison.Ordinal)
                     ? $"unknown parameter '{name["params.".Length..]}'; the DAG's params are: {string.Join(", ", context.Params.Select(p => p.Key).DefaultIfEmpty("(none)"))}"
-                    : $"unknown template variable '{name}'; available: {string.Join(", ", variables.Keys.Where(k => !k.StartsWith("params.", StringComparison.Ordinal)))}, params.NAME");
+                    : $"unknown template variable '{name}'; available: {string.Join(", ", variables.Keys.Where(k => !k.StartsWith("params.", StringComparison.Ordinal)))}, params.NAME, conn.ID.FIELD, var.value.KEY, var.json.KEY");
             return match.Value;
         });
         return new TemplateResult(rendered, errors.Distinct().ToList());

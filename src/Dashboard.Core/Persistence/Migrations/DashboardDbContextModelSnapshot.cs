@@ -209,6 +209,59 @@ namespace Dashboard.Core.Persistence.Migrations
                     b.ToTable("backfill_dag_run", (string)null);
                 });
 
+            modelBuilder.Entity("Dashboard.Core.Domain.Connection", b =>
+                {
+                    b.Property<string>("ConnId")
+                        .HasColumnType("text")
+                        .HasColumnName("conn_id");
+
+                    b.Property<string>("ConnType")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("conn_type");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text")
+                        .HasColumnName("description");
+
+                    b.Property<string>("EncryptedExtra")
+                        .HasColumnType("text")
+                        .HasColumnName("encrypted_extra");
+
+                    b.Property<string>("EncryptedPassword")
+                        .HasColumnType("text")
+                        .HasColumnName("encrypted_password");
+
+                    b.Property<string>("Host")
+                        .HasColumnType("text")
+                        .HasColumnName("host");
+
+                    b.Property<string>("Login")
+                        .HasColumnType("text")
+                        .HasColumnName("login");
+
+                    b.Property<int?>("Port")
+                        .HasColumnType("integer")
+                        .HasColumnName("port");
+
+                    b.Property<string>("Schema")
+                        .HasColumnType("text")
+                        .HasColumnName("schema");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ConnId")
+                        .HasName("pk_connection");
+
+                    b.ToTable("connection", (string)null);
+                });
+
             modelBuilder.Entity("Dashboard.Core.Domain.Dag", b =>
                 {
                     b.Property<string>("DagId")
@@ -574,6 +627,30 @@ namespace Dashboard.Core.Persistence.Migrations
                     b.ToTable("import_error", (string)null);
                 });
 
+            modelBuilder.Entity("Dashboard.Core.Domain.SecretKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_secret_key");
+
+                    b.ToTable("secret_key", (string)null);
+                });
+
             modelBuilder.Entity("Dashboard.Core.Domain.TaskInstance", b =>
                 {
                     b.Property<long>("Id")
@@ -631,6 +708,10 @@ namespace Dashboard.Core.Persistence.Migrations
                     b.Property<DateTimeOffset?>("QueuedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("queued_at");
+
+                    b.Property<string>("RenderedCommand")
+                        .HasColumnType("text")
+                        .HasColumnName("rendered_command");
 
                     b.Property<DateTimeOffset?>("RetryAt")
                         .HasColumnType("timestamp with time zone")
@@ -738,6 +819,10 @@ namespace Dashboard.Core.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("recorded_at");
 
+                    b.Property<string>("RenderedCommand")
+                        .HasColumnType("text")
+                        .HasColumnName("rendered_command");
+
                     b.Property<DateTimeOffset?>("StartDate")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("start_date");
@@ -807,6 +892,39 @@ namespace Dashboard.Core.Persistence.Migrations
                         .HasDatabaseName("ix_task_log_ti_try");
 
                     b.ToTable("task_log", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Core.Domain.Variable", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasColumnType("text")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text")
+                        .HasColumnName("description");
+
+                    b.Property<bool>("IsSecret")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_secret");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("value");
+
+                    b.HasKey("Key")
+                        .HasName("pk_variable");
+
+                    b.ToTable("variable", (string)null);
                 });
 
             modelBuilder.Entity("Dashboard.Core.Domain.Backfill", b =>
