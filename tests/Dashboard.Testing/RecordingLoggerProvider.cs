@@ -12,6 +12,10 @@ namespace Dashboard.Testing;
 public sealed class RecordingLoggerProvider(ITestOutputHelper? output) : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogEntry> _problems = new();
+    private readonly ConcurrentQueue<LogEntry> _all = new();
+
+    /// <summary>Every line logged at Information or above, for tests of what a log must never hold.</summary>
+    public IReadOnlyCollection<LogEntry> All => _all;
 
     /// <summary>Warnings and worse, in the order they were logged.</summary>
     public IReadOnlyCollection<LogEntry> Problems => _problems;
@@ -26,6 +30,7 @@ public sealed class RecordingLoggerProvider(ITestOutputHelper? output) : ILogger
 
     private void Record(LogEntry entry)
     {
+        _all.Enqueue(entry);
         if (entry.Level >= LogLevel.Warning)
         {
             _problems.Enqueue(entry);
