@@ -69,6 +69,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ConfigLookup>();
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<VariableService>();
+        services.AddSingleton<SecretRotation>();
         return services;
     }
 }

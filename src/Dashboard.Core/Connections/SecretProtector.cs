@@ -41,7 +41,9 @@ public sealed class SecretOptions
 public sealed class SecretProtector
 {
     private const string Purpose = "Dashboard.Secrets.v1";
+    private static readonly TimeSpan KeyLifetime = TimeSpan.FromDays(90);
     private readonly IDataProtector _protector;
+    private readonly IKeyManager _keys;
 
     public SecretProtector(IDbContextFactory<DashboardDbContext> dbFactory, SecretOptions options, ILoggerFactory loggers)
     {
@@ -61,8 +63,13 @@ public sealed class SecretProtector
             builder.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(certificate, options.KeyCertificatePassword));
         }
 
-        _protector = services.BuildServiceProvider().GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose);
+        var provider = services.BuildServiceProvider();
+        _protector = provider.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose);
+        _keys = provider.GetRequiredService<IKeyManager>();
     }
+
+    /// <summary>A new key that encrypts from now on (<see cref="SecretRotation"/>); the older ones stay to read what they wrote.</summary>
+    public void StartNewKey(DateTimeOffset now) => _keys.CreateNewKey(now, now + KeyLifetime);
 
     public string Protect(string plaintext) => _protector.Protect(plaintext);
 

@@ -278,6 +278,34 @@ public sealed class ConnectionTemplatingTests
         Assert.Equal(ApiKey, lookup.Variables["vendor_key"].Value);
     }
 
+    [Fact]
+    public async Task Rotating_the_key_encrypts_every_secret_again_with_a_new_key_and_they_still_read_back()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.Services.GetRequiredService<ConnectionService>().SaveAsync(Op, new ConnectionEdit("db",
+            new ConnectionFields("postgres", "h", Extra: $$$"""{"token": "{{{Token}}}"}"""), SecretChange.Set(Password), SaveMode.Create));
+        await engine.Services.GetRequiredService<VariableService>().SaveAsync(Op, new VariableEdit("vendor_key", ApiKey, true, null, SaveMode.Create));
+        await engine.Services.GetRequiredService<VariableService>().SaveAsync(Op, new VariableEdit("plain", "visible", false, null, SaveMode.Create));
+        async Task<(string[] Ciphertexts, int Keys)> StoredAsync()
+        {
+            await using var db = engine.CreateContext();
+            var connection = await db.Connections.SingleAsync();
+            var variables = await db.Variables.OrderBy(v => v.Key).Select(v => v.Value).ToListAsync();
+            return ([connection.EncryptedPassword!, connection.EncryptedExtra!, .. variables], await db.SecretKeys.CountAsync());
+        }
+
+        var before = await StoredAsync();
+        Assert.Equal(3, await engine.Services.GetRequiredService<SecretRotation>().RotateAsync(Actors.As(Role.Admin)));
+        var after = await StoredAsync();
+
+        Assert.Equal(before.Keys + 1, after.Keys);
+        Assert.Equal("visible", after.Ciphertexts[2]);
+        Assert.All(new[] { 0, 1, 3 }, i => Assert.NotEqual(before.Ciphertexts[i], after.Ciphertexts[i]));
+        var lookup = await engine.Services.GetRequiredService<ConfigLookup>().LoadAsync(["db"], ["vendor_key"], CancellationToken.None);
+        Assert.Equal((Password, ApiKey), (lookup.Connections["db"].Password, lookup.Variables["vendor_key"].Value));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => engine.Services.GetRequiredService<SecretRotation>().RotateAsync(Actors.As(Role.User)));
+    }
+
     private static void AssertNoSecret(params string?[] texts)
     {
         foreach (var text in texts)
