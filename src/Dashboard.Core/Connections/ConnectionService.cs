@@ -119,6 +119,21 @@ public sealed class ConnectionService(
             row.EncryptedPassword is not null);
     }
 
+    /// <summary>One connection as tasks would see it (the environment's if set), its secrets in the clear; null when there is none.</summary>
+    /// <exception cref="AccessDeniedException">The actor may not manage connections.</exception>
+    /// <exception cref="ConfigProblemException">The environment's variable is no connection, or a stored secret cannot be decrypted.</exception>
+    public async Task<ConnectionValue?> GetWithSecretsAsync(Actor actor, string connId, CancellationToken ct = default)
+    {
+        actor.Demand(Permission.ManageConnections, "read the secrets of connections");
+        var config = await lookup.LoadAsync([connId], [], ct);
+        if (config.Problems.Count > 0)
+        {
+            throw new ConfigProblemException(config.Problems[0]);
+        }
+
+        return config.Connections.GetValueOrDefault(connId);
+    }
+
     /// <exception cref="AccessDeniedException">The actor may not manage connections; nothing changed.</exception>
     /// <exception cref="OperationRefusedException">A field is invalid, or the id exists (create) or not (update); nothing changed.</exception>
     public Task<bool> SaveAsync(Actor actor, ConnectionEdit edit, Guid? requestId = null, CancellationToken ct = default)
