@@ -362,7 +362,7 @@ public sealed class ConnectionService(
         Track("schema", old?.Schema != fields.Schema);
         Track("login", old?.Login != fields.Login);
         Track("description", old?.Description != fields.Description);
-        var extra = string.IsNullOrWhiteSpace(fields.Extra) ? null : JsonNode.Parse(fields.Extra)!.ToJsonString();
+        var extra = string.IsNullOrWhiteSpace(fields.Extra) ? null : KeepMaskedSecrets(JsonNode.Parse(fields.Extra)!.AsObject(), old?.ExtraJson()).ToJsonString();
         Track("extra", !JsonEquals(old?.Extra, extra));
         (row.ConnType, row.Host, row.Port, row.Schema, row.Login, row.Description) =
             (fields.ConnType, fields.Host, fields.Port, fields.Schema, fields.Login, fields.Description);
@@ -383,6 +383,38 @@ public sealed class ConnectionService(
 
         await db.SaveChangesAsync(ct);
         return (created, changed);
+    }
+
+    /// <summary>
+    /// The extra with each sensitive field that reads <c>***</c>, the mask an export without secrets
+    /// writes, set back to the stored value: such a file imports back without losing the secrets.
+    /// </summary>
+    private static JsonObject KeepMaskedSecrets(JsonObject extra, JsonObject? stored)
+    {
+        if (stored is null)
+        {
+            return extra;
+        }
+
+        foreach (var (name, value) in extra.ToList())
+        {
+            if (!stored.TryGetPropertyValue(name, out var storedValue))
+            {
+                continue;
+            }
+
+            if (SensitiveNames.IsSensitive(name) && value is JsonValue masked && masked.GetValueKind() == JsonValueKind.String
+                && masked.GetValue<string>() == SecretMasker.Mask)
+            {
+                extra[name] = storedValue?.DeepClone();
+            }
+            else if (value is JsonObject nested && storedValue is JsonObject storedNested)
+            {
+                KeepMaskedSecrets(nested, storedNested);
+            }
+        }
+
+        return extra;
     }
 
     /// <summary>The stored connection, with secrets the key ring cannot read as missing: they can be set again, never read.</summary>
