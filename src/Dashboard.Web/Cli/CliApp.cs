@@ -188,14 +188,28 @@ public static class CliApp
     /// <summary>Each parse error on a line of its own, then where to read how the command is used.</summary>
     private static async Task WriteUsageErrorAsync(TextWriter error, ParseResult result)
     {
+        // After a misspelt option (--conn-pasword x) its value is an unrecognized word too: an option's name is quoted, such a word
+        // (or what follows '=' in --conn-pasword=x) is not.
+        var hidden = result.CommandResult.Command is CliCommand { TakesSecrets: true }
+            ? result.UnmatchedTokens.Select(t => (Quoted: $"'{t}'", Shown: ShownWord(t))).Where(w => w.Quoted != w.Shown).ToList()
+            : [];
         foreach (var parseError in result.Errors)
         {
-            await error.WriteLineAsync($"error: {parseError.Message}");
+            var message = hidden.Aggregate(parseError.Message, (text, word) => text.Replace(word.Quoted, word.Shown, StringComparison.Ordinal));
+            await error.WriteLineAsync($"error: {message}");
         }
 
         var help = $"{string.Join(' ', CommandPath(result.CommandResult))} --help";
         await error.WriteLineAsync($"Run '{help}' for its {(result.CommandResult.Command is CliCommand ? "options" : "commands")}.");
     }
+
+    /// <summary>An unrecognized word as an error may quote it when it could be a secret: an option's name only.</summary>
+    private static string ShownWord(string token) => token switch
+    {
+        _ when !token.StartsWith('-') => "(a word not shown, since it may be a secret)",
+        _ when token.IndexOf('=') is var equals and > 0 => $"'{token[..equals]}=...'",
+        _ => $"'{token}'",
+    };
 
     /// <summary>The names from the root down to <paramref name="result"/>'s command, as typed: <c>Dashboard.Web tasks clear</c>.</summary>
     private static IEnumerable<string> CommandPath(CommandResult? result) =>

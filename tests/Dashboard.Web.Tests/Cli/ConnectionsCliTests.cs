@@ -144,6 +144,23 @@ public sealed class ConnectionsCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_value_of_a_misspelt_password_option_is_not_quoted_back()
+    {
+        var outcome = await RunAsync(["connections", "add", "x", "--conn-type", "http", "--conn-pasword", "Pw-secret-77"]);
+
+        Assert.Equal(ExitCodes.Usage, outcome.ExitCode);
+        Assert.Contains("error: Unrecognized command or argument '--conn-pasword'.", outcome.Error);
+        Assert.Contains("error: Unrecognized command or argument (a word not shown, since it may be a secret).", outcome.Error);
+        Assert.DoesNotContain("Pw-secret-77", outcome.Out + outcome.Error);
+
+        var joined = await RunAsync(["connections", "add", "x", "--conn-type", "http", "--conn-pasword=Pw-secret-77"]);
+        Assert.Equal("error: Unrecognized command or argument '--conn-pasword=...'.", joined.Error.Split('\n')[0]);
+        var value = await RunAsync(["variables", "set", "vault", "my", "Pw-secret-77"]);
+        Assert.Equal("error: Unrecognized command or argument (a word not shown, since it may be a secret).", value.Error.Split('\n')[0]);
+        Assert.DoesNotContain("Pw-secret-77", joined.Error + value.Error);
+    }
+
+    [Fact]
     public async Task An_invalid_id_or_field_is_refused_by_the_service()
     {
         var id = await RunAsync(["connections", "add", "my-conn", "--conn-type", "http"]);
@@ -215,6 +232,37 @@ public sealed class ConnectionsCliTests : IAsyncLifetime
         Assert.Equal([null, "***"], rows.Select(r => (string?)r!["password"]));
         AssertNoSecret(table);
         AssertNoSecret(json);
+    }
+
+    [Fact]
+    public async Task A_connection_from_the_environment_is_listed_with_its_source_and_a_stored_one_it_hides_is_warned_about()
+    {
+        // Only this class lists connections, and its tests run one at a time, so the variable is seen by this test alone.
+        const string variable = "DASHBOARD_CONN_FROM_ENV";
+        Environment.SetEnvironmentVariable(variable, $"http://bot:{Password}@env.example.com");
+        try
+        {
+            var envOnly = await RunAsync(["connections", "list"]);
+            Assert.Equal(["from_env", "http", "env.example.com", "bot", "***", "environment", $"({variable})"], Words(envOnly.OutLines[2]));
+
+            var add = await RunAsync(["connections", "add", "from_env", "--conn-type", "http", "--conn-host", "db.example.com"]);
+            Assert.Equal(ExitCodes.Success, add.ExitCode);
+            Assert.Equal($"warning: the environment variable {variable} is set, so tasks use it instead of this connection.", add.Error.Trim());
+
+            var both = await RunAsync(["connections", "list"]);
+            Assert.Equal(["from_env", "http", "db.example.com", "database", "(tasks", "use", $"{variable})"], Words(both.OutLines[2]));
+            var get = await RunAsync(["connections", "get", "from_env"]);
+            Assert.Contains("host         env.example.com", get.OutLines);
+            Assert.Contains($"source       environment ({variable})", get.OutLines);
+            foreach (var outcome in new[] { envOnly, add, both, get })
+            {
+                AssertNoSecret(outcome);
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
     }
 
     [Fact]

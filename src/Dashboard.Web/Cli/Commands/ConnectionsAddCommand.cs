@@ -70,6 +70,8 @@ internal sealed class ConnectionsAddCommand : CliCommand
         "Give the connection as --conn-uri, as --conn-json, or as --conn-type with the other --conn-* options. Its secrets\n" +
         "(the password, the extra) are stored encrypted and never printed: 'connections get --show-secrets' shows them.";
 
+    public override bool TakesSecrets => true;
+
     /// <summary>The separate field options, which a URI or a JSON connection already holds.</summary>
     private Option[] FieldOptions => [_type, _host, _port, _schema, _login, _password];
 

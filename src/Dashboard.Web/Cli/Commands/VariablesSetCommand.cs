@@ -33,6 +33,8 @@ internal sealed class VariablesSetCommand : CliCommand
         Options.Add(_secret);
     }
 
+    public override bool TakesSecrets => true;
+
     public override CliInvocation Bind(ParseResult result)
     {
         var (key, value, description, secret) =
