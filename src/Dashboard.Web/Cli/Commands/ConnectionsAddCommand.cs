@@ -67,8 +67,9 @@ internal sealed class ConnectionsAddCommand : CliCommand
     }
 
     public override string Details =>
-        "Give the connection as --conn-uri, as --conn-json, or as --conn-type with the other --conn-* options. Its secrets\n" +
-        "(the password, the extra) are stored encrypted and never printed: 'connections get --show-secrets' shows them.";
+        "Give the connection as --conn-uri, as --conn-json, or as --conn-type with the other --conn-* options. The password\n" +
+        "and the extra are stored encrypted; the password and the extra's secret fields are printed only by\n" +
+        "'connections get --show-secrets'.";
 
     public override bool TakesSecrets => true;
 
