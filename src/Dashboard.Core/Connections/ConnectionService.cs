@@ -119,6 +119,21 @@ public sealed class ConnectionService(
             row.EncryptedPassword is not null);
     }
 
+    /// <summary>One connection as tasks would see it (the environment's if set), its secrets in the clear; null when there is none.</summary>
+    /// <exception cref="AccessDeniedException">The actor may not manage connections.</exception>
+    /// <exception cref="ConfigProblemException">The environment's variable is no connection, or a stored secret cannot be decrypted.</exception>
+    public async Task<ConnectionValue?> GetWithSecretsAsync(Actor actor, string connId, CancellationToken ct = default)
+    {
+        actor.Demand(Permission.ManageConnections, "read the secrets of connections");
+        var config = await lookup.LoadAsync([connId], [], ct);
+        if (config.Problems.Count > 0)
+        {
+            throw new ConfigProblemException(config.Problems[0]);
+        }
+
+        return config.Connections.GetValueOrDefault(connId);
+    }
+
     /// <exception cref="AccessDeniedException">The actor may not manage connections; nothing changed.</exception>
     /// <exception cref="OperationRefusedException">A field is invalid, or the id exists (create) or not (update); nothing changed.</exception>
     public Task<bool> SaveAsync(Actor actor, ConnectionEdit edit, Guid? requestId = null, CancellationToken ct = default)
@@ -347,7 +362,7 @@ public sealed class ConnectionService(
         Track("schema", old?.Schema != fields.Schema);
         Track("login", old?.Login != fields.Login);
         Track("description", old?.Description != fields.Description);
-        var extra = string.IsNullOrWhiteSpace(fields.Extra) ? null : JsonNode.Parse(fields.Extra)!.ToJsonString();
+        var extra = string.IsNullOrWhiteSpace(fields.Extra) ? null : KeepMaskedSecrets(JsonNode.Parse(fields.Extra)!.AsObject(), old?.ExtraJson()).ToJsonString();
         Track("extra", !JsonEquals(old?.Extra, extra));
         (row.ConnType, row.Host, row.Port, row.Schema, row.Login, row.Description) =
             (fields.ConnType, fields.Host, fields.Port, fields.Schema, fields.Login, fields.Description);
@@ -368,6 +383,38 @@ public sealed class ConnectionService(
 
         await db.SaveChangesAsync(ct);
         return (created, changed);
+    }
+
+    /// <summary>
+    /// The extra with each sensitive field that reads <c>***</c>, the mask an export without secrets
+    /// writes, set back to the stored value: such a file imports back without losing the secrets.
+    /// </summary>
+    private static JsonObject KeepMaskedSecrets(JsonObject extra, JsonObject? stored)
+    {
+        if (stored is null)
+        {
+            return extra;
+        }
+
+        foreach (var (name, value) in extra.ToList())
+        {
+            if (!stored.TryGetPropertyValue(name, out var storedValue))
+            {
+                continue;
+            }
+
+            if (SensitiveNames.IsSensitive(name) && value is JsonValue masked && masked.GetValueKind() == JsonValueKind.String
+                && masked.GetValue<string>() == SecretMasker.Mask)
+            {
+                extra[name] = storedValue?.DeepClone();
+            }
+            else if (value is JsonObject nested && storedValue is JsonObject storedNested)
+            {
+                KeepMaskedSecrets(nested, storedNested);
+            }
+        }
+
+        return extra;
     }
 
     /// <summary>The stored connection, with secrets the key ring cannot read as missing: they can be set again, never read.</summary>

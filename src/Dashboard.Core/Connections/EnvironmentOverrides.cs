@@ -71,7 +71,9 @@ public sealed class EnvironmentOverrides(Func<string, string?> read, Func<IEnume
             .ToList();
 
     /// <summary>Airflow's JSON form: <c>{"conn_type": "postgres", "host": "...", "port": 5432, "extra": {...}}</c>.</summary>
-    private static ConnectionFields FromJson(string text)
+    /// <exception cref="FormatException">Not a connection; the message never quotes the text (it may hold a password).</exception>
+    /// <exception cref="JsonException">Not JSON.</exception>
+    public static ConnectionFields FromJson(string text)
     {
         var json = JsonNode.Parse(text) as JsonObject ?? throw new FormatException("its JSON must be an object");
         string? Text(string field) => json[field] is JsonValue v ? v.ToString() : null;

@@ -25,6 +25,12 @@ internal abstract class CliCommand(string name, string summary) : Command(name, 
     /// <summary>More about what the command does, shown after its options by --help.</summary>
     public virtual string? Details => null;
 
+    /// <summary>
+    /// The command takes secrets (a password, a secret value): a word it does not recognize, which may
+    /// be one of them typed after a misspelt option, is not quoted back in an error.
+    /// </summary>
+    public virtual bool TakesSecrets => false;
+
     /// <summary>Turns the checked values into what runs on the database.</summary>
     public abstract CliInvocation Bind(ParseResult result);
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Dashboard.Core.Connections;
 using Dashboard.Core.Persistence;
 
 namespace Dashboard.Web.Cli;
@@ -59,6 +60,49 @@ internal static class CliParsers
         }
     }
 
+    /// <summary>A connection URI (Airflow's format); an error never quotes it, since it may hold a password.</summary>
+    public static ConnectionFields? ConnectionUri(ArgumentResult result)
+    {
+        try
+        {
+            return Core.Connections.ConnectionUri.Parse(Text(result));
+        }
+        catch (FormatException e)
+        {
+            return MalformedSecret<ConnectionFields>(result, $"a connection URI: {e.Message}");
+        }
+    }
+
+    /// <summary>A connection in Airflow's JSON form; an error never quotes it, since it may hold a password.</summary>
+    public static ConnectionFields? ConnectionJson(ArgumentResult result)
+    {
+        try
+        {
+            return EnvironmentOverrides.FromJson(Text(result));
+        }
+        catch (JsonException e)
+        {
+            return MalformedSecret<ConnectionFields>(result,
+                $"a connection as a JSON object, such as {{\"conn_type\": \"postgres\", \"host\": \"db\"}} (not valid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1})");
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            return MalformedSecret<ConnectionFields>(result, $"a connection as a JSON object, such as {{\"conn_type\": \"postgres\", \"host\": \"db\"}}: {e.Message}");
+        }
+    }
+
+    /// <summary>A connection's extra, a JSON object; an error never quotes it, since it may hold secrets.</summary>
+    public static string? ConnectionExtra(ArgumentResult result)
+    {
+        var text = Text(result);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return ConnectionRules.ExtraProblem(text) is { } problem ? MalformedSecret<string>(result, $"a JSON object: {char.ToLowerInvariant(problem[0])}{problem[1..]}") : text;
+    }
+
     /// <summary>
     /// A searched-for regular expression with a match timeout, or why the text is none. A match that
     /// times out throws <see cref="RegexMatchTimeoutException"/>, which the command line reports as bad input.
@@ -79,6 +123,14 @@ internal static class CliParsers
 
     /// <summary>An option's value or an argument: the parser runs only once the arity check has seen exactly one token.</summary>
     private static string Text(ArgumentResult result) => result.Tokens[0].Value;
+
+    /// <summary>As <see cref="Malformed{T}"/>, without the value: it may be a secret, and errors end up in terminals and CI logs.</summary>
+    private static T? MalformedSecret<T>(ArgumentResult result, string expected)
+    {
+        var name = result.Parent is OptionResult option ? option.Option.Name : result.Argument.Name;
+        result.AddError($"{name} must be {expected}");
+        return default;
+    }
 
     private static T? Malformed<T>(ArgumentResult result, string expected)
     {
