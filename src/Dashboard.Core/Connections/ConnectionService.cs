@@ -6,6 +6,7 @@ using Dashboard.Core.Operations;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Security;
 using Microsoft.EntityFrameworkCore;
+using static Dashboard.Core.Persistence.DbCommands;
 using Npgsql;
 
 namespace Dashboard.Core.Connections;
@@ -332,6 +333,8 @@ public sealed class ConnectionService(
     /// <returns>Whether the connection was created, and the names of the fields that changed.</returns>
     private async Task<(bool Created, List<string> Changed)> ApplyAsync(DashboardDbContext db, ConnectionEdit edit, DateTimeOffset now, CancellationToken ct)
     {
+        // Locks the id, not only an existing row: two creates of one id at once then meet here, and the second finds the first's.
+        await db.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext('dashboard.connection'), hashtext(@id))", ct, P("id", edit.ConnId));
         var row = await db.Connections.FromSql($"SELECT * FROM connection WHERE conn_id = {edit.ConnId} FOR UPDATE").SingleOrDefaultAsync(ct);
         if (row is null && edit.Mode == SaveMode.Update)
         {

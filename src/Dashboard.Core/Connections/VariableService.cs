@@ -6,6 +6,7 @@ using Dashboard.Core.Operations;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Security;
 using Microsoft.EntityFrameworkCore;
+using static Dashboard.Core.Persistence.DbCommands;
 
 namespace Dashboard.Core.Connections;
 
@@ -207,6 +208,8 @@ public sealed class VariableService(
 
     private async Task<(bool Created, List<string> Changed)> ApplyAsync(DashboardDbContext db, VariableEdit edit, DateTimeOffset now, CancellationToken ct)
     {
+        // Locks the id, not only an existing row: two creates of one id at once then meet here, and the second finds the first's.
+        await db.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext('dashboard.variable'), hashtext(@id))", ct, P("id", edit.Key));
         var row = await db.Variables.FromSql($"SELECT * FROM variable WHERE key = {edit.Key} FOR UPDATE").SingleOrDefaultAsync(ct);
         if (row is null && edit.Mode == SaveMode.Update)
         {

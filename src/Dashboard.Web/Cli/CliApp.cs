@@ -146,6 +146,7 @@ public static class CliApp
                 new ConfigExportCommand(ConfigKind.Variables),
                 new ConfigImportCommand(ConfigKind.Variables),
             },
+            new Command("secrets", "Manage the key that encrypts secrets.") { new SecretsRotateCommand() },
         };
 
         var help = root.Options.OfType<HelpOption>().Single();

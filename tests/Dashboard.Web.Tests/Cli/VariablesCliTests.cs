@@ -190,6 +190,27 @@ public sealed class VariablesCliTests : IAsyncLifetime
         Assert.Equal((ExitCodes.Refused, $"Cannot read {_folder}: it is a directory."), (folder.ExitCode, folder.Error.Trim()));
     }
 
+    [Fact]
+    public async Task Secrets_rotate_encrypts_the_stored_secrets_again_and_they_still_read_back()
+    {
+        await RunAsync(["variables", "set", "vault", Secret, "--secret"]);
+        string before;
+        await using (var db = CreateContext())
+        {
+            before = (await db.Variables.SingleAsync()).Value;
+        }
+
+        var rotated = await RunAsync(["secrets", "rotate"]);
+
+        Assert.Equal(ExitCodes.Success, rotated.ExitCode);
+        Assert.StartsWith("A new key encrypts secrets from now on; 1 stored secret was encrypted again with it.", rotated.Out);
+        Assert.Equal(Secret, (await RunAsync(["variables", "get", "vault"])).Out.Trim());
+        await using var after = CreateContext();
+        Assert.NotEqual(before, (await after.Variables.SingleAsync()).Value);
+        Assert.Equal(2, await after.SecretKeys.CountAsync());
+        Assert.Equal(1, await after.AuditLog.CountAsync(a => a.Action == "secrets.rotate"));
+    }
+
     private Task<CliOutcome> RunAsync(string[] args) => CliRunner.RunAsync(_connectionString, args);
 
     private DashboardDbContext CreateContext() => new(DashboardDatabase.Options(_connectionString));

@@ -13,7 +13,7 @@ namespace Dashboard.Tests.Connections;
 /// environment wins over the database, an unknown one fails the try naming it, and no secret a
 /// try could see reaches its stored log, its rendered command or the app's own log.
 /// </summary>
-public sealed class ConnectionTemplatingTests
+public sealed class ConnectionsAndVariablesTests
 {
     private const string Password = "pa:ss/w@rd+Secret9";
     private const string Token = "tok-5f1e2d3c";
@@ -304,6 +304,24 @@ public sealed class ConnectionTemplatingTests
         var lookup = await engine.Services.GetRequiredService<ConfigLookup>().LoadAsync(["db"], ["vendor_key"], CancellationToken.None);
         Assert.Equal((Password, ApiKey), (lookup.Connections["db"].Password, lookup.Variables["vendor_key"].Value));
         await Assert.ThrowsAsync<AccessDeniedException>(() => engine.Services.GetRequiredService<SecretRotation>().RotateAsync(Actors.As(Role.User)));
+    }
+
+    [Fact]
+    public async Task Two_creates_of_one_id_at_once_make_one_connection_and_refuse_the_other()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        var connections = engine.Services.GetRequiredService<ConnectionService>();
+        Task<bool> Create(string host) =>
+            connections.SaveAsync(Op, new ConnectionEdit("twin", new ConnectionFields("postgres", host), SecretChange.Keep, SaveMode.Create));
+
+        var attempts = new[] { Create("first"), Create("second") };
+        var refusal = await Record.ExceptionAsync(() => Task.WhenAll(attempts));
+
+        Assert.Equal("A connection 'twin' already exists; edit it instead.", Assert.IsType<Core.Operations.OperationRefusedException>(refusal).Message);
+        Assert.Equal(1, attempts.Count(a => a.IsCompletedSuccessfully));
+        await using var db = engine.CreateContext();
+        Assert.Equal(1, await db.Connections.CountAsync());
+        Assert.Equal(1, await db.AuditLog.CountAsync());
     }
 
     private static void AssertNoSecret(params string?[] texts)
