@@ -4,6 +4,7 @@ using Dashboard.Testing;
 using Dashboard.Web.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Dashboard.E2E.Tests;
@@ -68,6 +69,23 @@ public sealed class WarehouseBootstrapTests
             Assert.Equal(("warehouse.example.com", 6543, "analytics", "loader", "Our own warehouse"),
                 (connection!.Host, connection.Port, connection.Schema, connection.Login, connection.Description));
         }
+    }
+
+    [Fact]
+    public async Task A_warehouse_setting_that_is_no_connection_string_stops_start_up_with_a_clear_message()
+    {
+        var database = await TestPostgres.CreateDatabaseAsync();
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => DashboardWebApplication.BuildAsync(
+        [
+            $"--ConnectionStrings:Dashboard={database}",
+            "--ConnectionStrings:Warehouse=Database=analytics;Username=loader",
+            "--Scheduler:Enabled=false",
+            "--Executor:Enabled=false",
+            $"--Dashboard:AdminPassword={DashboardAppHost.AdminPassword}",
+            "--Logging:LogLevel:Default=Warning",
+        ]));
+        Assert.StartsWith("ConnectionStrings:Warehouse is no PostgreSQL connection string: ", refused.Message, StringComparison.Ordinal);
+        TestPostgres.ReleaseConnections(database);
     }
 
     /// <summary>The app as it starts in a person's directory (the embedded database there), without the engine or a port.</summary>

@@ -3,6 +3,7 @@ using Dashboard.Core.Persistence;
 using Dashboard.Core.Persistence.LocalPostgres;
 using Dashboard.Core.Security;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Dashboard.Web.Hosting;
@@ -49,7 +50,26 @@ public static class WarehouseConnection
             return WarehouseOutcome.NotConfigured;
         }
 
-        var fields = FieldsOf(target, description);
+        ConnectionFields fields;
+        try
+        {
+            fields = FieldsOf(target, description);
+            if (string.IsNullOrWhiteSpace(fields.Host) || string.IsNullOrWhiteSpace(fields.Schema))
+            {
+                throw new ArgumentException("it needs a Host and a Database.");
+            }
+
+            if (ConnectionRules.Problem(fields) is { } problem)
+            {
+                throw new ArgumentException(problem);
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw new OptionsValidationException($"ConnectionStrings:{ConnectionStringName}", typeof(string),
+                [$"ConnectionStrings:{ConnectionStringName} is no PostgreSQL connection string: {e.Message}"]);
+        }
+
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Dashboard.Database");
         var connections = services.GetRequiredService<ConnectionService>();
         await using (await MigrationLock.AcquireAsync(dashboardConnectionString, logger, ct))
