@@ -1,4 +1,5 @@
 using Dashboard.Core.Domain;
+using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Operations.Backfill;
 using Dashboard.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -66,6 +67,22 @@ public sealed class TaxiWarehouseTests(ITestOutputHelper output)
         {
             warehouse.Release();
         }
+    }
+
+    [Fact]
+    public async Task Without_a_warehouse_connection_the_ingest_try_fails_naming_it()
+    {
+        await using var engine = await EngineHarness.CreateAsync(output: output);
+        engine.CopyTaxiPipeline();
+        await engine.ProcessDagFilesAsync();
+        var runIds = await engine.CreateRunsAsync("taxi_pipeline", EngineHarness.RunFor(DagRunType.Manual, new DataInterval(January, January.AddMonths(1))));
+        await engine.UnpauseAsync("taxi_pipeline");
+        var runId = runIds.Keys.Single();
+
+        await engine.RunUntilTaskStateAsync("taxi_pipeline", runId, "ingest_taxi_month", TaskInstanceState.UpForRetry);
+
+        var ingest = await engine.TaskInstanceAsync("taxi_pipeline", runId, "ingest_taxi_month");
+        Assert.Contains(await engine.LogAsync(ingest.Id, 1), l => l.Contains("unknown connection 'warehouse'", StringComparison.Ordinal));
     }
 
     private static Task RunUntilBackfillsCompleteAsync(EngineHarness engine, int backfills) => engine.RunUntilAsync(async () =>
