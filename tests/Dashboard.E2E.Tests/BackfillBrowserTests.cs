@@ -15,19 +15,14 @@ namespace Dashboard.E2E.Tests;
 public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private EngineHarness _engine = null!;
+    private TestWarehouse _warehouse = null!;
     private DashboardAppHost _app = null!;
 
     public async Task InitializeAsync()
     {
         _engine = await EngineHarness.CreateAsync();
-        var examples = Path.Combine(RepositoryLayout.Root, "dags");
-        File.Copy(Path.Combine(examples, "taxi_pipeline.yaml"), Path.Combine(_engine.DagFolder, "taxi_pipeline.yaml"));
-        var scripts = Directory.CreateDirectory(Path.Combine(_engine.DagFolder, "scripts", "taxi")).FullName;
-        foreach (var script in Directory.GetFiles(Path.Combine(examples, "scripts", "taxi")))
-        {
-            File.Copy(script, Path.Combine(scripts, Path.GetFileName(script)));
-        }
-
+        _warehouse = await _engine.AddWarehouseAsync();
+        _engine.CopyTaxiPipeline();
         await _engine.ProcessDagFilesAsync();
         _app = await DashboardAppHost.StartAsync(_engine.ConnectionString);
     }
@@ -36,6 +31,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
     {
         await _app.DisposeAsync();
         await _engine.DisposeAsync();
+        _warehouse.Release();
     }
 
     [Fact]
@@ -67,8 +63,9 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
         await RunBackfillAsync();
         await Expect(page.Locator("[data-run-header][data-run-type='backfill'][data-state='success']")).ToHaveCountAsync(3);
         await Expect(page.GetByTestId("backfill-banner")).ToHaveCountAsync(0);
-        var firstRows = ReadRowCounts();
-        Assert.All(new[] { "2024-01", "2024-02", "2024-03" }, month => Assert.True(firstRows[$"raw/trips_{month}.csv"] > 0));
+        // The document's check: the trips per month in the warehouse (and the month the schedule ran on unpausing).
+        var firstRows = await _warehouse.TripsPerMonthAsync();
+        Assert.All(new[] { "2024-01", "2024-02", "2024-03" }, month => Assert.Contains(firstRows, m => m.Month == month && m.Trips > 0));
 
         // Again, "All runs": nothing to create, the three months re-run, and not one row changes.
         dialog = await OpenFormAsync(page);
@@ -83,7 +80,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
 
         await RunBackfillAsync();
         await Expect(page.Locator("[data-run-header][data-run-type='backfill'][data-state='success']")).ToHaveCountAsync(3);
-        Assert.Equal(firstRows, ReadRowCounts());
+        Assert.Equal(firstRows, await _warehouse.TripsPerMonthAsync());
 
         await page.GotoAsync(new Uri(_app.BaseAddress, "/dags/taxi_pipeline/backfills").ToString());
         await Expect(page.Locator("[data-backfill-id][data-status='complete']")).ToHaveCountAsync(2);
@@ -139,13 +136,5 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
             await _engine.Scheduler.RunOnceAsync(CancellationToken.None); // marks the backfill complete once its runs are done
             return runs.All(r => r.State.IsFinished());
         }, TimeSpan.FromMinutes(2));
-    }
-
-    /// <summary>The example's output files and their data rows (lines after the header).</summary>
-    private SortedDictionary<string, int> ReadRowCounts()
-    {
-        var root = Path.Combine(_engine.DataDirectory, "taxi", "nyc");
-        return new SortedDictionary<string, int>(Directory.GetFiles(root, "*.csv", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(root, f).Replace('\\', '/'), f => File.ReadLines(f).Count() - 1), StringComparer.Ordinal);
     }
 }

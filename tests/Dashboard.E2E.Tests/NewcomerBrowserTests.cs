@@ -13,13 +13,17 @@ namespace Dashboard.E2E.Tests;
 public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>, IAsyncLifetime
 {
     private readonly PostgresDatabaseFixture _database = new();
+    private TestWarehouse _warehouse = null!;
     private DashboardAppHost _app = null!;
 
     public async Task InitializeAsync()
     {
         await _database.InitializeAsync();
+        _warehouse = await TestWarehouse.CreateAsync();
         _app = await DashboardAppHost.StartAsync(_database.ConnectionString, new Dictionary<string, string?>
         {
+            // An external database, as here, names its warehouse in this setting; the app makes the connection from it.
+            ["ConnectionStrings:Warehouse"] = _warehouse.ConnectionString,
             ["Scheduler:Enabled"] = "true",
             ["Executor:Enabled"] = "true",
             ["Dags:Folder"] = Path.Combine(RepositoryLayout.Root, "dags"),
@@ -27,7 +31,11 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
         });
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _warehouse.Release();
+    }
 
     [Fact]
     public async Task Unpausing_taxi_pipeline_runs_its_latest_month_to_green_and_its_logs_are_readable()
@@ -130,6 +138,9 @@ public sealed class NewcomerBrowserTests(BrowserFixture browser) : IClassFixture
             Assert.False(await db.Dags.Where(d => d.DagId == "taxi_pipeline").Select(d => d.IsPaused).SingleAsync());
             Assert.Equal(Dashboard.Core.Domain.DagRunState.Success, await db.DagRuns.Where(r => r.RunId == runId).Select(r => r.State).SingleAsync());
         }
+
+        // Through the connection the app made from ConnectionStrings:Warehouse.
+        Assert.Contains(await _warehouse.TripsPerMonthAsync(), m => m.Month == latestMonth[..7] && m.Trips > 0);
     }
 
     private static string NormalizeJson(string json) =>

@@ -199,6 +199,7 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
             """;
 
         private EngineHarness _engine = null!;
+        private TestWarehouse _warehouse = null!;
 
         public DashboardAppHost App { get; private set; } = null!;
 
@@ -208,6 +209,7 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
         public async Task InitializeAsync()
         {
             _engine = await EngineHarness.CreateAsync();
+            _warehouse = await _engine.AddWarehouseAsync(); // taxi_pipeline loads it
             CopyExamples(Path.Combine(RepositoryLayout.Root, "dags"), _engine.DagFolder);
             _engine.WriteDagFile("orders_etl.yaml", OrdersDag);
             await _engine.ProcessDagFilesAsync();
@@ -244,6 +246,7 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
         {
             await App.DisposeAsync();
             await _engine.DisposeAsync();
+            _warehouse.Release();
         }
 
         private static void CopyExamples(string from, string to)

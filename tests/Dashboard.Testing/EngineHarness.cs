@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using Dashboard.Core;
+using Dashboard.Core.Connections;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Notifications;
@@ -137,6 +138,30 @@ public sealed partial class EngineHarness : IAsyncDisposable
         }
 
         return dagId;
+    }
+
+    /// <summary>
+    /// A warehouse of its own and the <c>warehouse</c> connection to it, saved as a person would
+    /// (the example taxi_pipeline loads it); returns the warehouse.
+    /// </summary>
+    public async Task<TestWarehouse> AddWarehouseAsync()
+    {
+        var warehouse = await TestWarehouse.CreateAsync();
+        await _services.GetRequiredService<ConnectionService>().SaveAsync(Actors.Admin("setup"),
+            new ConnectionEdit("warehouse", warehouse.Fields, SecretChange.Set(warehouse.Password), SaveMode.Create));
+        return warehouse;
+    }
+
+    /// <summary>Copies the repository's taxi_pipeline (the DAG file and its scripts) into the DAG folder.</summary>
+    public void CopyTaxiPipeline()
+    {
+        var examples = Path.Combine(RepositoryLayout.Root, "dags");
+        File.Copy(Path.Combine(examples, "taxi_pipeline.yaml"), Path.Combine(DagFolder, "taxi_pipeline.yaml"), overwrite: true);
+        var scripts = Directory.CreateDirectory(Path.Combine(DagFolder, "scripts", "taxi")).FullName;
+        foreach (var script in Directory.GetFiles(Path.Combine(examples, "scripts", "taxi")))
+        {
+            File.Copy(script, Path.Combine(scripts, Path.GetFileName(script)), overwrite: true);
+        }
     }
 
     // ---- DAGs and runs ----

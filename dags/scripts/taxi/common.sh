@@ -2,12 +2,16 @@
 # shellcheck disable=SC2034 # the variables set here are used by the scripts that source this file
 # Shared by ingest.sh, dbt_run.sh and dbt_test.sh (sourced, not run).
 #
-# Works out which month a run is about and where its files live:
+# Works out which month a run is about and how to reach the warehouse:
 #   MONTH        YYYY-MM, the calendar month that holds DATA_INTERVAL_START
 #   MONTH_START  YYYY-MM-01, MONTH_END the first day of the next month (exclusive)
 #   DAYS         the days of the month, one YYYY-MM-DD a line; DAY_COUNT how many
 #   CITY, TRIPS_PER_DAY   from the DAG's params (PARAMS_CITY, PARAMS_TRIPS_PER_DAY)
-#   TAXI_DIR     $DASHBOARD_DATA_DIR/taxi/<city>, with raw/ and models/ below it
+#   warehouse    runs psql on the warehouse, stopping at the first error
+#
+# The warehouse is a PostgreSQL database, reached through psql's own PGHOST, PGPORT, PGDATABASE,
+# PGUSER and PGPASSWORD, which the DAG fills from the 'warehouse' connection. psql reads the
+# password from the environment, so it never appears on a command line or in the log.
 
 export LC_ALL=C
 
@@ -16,7 +20,10 @@ die() {
     exit 1
 }
 
-: "${DASHBOARD_DATA_DIR:?DASHBOARD_DATA_DIR must name a writable directory for task output}"
+command -v psql >/dev/null || die "psql (the PostgreSQL client) is not installed on this machine"
+for variable in PGHOST PGPORT PGDATABASE PGUSER; do
+    [[ -n ${!variable:-} ]] || die "$variable is empty: the 'warehouse' connection has no ${variable#PG} (see the DAG's env)"
+done
 
 CITY=${PARAMS_CITY:-nyc}
 [[ $CITY =~ ^[a-z0-9_-]+$ ]] || die "params.city must be lower-case letters, digits, '_' or '-', not '$CITY'"
@@ -26,7 +33,7 @@ if ! [[ $TRIPS_PER_DAY =~ ^[1-9][0-9]{0,5}$ ]] || ((TRIPS_PER_DAY > 100000)); th
 fi
 
 # The interval's dates as written (2024-01-01T00:00:00+00:00, ...Z or a bare date all work): the
-# date part is the day in the DAG's time zone, which is what the partition is named after.
+# date part is the day in the DAG's time zone, which is what the month is named after.
 interval_start=${DATA_INTERVAL_START:-${DS:-}}
 interval_end=${DATA_INTERVAL_END:-}
 [[ -n $interval_start ]] ||
@@ -45,28 +52,65 @@ fi
 DAY_COUNT=$((($(date -u -d "$MONTH_END" +%s) - $(date -u -d "$MONTH_START" +%s)) / 86400))
 DAYS=$(seq 0 $((DAY_COUNT - 1)) | sed "s/.*/$MONTH_START + & day/" | date -u -f - +%F)
 
-TAXI_DIR=$DASHBOARD_DATA_DIR/taxi/$CITY
-RAW_FILE=$TAXI_DIR/raw/trips_$MONTH.csv
-DAILY_FILE=$TAXI_DIR/models/daily_trips_$MONTH.csv
-MONTHLY_FILE=$TAXI_DIR/models/monthly_revenue.csv
-
-# Count the data rows of a CSV file (all lines but the header).
-data_rows() {
-    awk 'END { print (NR > 0 ? NR - 1 : 0) }' "$1"
+# psql on the warehouse: no ~/.psqlrc (-X), no chatter (-q), the first error ends it with a
+# non-zero exit (ON_ERROR_STOP), and the run's values as psql variables, which the SQL quotes
+# itself (:'city'), so no value is ever pasted into SQL text.
+warehouse() {
+    psql -X -q -v ON_ERROR_STOP=1 -v city="$CITY" -v month="$MONTH" \
+        -v month_start="$MONTH_START" -v month_end="$MONTH_END" -v day_count="$DAY_COUNT" \
+        -v trips_per_day="$TRIPS_PER_DAY" "$@"
 }
 
-# Run a command with its output going to a temporary file next to TARGET, then rename that file
-# into place: readers see the old file or the new one, never half of one, and a command that fails
-# leaves the old file as it was.  Usage: write_atomically TARGET COMMAND [ARGS...]
-write_atomically() {
-    local target=$1 tmp
-    shift
-    mkdir -p "$(dirname "$target")"
-    tmp=$(mktemp "$target.tmp.XXXXXX")
-    # shellcheck disable=SC2064 # expand $tmp now, while it is in scope
-    trap "rm -f '$tmp'" EXIT
-    "$@" >"$tmp"
-    chmod 644 "$tmp"
-    mv -f "$tmp" "$target"
-    trap - EXIT
+# The tables, made when missing. Runs inside the caller's transaction, after a lock that every
+# step takes first, so two runs never race to create the same table.
+# Then raw_month_rows: how many trips raw_trips holds for the city and month.
+#   raw_trips        the trips as loaded, one row each; (city, month of the pickup) is a partition
+#   daily_trips      the model: one row per city and day
+#   monthly_revenue  the model: one row per city and month
+SCHEMA_SQL="
+SELECT pg_advisory_xact_lock(hashtext('taxi_pipeline')) AS schema_lock \gset
+CREATE TABLE IF NOT EXISTS raw_trips (
+    trip_id              text          NOT NULL,
+    city                 text          NOT NULL,
+    lpep_pickup_datetime timestamp,
+    trip_distance        numeric(8, 2) NOT NULL,
+    fare_amount          numeric(9, 2) NOT NULL,
+    tip_amount           numeric(9, 2) NOT NULL,
+    payment_type         text          NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_raw_trips_city_pickup ON raw_trips (city, lpep_pickup_datetime);
+CREATE TABLE IF NOT EXISTS daily_trips (
+    city            text           NOT NULL,
+    day             date           NOT NULL,
+    trips           integer        NOT NULL,
+    distance_mi     numeric(12, 2) NOT NULL,
+    fare_usd        numeric(12, 2) NOT NULL,
+    tip_usd         numeric(12, 2) NOT NULL,
+    revenue_usd     numeric(12, 2) NOT NULL,
+    avg_distance_mi numeric(8, 2)  NOT NULL,
+    avg_revenue_usd numeric(9, 2)  NOT NULL,
+    PRIMARY KEY (city, day)
+);
+CREATE TABLE IF NOT EXISTS monthly_revenue (
+    city            text           NOT NULL,
+    month           text           NOT NULL,
+    days            integer        NOT NULL,
+    trips           integer        NOT NULL,
+    distance_mi     numeric(14, 2) NOT NULL,
+    fare_usd        numeric(14, 2) NOT NULL,
+    tip_usd         numeric(14, 2) NOT NULL,
+    revenue_usd     numeric(14, 2) NOT NULL,
+    avg_distance_mi numeric(8, 2)  NOT NULL,
+    PRIMARY KEY (city, month)
+);
+"
+
+raw_month_rows() {
+    warehouse -At <<SQL
+BEGIN;
+$SCHEMA_SQL
+COMMIT;
+SELECT count(*) FROM raw_trips
+WHERE city = :'city' AND lpep_pickup_datetime >= :'month_start' AND lpep_pickup_datetime < :'month_end';
+SQL
 }

@@ -1,56 +1,60 @@
 #!/usr/bin/env bash
-# dbt_test: check the month's raw partition and models, the way dbt tests would. Every failed check
-# is printed; the task fails (exit 1) if there is at least one.
+# dbt_test: check the month's raw trips and models in the warehouse, the way dbt tests would. Every
+# check is one row of the query below (what it checks, the value expected, the value found); every
+# failed one is printed, and the task fails (exit 1) if there is at least one.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-failures=0
-pass() { echo "  PASS  $*"; }
-fail() { echo "  FAIL  $*"; failures=$((failures + 1)); }
-check() { # check DESCRIPTION EXPECTED ACTUAL
-    if [[ $2 == "$3" ]]; then pass "$1 ($3)"; else fail "$1: expected $2, found $3"; fi
-}
-
 echo "dbt_test: city=$CITY month=$MONTH ($DAY_COUNT days, $TRIPS_PER_DAY trips/day expected)"
-for file in "$RAW_FILE" "$DAILY_FILE" "$MONTHLY_FILE"; do
-    [[ -f $file ]] || die "missing $file; run ingest_taxi_month and dbt_run first"
-done
+raw_rows=$(raw_month_rows)
+((raw_rows > 0)) || die "raw_trips holds no trips of $CITY for $MONTH; run ingest_taxi_month and dbt_run first"
 
-# Raw partition.
-check "raw rows = $DAY_COUNT days x $TRIPS_PER_DAY trips" $((DAY_COUNT * TRIPS_PER_DAY)) "$(data_rows "$RAW_FILE")"
-check "raw rows with 6 fields" 0 "$(awk -F, 'NR > 1 && NF != 6' "$RAW_FILE" | wc -l)"
-check "raw trip ids unique" 0 "$(awk -F, 'NR > 1 { print $1 }' "$RAW_FILE" | sort | uniq -d | wc -l)"
-check "negative fares or tips" 0 "$(awk -F, 'NR > 1 && ($4 < 0 || $5 < 0)' "$RAW_FILE" | wc -l)"
-check "negative or zero distances" 0 "$(awk -F, 'NR > 1 && $3 <= 0' "$RAW_FILE" | wc -l)"
-check "pickups outside [$MONTH_START, $MONTH_END)" 0 \
-    "$(awk -F, -v from="$MONTH_START" -v to="$MONTH_END" 'NR > 1 && (substr($2, 1, 10) < from || substr($2, 1, 10) >= to)' "$RAW_FILE" | wc -l)"
-check "unknown payment types" 0 \
-    "$(awk -F, 'NR > 1 && $6 !~ /^(card|cash|mobile|no_charge|dispute)$/' "$RAW_FILE" | wc -l)"
-check "days with trips" "$DAY_COUNT" "$(awk -F, 'NR > 1 { print substr($2, 1, 10) }' "$RAW_FILE" | sort -u | wc -l)"
+# The month's raw rows are those whose pickup falls in it; "mine" are those its ingest loaded
+# (the trip ids it numbers), wherever their pickup time ended up.
+checks=$(warehouse -At -F '|' <<'SQL'
+WITH raw AS (
+    SELECT * FROM raw_trips
+    WHERE city = :'city' AND lpep_pickup_datetime >= :'month_start' AND lpep_pickup_datetime < :'month_end'
+), mine AS (
+    SELECT * FROM raw_trips WHERE city = :'city' AND starts_with(trip_id, :'city' || '-' || replace(:'month', '-', '') || '-')
+), daily AS (
+    SELECT * FROM daily_trips WHERE city = :'city' AND day >= :'month_start' AND day < :'month_end'
+), monthly AS (
+    SELECT * FROM monthly_revenue WHERE city = :'city' AND month = :'month'
+)
+SELECT 'raw rows = ' || :day_count || ' days x ' || :trips_per_day || ' trips', :day_count * :trips_per_day, (SELECT count(*) FROM raw)
+UNION ALL SELECT 'raw rows without a pickup time', 0, (SELECT count(*) FROM mine WHERE lpep_pickup_datetime IS NULL)
+UNION ALL SELECT 'raw trip ids unique (ids loaded more than once)', 0,
+    (SELECT count(*) FROM (SELECT trip_id FROM mine GROUP BY trip_id HAVING count(*) > 1) AS twice)
+UNION ALL SELECT 'negative fares or tips', 0, (SELECT count(*) FROM raw WHERE fare_amount < 0 OR tip_amount < 0)
+UNION ALL SELECT 'negative or zero distances', 0, (SELECT count(*) FROM raw WHERE trip_distance <= 0)
+UNION ALL SELECT 'pickups outside [' || :'month_start' || ', ' || :'month_end' || ')', 0,
+    (SELECT count(*) FROM mine WHERE lpep_pickup_datetime < :'month_start' OR lpep_pickup_datetime >= :'month_end')
+UNION ALL SELECT 'unknown payment types', 0,
+    (SELECT count(*) FROM raw WHERE payment_type NOT IN ('card', 'cash', 'mobile', 'no_charge', 'dispute'))
+UNION ALL SELECT 'days with trips', :day_count, (SELECT count(DISTINCT lpep_pickup_datetime::date) FROM raw)
+UNION ALL SELECT 'daily_trips rows (one per day of ' || :'month' || ')', :day_count, (SELECT count(*) FROM daily)
+UNION ALL SELECT 'daily_trips trips add up to the raw rows', (SELECT count(*) FROM raw), (SELECT coalesce(sum(trips), 0) FROM daily)
+UNION ALL SELECT 'days whose trips differ from ' || :trips_per_day, 0, (SELECT count(*) FROM daily WHERE trips <> :trips_per_day)
+UNION ALL SELECT 'daily revenue = fares + tips (days where not)', 0, (SELECT count(*) FROM daily WHERE revenue_usd <> fare_usd + tip_usd)
+UNION ALL SELECT 'monthly_revenue rows for ' || :'month', 1, (SELECT count(*) FROM monthly)
+UNION ALL SELECT 'monthly_revenue trips for ' || :'month', (SELECT count(*) FROM raw), (SELECT sum(trips) FROM monthly)
+UNION ALL SELECT 'monthly_revenue revenue = fares + tips of the raw rows',
+    (SELECT sum(fare_amount + tip_amount) FROM raw), (SELECT sum(revenue_usd) FROM monthly)
+UNION ALL SELECT 'monthly_revenue revenue = sum of daily revenue', (SELECT sum(revenue_usd) FROM daily), (SELECT sum(revenue_usd) FROM monthly);
+SQL
+)
 
-# daily_trips: exactly the days of the month, each once, adding up to the raw partition.
-model_days=$(awk -F, 'NR > 1 { print $1 }' "$DAILY_FILE")
-if [[ $model_days == "$DAYS" ]]; then
-    pass "daily_trips has each day of $MONTH once, in order ($DAY_COUNT days)"
-else
-    fail "daily_trips days differ from the days of $MONTH:" \
-        "missing [$(comm -23 <(echo "$DAYS") <(echo "$model_days" | sort -u) | tr '\n' ' ')]" \
-        "duplicated [$(echo "$model_days" | sort | uniq -d | tr '\n' ' ')]" \
-        "extra [$(comm -13 <(echo "$DAYS") <(echo "$model_days" | sort -u) | tr '\n' ' ')]"
-fi
-check "daily_trips trips add up to the raw rows" "$(data_rows "$RAW_FILE")" "$(awk -F, 'NR > 1 { n += $2 } END { print n + 0 }' "$DAILY_FILE")"
-check "days whose trips differ from $TRIPS_PER_DAY" 0 "$(awk -F, -v n="$TRIPS_PER_DAY" 'NR > 1 && $2 != n' "$DAILY_FILE" | wc -l)"
-check "daily revenue = fares + tips" 0 \
-    "$(awk -F, 'NR > 1 && int($6 * 100 + 0.5) != int($4 * 100 + 0.5) + int($5 * 100 + 0.5)' "$DAILY_FILE" | wc -l)"
-
-# monthly_revenue: the month exactly once, agreeing with its daily partition; no month twice.
-check "monthly_revenue rows for $MONTH" 1 "$(grep -c "^$MONTH," "$MONTHLY_FILE" || true)"
-check "months listed twice in monthly_revenue" 0 "$(awk -F, 'NR > 1 { print $1 }' "$MONTHLY_FILE" | sort | uniq -d | wc -l)"
-check "monthly_revenue trips for $MONTH" "$(data_rows "$RAW_FILE")" "$(awk -F, -v m="$MONTH" '$1 == m { print $3; exit }' "$MONTHLY_FILE")"
-check "monthly_revenue revenue for $MONTH = sum of daily revenue" \
-    "$(awk -F, 'NR > 1 { c += int($6 * 100 + 0.5) } END { printf "%.2f", c / 100 }' "$DAILY_FILE")" \
-    "$(awk -F, -v m="$MONTH" '$1 == m { print $7; exit }' "$MONTHLY_FILE")"
+failures=0
+while IFS='|' read -r description expected found; do
+    if [[ $expected == "$found" ]]; then
+        echo "  PASS  $description ($found)"
+    else
+        echo "  FAIL  $description: expected ${expected:-nothing}, found ${found:-nothing}"
+        failures=$((failures + 1))
+    fi
+done <<<"$checks"
 
 if ((failures > 0)); then
     echo "dbt_test: $failures check(s) failed for $MONTH" >&2

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# ingest_taxi_month: generate one month of synthetic taxi trips and replace that month's raw
-# partition, $DASHBOARD_DATA_DIR/taxi/<city>/raw/trips_YYYY-MM.csv.
+# ingest_taxi_month: generate one month of synthetic taxi trips and load them into the warehouse's
+# raw_trips table, replacing whatever that month held for the city.
 #
 # The trips are pseudo-random but seeded from the city and the month alone, so every run for a
-# month writes byte-for-byte the same file: re-running (a retry, a clear, a backfill) never
-# duplicates rows, it just rewrites the partition.
+# month loads exactly the same rows. The load is the idempotent pattern backfills depend on: in ONE
+# transaction, DELETE the month's rows, then COPY the new ones in. Re-running a month (a retry, a
+# clear, a backfill) replaces it and never duplicates a row; a load that fails half-way rolls back
+# and leaves the month as it was.
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -59,20 +61,40 @@ generate_trips() {
         }'
 }
 
-# The partition: header, then the trips in pickup order, numbered.
-build_partition() {
-    echo "trip_id,pickup_at,distance_mi,fare_usd,tip_usd,payment_type"
-    generate_trips | sort | awk -v prefix="$CITY-${MONTH/-/}-" '{ printf "%s%06d,%s\n", prefix, NR, $0 }'
+# The month's trips as CSV in raw_trips' column order, in pickup order, numbered:
+# trip_id,city,lpep_pickup_datetime,trip_distance,fare_amount,tip_amount,payment_type.
+build_rows() {
+    generate_trips | sort | awk -v prefix="$CITY-${MONTH/-/}-" -v city="$CITY" '{ printf "%s%06d,%s,%s\n", prefix, NR, city, $0 }'
+}
+
+# What psql runs: the tables if missing, then the month's delete and copy in one transaction. The
+# rows follow the \copy line in the same stream, up to the "\." line.
+load_script() {
+    local rows=$1
+    echo "BEGIN;"
+    echo "$SCHEMA_SQL"
+    cat <<'SQL'
+SELECT count(*) AS previous FROM raw_trips
+WHERE city = :'city' AND lpep_pickup_datetime >= :'month_start' AND lpep_pickup_datetime < :'month_end' \gset
+DELETE FROM raw_trips
+WHERE city = :'city' AND lpep_pickup_datetime >= :'month_start' AND lpep_pickup_datetime < :'month_end';
+\copy raw_trips (trip_id, city, lpep_pickup_datetime, trip_distance, fare_amount, tip_amount, payment_type) FROM STDIN WITH (FORMAT csv)
+SQL
+    cat "$rows"
+    echo '\.'
+    cat <<'SQL'
+SELECT count(*) AS loaded FROM raw_trips
+WHERE city = :'city' AND lpep_pickup_datetime >= :'month_start' AND lpep_pickup_datetime < :'month_end' \gset
+COMMIT;
+\echo ingest: deleted :previous rows of :city :month and loaded :loaded rows into raw_trips
+SQL
 }
 
 echo "ingest: city=$CITY month=$MONTH [$MONTH_START, $MONTH_END): $DAY_COUNT days x $TRIPS_PER_DAY trips/day"
-previous=0
-[[ -f $RAW_FILE ]] && previous=$(data_rows "$RAW_FILE")
-write_atomically "$RAW_FILE" build_partition
-rows=$(data_rows "$RAW_FILE")
-if ((previous > 0)); then
-    echo "ingest: replaced the existing partition ($previous rows) with $rows rows: $RAW_FILE"
-else
-    echo "ingest: wrote $rows rows: $RAW_FILE"
-fi
-echo "ingest: content hash $(sha256sum "$RAW_FILE" | cut -c1-16) (the same on every run for this month)"
+echo "ingest: warehouse $PGUSER@$PGHOST:$PGPORT/$PGDATABASE"
+rows=$(mktemp "${TMPDIR:-/tmp}/taxi-trips.XXXXXX")
+# shellcheck disable=SC2064 # expand $rows now, while it is in scope
+trap "rm -f '$rows'" EXIT
+build_rows >"$rows"
+echo "ingest: generated $(wc -l <"$rows") trips, content hash $(sha256sum "$rows" | cut -c1-16) (the same on every run for this month)"
+load_script "$rows" | warehouse

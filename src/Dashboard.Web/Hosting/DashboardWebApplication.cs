@@ -81,6 +81,7 @@ public static class DashboardWebApplication
             }
 
             await FirstRunAdmin.EnsureAsync(app.Services, ct);
+            await WarehouseConnection.EnsureAsync(app.Services, builder.Configuration, cluster, connectionString, ct);
             ConfigurePipeline(app);
             return app;
         }

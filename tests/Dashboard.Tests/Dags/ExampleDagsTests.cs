@@ -153,9 +153,11 @@ public sealed partial class ExampleDagsTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task The_taxi_scripts_do_their_work_and_re_running_a_month_changes_nothing()
+    public async Task The_taxi_scripts_load_the_warehouse_and_re_running_a_month_changes_nothing()
     {
         var dag = ParseExample("taxi_pipeline");
+        Assert.All(dag.Tasks, t => Assert.Equal("{{ conn.warehouse.password }}", t.Env["PGPASSWORD"]));
+        var warehouse = await TestWarehouse.CreateAsync();
         var dataDir = Directory.CreateTempSubdirectory("dashboard-taxi-");
         try
         {
@@ -165,33 +167,29 @@ public sealed partial class ExampleDagsTests(ITestOutputHelper output)
             {
                 foreach (var task in dag.Tasks.OrderBy(t => t.Ordinal))
                 {
-                    var result = await RunTask(run, task.TaskId);
+                    var result = await RunTask(run, task.TaskId, warehouse: warehouse);
                     Assert.True(result.ExitCode == 0, $"{task.TaskId} for {run.Start:yyyy-MM} failed:\n{result.Output}");
+                    Assert.DoesNotContain(warehouse.Password, result.Output, StringComparison.Ordinal);
                 }
             }
 
-            var taxi = Path.Combine(dataDir.FullName, "taxi", "nyc");
-            string[] januaryFiles = ["raw/trips_2024-01.csv", "models/daily_trips_2024-01.csv", "models/monthly_revenue.csv"];
-            var before = januaryFiles.ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(taxi, f)));
-            Assert.Equal(1 + (31 * 200), File.ReadAllLines(Path.Combine(taxi, "raw/trips_2024-01.csv")).Length);
-            Assert.Equal(1 + (29 * 200), File.ReadAllLines(Path.Combine(taxi, "raw/trips_2024-02.csv")).Length);
+            Assert.Equal([("2024-01", 31 * 200L), ("2024-02", 29 * 200L)], await warehouse.TripsPerMonthAsync());
+            var before = await JanuaryFingerprintAsync(warehouse);
 
-            Assert.Equal(0, (await RunTask(january, "ingest_taxi_month")).ExitCode);
-            Assert.Equal(0, (await RunTask(january, "dbt_run")).ExitCode);
+            var again = await RunTask(january, "ingest_taxi_month", warehouse: warehouse);
+            Assert.Equal(0, again.ExitCode);
+            Assert.Contains("ingest: deleted 6200 rows of nyc 2024-01 and loaded 6200 rows into raw_trips", again.Output, StringComparison.Ordinal);
+            Assert.Equal(0, (await RunTask(january, "dbt_run", warehouse: warehouse)).ExitCode);
 
-            foreach (var (file, bytes) in before)
-            {
-                Assert.True(bytes.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(taxi, file))), $"{file} changed when January was re-run");
-            }
-
-            var months = File.ReadAllLines(Path.Combine(taxi, "models/monthly_revenue.csv")).Skip(1).Select(l => l.Split(',')[0]);
-            Assert.Equal(["2024-01", "2024-02"], months);
-            Assert.Empty(Directory.GetFiles(taxi, "*.tmp.*", SearchOption.AllDirectories));
-            Assert.Equal(0, (await RunTask(january, "dbt_test")).ExitCode);
+            Assert.Equal(before, await JanuaryFingerprintAsync(warehouse));
+            Assert.Equal([("2024-01", 31 * 200L), ("2024-02", 29 * 200L)], await warehouse.TripsPerMonthAsync());
+            Assert.Equal(2, await warehouse.ScalarAsync("SELECT count(*) FROM monthly_revenue"));
+            Assert.Equal(0, (await RunTask(january, "dbt_test", warehouse: warehouse)).ExitCode);
         }
         finally
         {
             dataDir.Delete(recursive: true);
+            warehouse.Release();
         }
     }
 
@@ -199,30 +197,46 @@ public sealed partial class ExampleDagsTests(ITestOutputHelper output)
     public async Task The_taxi_test_task_fails_with_a_clear_message_when_an_invariant_is_broken()
     {
         var dag = ParseExample("taxi_pipeline");
+        var warehouse = await TestWarehouse.CreateAsync();
         var dataDir = Directory.CreateTempSubdirectory("dashboard-taxi-");
         try
         {
             var march = new RunContext(dag, new DateOnly(2024, 3, 1), new DateOnly(2024, 4, 1), dataDir.FullName);
-            Assert.Equal(0, (await RunTask(march, "ingest_taxi_month")).ExitCode);
-            Assert.Equal(0, (await RunTask(march, "dbt_run")).ExitCode);
+            var early = await RunTask(march, "dbt_run", warehouse: warehouse);
+            Assert.Equal(1, early.ExitCode);
+            Assert.Contains("raw_trips holds no trips of nyc for 2024-03; run ingest_taxi_month first", early.Output, StringComparison.Ordinal);
 
-            // A row loaded twice, with a negative fare.
-            var raw = Path.Combine(dataDir.FullName, "taxi", "nyc", "raw", "trips_2024-03.csv");
-            var fields = File.ReadLines(raw).Skip(1).First().Split(',');
-            fields[3] = "-" + fields[3];
-            File.AppendAllText(raw, string.Join(',', fields) + "\n");
+            Assert.Equal(0, (await RunTask(march, "ingest_taxi_month", warehouse: warehouse)).ExitCode);
+            Assert.Equal(0, (await RunTask(march, "dbt_run", warehouse: warehouse)).ExitCode);
 
-            var result = await RunTask(march, "dbt_test");
+            // A row loaded twice, with a negative fare, and one of the month's trips without a pickup time.
+            await warehouse.ExecuteAsync("""
+                INSERT INTO raw_trips SELECT trip_id, city, lpep_pickup_datetime, trip_distance, -fare_amount, tip_amount, payment_type
+                FROM raw_trips WHERE trip_id = 'nyc-202403-000001';
+                INSERT INTO raw_trips VALUES ('nyc-202403-999999', 'nyc', NULL, 1.5, 9.5, 0, 'cash');
+                """);
+
+            var result = await RunTask(march, "dbt_test", warehouse: warehouse);
             Assert.Equal(1, result.ExitCode);
             Assert.Contains("FAIL  raw rows = 31 days x 200 trips: expected 6200, found 6201", result.Output, StringComparison.Ordinal);
-            Assert.Contains("FAIL  raw trip ids unique", result.Output, StringComparison.Ordinal);
-            Assert.Contains("FAIL  negative fares or tips", result.Output, StringComparison.Ordinal);
+            Assert.Contains("FAIL  raw rows without a pickup time: expected 0, found 1", result.Output, StringComparison.Ordinal);
+            Assert.Contains("FAIL  raw trip ids unique (ids loaded more than once): expected 0, found 1", result.Output, StringComparison.Ordinal);
+            Assert.Contains("FAIL  negative fares or tips: expected 0, found 1", result.Output, StringComparison.Ordinal);
+            Assert.Contains("PASS  unknown payment types (0)", result.Output, StringComparison.Ordinal);
+            Assert.Contains("check(s) failed for 2024-03", result.Output, StringComparison.Ordinal);
         }
         finally
         {
             dataDir.Delete(recursive: true);
+            warehouse.Release();
         }
     }
+
+    /// <summary>January's raw rows and model rows, as one hash each: equal when not one value changed.</summary>
+    private static async Task<(long, long, long)> JanuaryFingerprintAsync(TestWarehouse warehouse) => (
+        await warehouse.ScalarAsync("SELECT ('x' || left(md5(string_agg(t::text, ';' ORDER BY trip_id)), 15))::bit(60)::bigint FROM raw_trips t WHERE lpep_pickup_datetime < '2024-02-01'"),
+        await warehouse.ScalarAsync("SELECT ('x' || left(md5(string_agg(d::text, ';' ORDER BY day)), 15))::bit(60)::bigint FROM daily_trips d WHERE day < '2024-02-01'"),
+        await warehouse.ScalarAsync("SELECT ('x' || left(md5(string_agg(m::text, ';' ORDER BY month)), 15))::bit(60)::bigint FROM monthly_revenue m WHERE month = '2024-01'"));
 
     [Fact]
     public async Task Every_command_is_valid_bash_once_templated()
@@ -367,7 +381,9 @@ public sealed partial class ExampleDagsTests(ITestOutputHelper output)
         task.Upstream.Any(u => u == upstreamId || DependsOn(dag, dag.Tasks.Single(t => t.TaskId == u), upstreamId));
 
     /// <summary>Runs one task's command as the executor does: templated, through bash -c, in dags/, with the run's variables in the environment.</summary>
-    private async Task<(int ExitCode, string Output)> RunTask(RunContext run, string taskId, int tryNumber = 1, bool syntaxOnly = false)
+    /// <param name="warehouse">What the task's env takes from the 'warehouse' connection, for the taxi pipeline.</param>
+    private async Task<(int ExitCode, string Output)> RunTask(
+        RunContext run, string taskId, int tryNumber = 1, bool syntaxOnly = false, TestWarehouse? warehouse = null)
     {
         var task = run.Dag.Tasks.Single(t => t.TaskId == taskId);
         var variables = run.Variables(taskId, tryNumber);
@@ -389,6 +405,11 @@ public sealed partial class ExampleDagsTests(ITestOutputHelper output)
         }
 
         foreach (var (name, value) in run.Environment(taskId, tryNumber).Concat(task.Env))
+        {
+            start.Environment[name] = value;
+        }
+
+        foreach (var (name, value) in warehouse?.PsqlEnvironment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
         }

@@ -92,6 +92,27 @@ public sealed class LocalPostgresClusterTests
     }
 
     [Fact]
+    public async Task The_warehouse_is_made_once_owned_by_its_own_role_with_a_password_kept_in_the_password_file()
+    {
+        var options = new LocalPostgresOptions { DataDirectory = Path.Combine(TestPostgres.ScratchDirectory("warehouse"), "pg"), Durable = false };
+        await using var cluster = await LocalPostgresCluster.StartAsync(options, NullLogger.Instance);
+
+        var warehouse = await cluster.EnsureWarehouseAsync();
+        Assert.Equal(warehouse, await cluster.EnsureWarehouseAsync());
+
+        var password = new NpgsqlConnectionStringBuilder(warehouse).Password!;
+        Assert.Contains($"127.0.0.1:*:*:warehouse:{password}", await File.ReadAllLinesAsync(Path.Combine(options.DataDirectory, "dashboard.pgpass")));
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(warehouse) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var who = new NpgsqlCommand(
+            "SELECT current_user || ' ' || (SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user) || ' ' || pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()",
+            connection);
+        Assert.Equal("warehouse false warehouse", await who.ExecuteScalarAsync());
+        await using var dashboard = new NpgsqlCommand("SELECT has_database_privilege('dashboard', 'CREATE')", connection);
+        Assert.Equal(false, await dashboard.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task A_cluster_made_with_trust_authentication_is_upgraded_on_start_and_keeps_its_data()
     {
         var options = new LocalPostgresOptions { DataDirectory = Path.Combine(TestPostgres.ScratchDirectory("upgrade"), "pg"), Durable = false };

@@ -3,13 +3,15 @@ using System.Security.Cryptography;
 namespace Dashboard.Core.Persistence.LocalPostgres;
 
 /// <summary>
-/// The passwords of the embedded cluster's two roles: the bootstrap superuser, which owns the
-/// cluster and is used only at start-up (to create the app's database), and the app's role, which
-/// owns that database and nothing more. They live in <see cref="FileName"/> in the data directory,
-/// readable by its owner alone, in PostgreSQL's password-file format, so a person can connect with
+/// The passwords of the embedded cluster's roles: the bootstrap superuser, which owns the
+/// cluster and is used only at start-up (to create the app's database), the app's role, which
+/// owns that database and nothing more, and the warehouse's role, which owns the database the
+/// example pipelines load (made on the first start that asks for it). They live in
+/// <see cref="FileName"/> in the data directory, readable by its owner alone, in PostgreSQL's
+/// password-file format, so a person can connect with
 /// <c>PGPASSFILE=&lt;file&gt; psql -h 127.0.0.1 -p PORT -U dashboard_app dashboard</c>.
 /// </summary>
-internal sealed class ClusterCredentials(string superuserPassword, string appPassword)
+internal sealed class ClusterCredentials(string superuserPassword, string appPassword, string? warehousePassword = null)
 {
     public const string FileName = "dashboard.pgpass";
 
@@ -19,7 +21,13 @@ internal sealed class ClusterCredentials(string superuserPassword, string appPas
 
     public string AppPassword { get; } = appPassword;
 
+    /// <summary>Null until the warehouse's role is first made.</summary>
+    public string? WarehousePassword { get; } = warehousePassword;
+
     public static ClusterCredentials Generate() => new(NewPassword(), NewPassword());
+
+    /// <summary>These passwords with a new one for the warehouse's role.</summary>
+    public ClusterCredentials WithWarehousePassword() => new(SuperuserPassword, AppPassword, NewPassword());
 
     public static string PathIn(string dataDirectory) => Path.Combine(dataDirectory, FileName);
 
@@ -46,7 +54,7 @@ internal sealed class ClusterCredentials(string superuserPassword, string appPas
         // host:port:database:user:password; the generated passwords hold no ':' or '\'.
         var passwords = lines.Select(line => line.Split(':')).Where(f => f.Length == 5).ToDictionary(f => f[3], f => f[4], StringComparer.Ordinal);
         return passwords.TryGetValue(LocalPostgresCluster.SuperUser, out var superuser) && passwords.TryGetValue(LocalPostgresCluster.AppRole, out var app)
-            ? new ClusterCredentials(superuser, app)
+            ? new ClusterCredentials(superuser, app, passwords.GetValueOrDefault(LocalPostgresCluster.WarehouseRole))
             : null;
     }
 
@@ -65,6 +73,10 @@ internal sealed class ClusterCredentials(string superuserPassword, string appPas
         using (var writer = new StreamWriter(temporary, options))
         {
             writer.Write($"127.0.0.1:*:*:{LocalPostgresCluster.AppRole}:{AppPassword}\n127.0.0.1:*:*:{LocalPostgresCluster.SuperUser}:{SuperuserPassword}\n");
+            if (WarehousePassword is not null)
+            {
+                writer.Write($"127.0.0.1:*:*:{LocalPostgresCluster.WarehouseRole}:{WarehousePassword}\n");
+            }
         }
 
         File.Move(temporary, path, overwrite: true);

@@ -28,10 +28,16 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     /// <summary>The cluster's bootstrap superuser (the name clusters of every version have), used only to create databases.</summary>
     internal const string SuperUser = "dashboard";
 
+    /// <summary>The login role that owns <see cref="WarehouseDatabase"/>: tasks connect as it, never as the app's role.</summary>
+    public const string WarehouseRole = "warehouse";
+
+    /// <summary>The database the example pipelines load, beside the app's own.</summary>
+    public const string WarehouseDatabase = "warehouse";
+
     private const int PortAttempts = 3;
 
     private readonly PostgresServer _server;
-    private readonly ClusterCredentials _credentials;
+    private ClusterCredentials _credentials;
     private readonly string _settings;
     private readonly ILogger _logger;
     private FileStream? _instanceLock;
@@ -166,6 +172,57 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             await using var handOver = new NpgsqlCommand(HandOverToAppRole, connection);
             await handOver.ExecuteNonQueryAsync(ct);
         }
+    }
+
+    /// <summary>
+    /// Makes the warehouse: the <see cref="WarehouseRole"/> login role, no superuser, with the
+    /// password kept in the cluster's password file (generated the first time), and the
+    /// <see cref="WarehouseDatabase"/> database it owns. Safe to repeat: an existing role gets the
+    /// stored password again, an existing database is left as it is.
+    /// </summary>
+    /// <returns>A connection string for the warehouse as its role.</returns>
+    public async Task<string> EnsureWarehouseAsync(CancellationToken ct = default)
+    {
+        if (_credentials.WarehousePassword is null)
+        {
+            var credentials = _credentials.WithWarehousePassword();
+            credentials.Save(DataDirectory);
+            _credentials = credentials;
+        }
+
+        var password = _credentials.WarehousePassword!;
+        await using var connection = new NpgsqlConnection(SuperuserConnectionStringFor("postgres"));
+        await connection.OpenAsync(ct);
+        await using (var role = new NpgsqlCommand($"""
+            SET password_encryption = 'scram-sha-256';
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{WarehouseRole}') THEN
+                    CREATE ROLE {WarehouseRole} LOGIN;
+                END IF;
+            END $$;
+            ALTER ROLE {WarehouseRole} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+                PASSWORD '{password.Replace("'", "''", StringComparison.Ordinal)}';
+            """, connection))
+        {
+            await role.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", WarehouseDatabase);
+        if (await exists.ExecuteScalarAsync(ct) is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {Identifier(WarehouseDatabase)} OWNER {WarehouseRole}", connection);
+            try
+            {
+                await create.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // made a moment ago by another caller
+            }
+        }
+
+        return ConnectionStringFor(Port, WarehouseDatabase, WarehouseRole, password);
     }
 
     /// <summary>
