@@ -31,20 +31,26 @@ public abstract class ConfigDialogBase : ComponentBase
 
     protected bool Busy { get; private set; }
 
-    /// <summary>Save was pressed once: from then on an empty required field says so too.</summary>
-    protected bool Submitted { get; private set; }
-
-    /// <summary>A field's problem, once it has something in it or Save was pressed.</summary>
-    protected string? Shown(string? problem, object? value) =>
-        Submitted || value is string { Length: > 0 } || value is not (null or string) ? problem : null;
+    /// <summary>The form whose fields check themselves as they change, and all at once on Save.</summary>
+    protected MudForm? Form { get; set; }
 
     /// <param name="title">What the toast calls the action, e.g. "Add connection db".</param>
-    /// <param name="valid">The form's own checks passed.</param>
+    /// <param name="valid">The draft's own checks passed.</param>
     /// <param name="save">Saves and returns the toast's message.</param>
     protected async Task SaveAsync(string title, bool valid, Func<Task<string>> save)
     {
-        Submitted = true;
-        if (!valid || Busy)
+        if (Busy)
+        {
+            return;
+        }
+
+        // Every field shows its problem now, an untouched empty one too.
+        if (Form is not null)
+        {
+            await Form.ValidateAsync();
+        }
+
+        if (!valid || Form is { IsValid: false })
         {
             return;
         }

@@ -51,13 +51,20 @@ public sealed class ConnectionDraft
         Description = fields.Description,
     };
 
-    public string? IdProblem => Editing || ConnectionRules.IsValidId(ConnId.Trim())
-        ? null
-        : string.IsNullOrWhiteSpace(ConnId) ? "An id is required." : $"Use 1 to {ConnectionRules.MaxIdLength} letters, digits or '_'.";
+    public string? IdProblem => Editing ? null : IdProblemOf(ConnId);
 
-    public string? TypeProblem => ConnectionRules.IsValidType(ConnType.Trim())
-        ? null
-        : string.IsNullOrWhiteSpace(ConnType) ? "A type is required." : "Use letters, digits and '_' (postgres, http, generic, ...).";
+    public string? TypeProblem => TypeProblemOf(ConnType);
+
+    /// <summary>What is wrong with a typed id, in the words the field shows; null when nothing is.</summary>
+    public static string? IdProblemOf(string? id) =>
+        string.IsNullOrWhiteSpace(id) ? "An id is required."
+        : ConnectionRules.IsValidId(id.Trim()) ? null
+        : $"Use 1 to {ConnectionRules.MaxIdLength} letters, digits or '_'.";
+
+    public static string? TypeProblemOf(string? type) =>
+        string.IsNullOrWhiteSpace(type) ? "A type is required."
+        : ConnectionRules.IsValidType(type.Trim()) ? null
+        : "Use letters, digits and '_' (postgres, http, generic, ...).";
 
     public string? PortProblem => Port is < 1 or > 65535 ? "A port is a number from 1 to 65535." : null;
 

@@ -28,11 +28,16 @@ public sealed class VariableDraft
         Description = stored.Description,
     };
 
-    public string? KeyProblem => Editing || ConnectionRules.IsValidId(Key.Trim())
-        ? null
-        : string.IsNullOrWhiteSpace(Key) ? "A key is required." : $"Use 1 to {ConnectionRules.MaxIdLength} letters, digits or '_'.";
+    public string? KeyProblem => Editing ? null : KeyProblemOf(Key);
 
-    public string? ValueProblem => ConnectionRules.VariableProblem(Value ?? "", null);
+    public string? ValueProblem => ValueProblemOf(Value);
+
+    public static string? KeyProblemOf(string? key) =>
+        string.IsNullOrWhiteSpace(key) ? "A key is required."
+        : ConnectionRules.IsValidId(key.Trim()) ? null
+        : $"Use 1 to {ConnectionRules.MaxIdLength} letters, digits or '_'.";
+
+    public static string? ValueProblemOf(string? value) => ConnectionRules.VariableProblem(value ?? "", null);
 
     public bool IsValid => KeyProblem is null && ValueProblem is null;
 
