@@ -237,4 +237,27 @@ public sealed class ConnectionsPageTests : ComponentTest
         await page.WaitForAssertionAsync(() => Assert.Empty(page.FindAll("[data-conn-id='warehouse']")));
         Assert.Null(await Service.GetAsync("warehouse"));
     }
+
+    [Fact]
+    public async Task A_delete_from_a_page_whose_rights_were_taken_away_is_refused_in_a_red_toast_and_changes_nothing()
+    {
+        await SeedAsync();
+        SignInAs(Role.Op, "olga");
+        Render<MudPopoverProvider>();
+        _provider = Render<MudDialogProvider>();
+        var snackbars = Render<MudSnackbarProvider>();
+        var page = Render<Connections>();
+        await page.WaitForAssertionAsync(() => page.Find("[data-conn-id='warehouse']"));
+
+        // The buttons were drawn for an Op; the click arrives from someone who is a Viewer by now.
+        SignInAs(Role.Viewer, "olga");
+        page.Find("[data-testid='delete']").Click();
+        await _provider.WaitForAssertionAsync(() => Assert.Contains("Delete the connection warehouse?", _provider.Markup));
+        _provider.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete").Click();
+
+        await snackbars.WaitForAssertionAsync(() =>
+            Assert.Contains("olga may not delete connections: that needs the Op role, and olga has the Viewer role.", snackbars.Find(".mud-snackbar").TextContent));
+        Assert.Contains("mud-alert-filled-error", snackbars.Find(".mud-snackbar").ClassName);
+        Assert.NotNull(await Service.GetAsync("warehouse"));
+    }
 }
