@@ -92,6 +92,11 @@ public sealed class DagListBrowserTests(BrowserFixture browser) : IClassFixture<
         await page.GetByRole(AriaRole.Link, new() { Name = "Audit log" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Audit log", Level = 1 })).ToBeVisibleAsync();
 
+        await page.GetByRole(AriaRole.Link, new() { Name = "Connections" }).ClickAsync();
+        await Expect(page.GetByText("No connections yet")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Variables" }).ClickAsync();
+        await Expect(page.GetByText("No variables yet")).ToBeVisibleAsync();
+
         Assert.Equal([], errors);
 
         var missing = await page.GotoAsync(new Uri(_app.BaseAddress, "/no/such/page").ToString());

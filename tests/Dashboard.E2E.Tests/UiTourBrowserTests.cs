@@ -83,6 +83,8 @@ public sealed class UiTourBrowserTests(BrowserFixture browser, UiTourBrowserTest
         await shots.VisitAsync("backfills", "backfills");
         await shots.VisitAsync("audit", "audit-log");
         await shots.VisitAsync("admin/users", "users");
+        await shots.VisitAsync("admin/connections", "connections");
+        await shots.VisitAsync("admin/variables", "variables");
         await shots.VisitAsync("account/password", "change-password", ready: "main form");
 
         await shots.VisitAsync("", "search", save: false);

@@ -102,3 +102,15 @@ export function followLog(element) {
         },
     };
 }
+
+/** Saves a file the server made (an export) as a download, without a second request for it. */
+export async function downloadFile(fileName, stream) {
+    const url = URL.createObjectURL(new Blob([await stream.arrayBuffer()], { type: 'application/json' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = fileName;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    URL.revokeObjectURL(url);
+}

@@ -6,8 +6,16 @@ using Microsoft.EntityFrameworkCore;
 namespace Dashboard.Core.Queries;
 
 /// <param name="Version">The DAG version the try ran; null for tries older than versions were recorded per try.</param>
+/// <param name="RenderedCommand">The command the try ran, templates filled in and secrets masked; null before it ran or for a task with no command.</param>
 public sealed record TryRow(
-    int TryNumber, TaskInstanceState? State, DateTimeOffset? StartDate, DateTimeOffset? EndDate, double? Duration, string? Hostname, DagVersionModel? Version);
+    int TryNumber,
+    TaskInstanceState? State,
+    DateTimeOffset? StartDate,
+    DateTimeOffset? EndDate,
+    double? Duration,
+    string? Hostname,
+    DagVersionModel? Version,
+    string? RenderedCommand = null);
 
 /// <param name="Instance">The task instance as stored (its current try).</param>
 /// <param name="Task">The task as the version of its current try defines it; null if that version does not have it.</param>
@@ -62,10 +70,10 @@ public sealed class TaskLogQuery(IDbContextFactory<DashboardDbContext> dbFactory
         var models = await versions.GetAsync(db, history.Select(h => h.DagVersionId).Append(currentVersionId).OfType<int>(), ct);
         DagVersionModel? Model(int? id) => id is { } v ? models[v] : null;
 
-        var tries = history.Select(h => new TryRow(h.TryNumber, h.State, h.StartDate, h.EndDate, h.Duration, h.Hostname, Model(h.DagVersionId))).ToList();
+        var tries = history.Select(h => new TryRow(h.TryNumber, h.State, h.StartDate, h.EndDate, h.Duration, h.Hostname, Model(h.DagVersionId), h.RenderedCommand)).ToList();
         if (ti.TryNumber > 0 && tries.All(t => t.TryNumber != ti.TryNumber))
         {
-            tries.Add(new TryRow(ti.TryNumber, ti.State, ti.StartDate, ti.EndDate, ti.Duration, ti.Hostname, Model(currentVersionId)));
+            tries.Add(new TryRow(ti.TryNumber, ti.State, ti.StartDate, ti.EndDate, ti.Duration, ti.Hostname, Model(currentVersionId), ti.RenderedCommand));
         }
 
         var version = Model(currentVersionId);

@@ -1,4 +1,5 @@
 using Dashboard.Core.Operations;
+using Dashboard.Core.Security;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -22,7 +23,8 @@ public sealed class UiActions(ISnackbar snackbar, ILogger<UiActions> logger)
         }
         catch (OperationRefusedException refused)
         {
-            Show(Severity.Warning, title, refused.Message, TimeSpan.FromSeconds(8));
+            // A refusal for who asked is an error (the page offered nothing to click); any other, a warning about the data.
+            Show(refused is AccessDeniedException ? Severity.Error : Severity.Warning, title, refused.Message, TimeSpan.FromSeconds(8));
             return false;
         }
         catch (Exception e)
@@ -35,6 +37,9 @@ public sealed class UiActions(ISnackbar snackbar, ILogger<UiActions> logger)
 
     /// <summary>For dialogs that run the action themselves, to keep a refusal next to the fields it is about.</summary>
     public void Succeeded(string title, string message) => Show(Severity.Success, title, message, TimeSpan.FromSeconds(4));
+
+    /// <summary>For a check that answers "no" without throwing (a connection test that could not connect).</summary>
+    public void Failed(string title, string message) => Show(Severity.Error, title, message, TimeSpan.FromSeconds(8));
 
     private void Show(Severity severity, string title, string message, TimeSpan visible) =>
         snackbar.Add(Message(title, message), severity, options =>
