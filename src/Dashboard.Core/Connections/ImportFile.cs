@@ -44,4 +44,19 @@ internal static class ImportFile
 
         return file.ToList();
     }
+
+    /// <summary>Applies every entry in the caller's transaction; counts those created and those changed.</summary>
+    public static async Task<ImportResult> ApplyAllAsync<TEdit>(IEnumerable<TEdit> edits, Func<TEdit, Task<(bool Created, List<string> Changed)>> apply)
+    {
+        var created = 0;
+        var updated = 0;
+        foreach (var edit in edits)
+        {
+            var (isNew, changed) = await apply(edit);
+            created += isNew ? 1 : 0;
+            updated += !isNew && changed.Count > 0 ? 1 : 0;
+        }
+
+        return new ImportResult(created, updated);
+    }
 }

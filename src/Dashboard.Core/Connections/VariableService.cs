@@ -182,18 +182,10 @@ public sealed class VariableService(
         return runner.RunAsync(requestId, async db =>
         {
             var now = clock.GetUtcNow();
-            var created = 0;
-            var updated = 0;
-            foreach (var edit in edits)
-            {
-                var (isNew, changed) = await ApplyAsync(db, edit, now, ct);
-                created += isNew ? 1 : 0;
-                updated += !isNew && changed.Count > 0 ? 1 : 0;
-            }
-
-            AuditWriter.Record(db, now, actor, "variable.import", null, created + updated,
-                new { keys = edits.Select(e => e.Key).ToList(), created, updated }, requestId: requestId);
-            return new ImportResult(created, updated);
+            var result = await ImportFile.ApplyAllAsync(edits, edit => ApplyAsync(db, edit, now, ct));
+            AuditWriter.Record(db, now, actor, "variable.import", null, result.Created + result.Updated,
+                new { keys = edits.Select(e => e.Key).ToList(), created = result.Created, updated = result.Updated }, requestId: requestId);
+            return result;
         }, new ImportResult(0, 0), ct);
     }
 
