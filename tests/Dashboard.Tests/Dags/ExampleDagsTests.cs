@@ -431,7 +431,6 @@ public sealed partial class ExampleDagsTests(ITestOutputHelper output)
 
         var text = await stdout + await stderr;
         output.WriteLine($"--- {run.Dag.DagId}.{taskId} {run.Start?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "manual"} try {tryNumber}: exit {process.ExitCode} in {clock.ElapsedMilliseconds} ms\n{text}");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{taskId} took {clock.Elapsed}; the examples' tasks should be quick");
         return (process.ExitCode, text);
     }
 
