@@ -33,6 +33,13 @@ public sealed class CalendarPageTests : ComponentTest
 
     private static IElement Day(IRenderedComponent<DagCalendar> page, string day) => page.Find($"[data-key='{day}']");
 
+    /// <summary>
+    /// Finds the day and clicks it on the renderer's thread, so no render (a panel loading after the
+    /// previous click) can fall between the two and take the handler the element was found with.
+    /// </summary>
+    private static Task ClickDayAsync(IRenderedComponent<DagCalendar> page, string day, MouseEventArgs click) =>
+        page.InvokeAsync(() => Day(page, day).ClickAsync(click));
+
     [Fact]
     public async Task Days_show_the_outcome_of_their_runs_and_the_days_the_schedule_expected_without_a_run_as_missing()
     {
@@ -56,7 +63,7 @@ public sealed class CalendarPageTests : ComponentTest
         await PipelineDag.SeedAsync(await UseEngineAsync());
         var page = await RenderCalendarAsync();
 
-        await Day(page, "2026-01-03").ClickAsync(new MouseEventArgs());
+        await ClickDayAsync(page, "2026-01-03", new MouseEventArgs());
 
         var navigation = Services.GetRequiredService<NavigationManager>();
         await page.WaitForAssertionAsync(() => Assert.Contains($"run={Uri.EscapeDataString(PipelineDag.Runs["d3"])}", navigation.Uri));
@@ -72,11 +79,11 @@ public sealed class CalendarPageTests : ComponentTest
         await PipelineDag.SeedAsync(await UseEngineAsync());
         var page = await RenderCalendarAsync();
 
-        await Day(page, "2026-01-04").ClickAsync(new MouseEventArgs());
+        await ClickDayAsync(page, "2026-01-04", new MouseEventArgs());
         // The click opens the day's panel, which re-renders the calendar: shift-click once it has.
         await page.WaitForAssertionAsync(() => Assert.Contains("selected", Day(page, "2026-01-04").ClassList));
         // Not awaited: the click's handler completes when the form it opens closes.
-        _ = Day(page, "2026-01-01").ClickAsync(new MouseEventArgs { ShiftKey = true });
+        _ = ClickDayAsync(page, "2026-01-01", new MouseEventArgs { ShiftKey = true });
 
         await _dialogs.WaitForAssertionAsync(() =>
             Assert.Equal("1 missing, 2 failed, 1 succeeded", _dialogs.Find("[data-testid='backfill-range-states']").TextContent.Replace("In this range:", "").Trim()));
@@ -95,10 +102,10 @@ public sealed class CalendarPageTests : ComponentTest
         var page = await RenderCalendarAsync();
         Assert.Contains("Needs the Op role", page.Find("[data-testid='calendar-hint']").TextContent);
 
-        await Day(page, "2026-01-04").ClickAsync(new MouseEventArgs());
+        await ClickDayAsync(page, "2026-01-04", new MouseEventArgs());
         // The click opens the day's panel, which re-renders the calendar: shift-click once it has.
         await page.WaitForAssertionAsync(() => Assert.Contains("selected", Day(page, "2026-01-04").ClassList));
-        await Day(page, "2026-01-01").ClickAsync(new MouseEventArgs { ShiftKey = true });
+        await ClickDayAsync(page, "2026-01-01", new MouseEventArgs { ShiftKey = true });
 
         await page.WaitForAssertionAsync(() => Assert.Contains("Needs the Op role", page.Find("[data-testid='calendar-note']").TextContent));
         Assert.Empty(_dialogs.FindAll("[data-testid='backfill-dialog']"));

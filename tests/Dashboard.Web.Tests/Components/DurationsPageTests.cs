@@ -89,8 +89,9 @@ public sealed class DurationsPageTests : ComponentTest
         var page = RenderAt("");
         await page.WaitForAssertionAsync(() => page.Find("[data-testid='run-durations']"));
 
-        var bar = page.Find($"[data-testid='run-durations'] .duration-bar[data-run-id='{PipelineDag.Runs["d2"]}']");
-        await bar.ClickAsync(new MouseEventArgs());
+        // Found and clicked on the renderer's thread: a live reload between the two would take the handler away.
+        await page.InvokeAsync(() => page.Find($"[data-testid='run-durations'] .duration-bar[data-run-id='{PipelineDag.Runs["d2"]}']")
+            .ClickAsync(new MouseEventArgs()));
 
         Assert.Equal($"http://localhost/dags/pipeline/durations?run={Uri.EscapeDataString(PipelineDag.Runs["d2"])}", Services.GetRequiredService<NavigationManager>().Uri);
         await page.WaitForAssertionAsync(() => Assert.Equal("failed", page.Find("[data-testid='run-state']").GetAttribute("data-state")));

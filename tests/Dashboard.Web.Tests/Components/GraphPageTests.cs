@@ -153,9 +153,9 @@ public sealed class GraphPageTests : ComponentTest
         var pasted = Open("big", query);
         await pasted.WaitForAssertionAsync(() => Assert.Equal(shown, pasted.FindAll("[data-node]").Select(n => n.GetAttribute("data-node"))));
 
-        page.Find("[data-testid='graph-expand-all']").Click();
+        await page.InvokeAsync(() => page.Find("[data-testid='graph-expand-all']").Click());
         await page.WaitForAssertionAsync(() => Assert.Equal(60, page.FindAll("[data-node]").Count));
-        page.Find("[data-testid='graph-collapse-all']").Click();
+        await page.InvokeAsync(() => page.Find("[data-testid='graph-collapse-all']").Click());
         await page.WaitForAssertionAsync(() => Assert.Equal(3, page.FindAll("[data-node]").Count));
     }
 

@@ -43,7 +43,7 @@ public sealed class TaskInstancePanelRenderedCommandTests : ComponentTest
         });
         Assert.Contains("exit 0", panel.Find("code.command").TextContent); // the task's command, as written, above it
 
-        panel.Find("[data-testid='try-tab'][data-try='1']").Click();
+        await panel.InvokeAsync(() => panel.Find("[data-testid='try-tab'][data-try='1']").Click());
 
         await panel.WaitForAssertionAsync(() =>
         {
