@@ -25,7 +25,7 @@ public static partial class DagFileParser
         {
             if (YamlFields.Find(node, key) is { } misplaced)
             {
-                fields.Error(misplaced, $"'{key}' belongs to an {(SensorKeys.Contains(key) ? "external_task" : "trigger_dag")} task; {where} is a {SnakeCase.ToSnakeCase(kind)} task");
+                fields.Error(misplaced, $"'{key}' belongs to {(SensorKeys.Contains(key) ? "an external_task" : "a trigger_dag")} task; {where} is a {SnakeCase.ToSnakeCase(kind)} task");
             }
         }
 
