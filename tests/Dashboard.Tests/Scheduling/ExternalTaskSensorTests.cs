@@ -1,5 +1,6 @@
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Queries;
 using Dashboard.Testing;
 using Microsoft.EntityFrameworkCore;
 
@@ -55,6 +56,14 @@ public sealed class ExternalTaskSensorTests
 
         await engine.StepAsync(); // not due yet: no second check
         Assert.Single(await engine.LogAsync(waiting.Id, 1));
+
+        // The stored link: who waits on taxi.load (a clear that follows links across DAGs starts here).
+        await using (var db = engine.CreateContext())
+        {
+            Assert.Equal(new WaitingTask("report", "wait_for_taxi", "load", TimeSpan.Zero),
+                Assert.Single(await CrossDagLinks.WaitingOnAsync(db, "taxi", "load", CancellationToken.None)));
+            Assert.Empty(await CrossDagLinks.WaitingOnAsync(db, "taxi", "check", CancellationToken.None));
+        }
 
         await engine.CreateRunsAsync("taxi", EngineHarness.RunFor(DagRunType.Manual, day));
         await engine.UnpauseAsync("taxi");

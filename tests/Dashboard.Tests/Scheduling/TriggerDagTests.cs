@@ -1,5 +1,6 @@
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Queries;
 using Dashboard.Testing;
 using Microsoft.EntityFrameworkCore;
 
@@ -46,6 +47,7 @@ public sealed class TriggerDagTests
         Assert.Equal(("parent", parentRun, "kick"), (created.TriggeringDagId, created.TriggeringRunId, created.TriggeringTaskId));
         Assert.Equal($$"""{"from": "parent", "size": 3, "month": "{{day.Start:yyyy-MM-dd}}"}""", created.Conf);
         Assert.Contains("child is paused", Assert.Single(await engine.LogAsync(kick.Id, 1)));
+        Assert.Equal(("child", created.RunId), Assert.Single(await CrossDagLinks.TriggeredByAsync(db, "parent", parentRun, "kick", CancellationToken.None)));
     }
 
     [Theory]
