@@ -251,6 +251,12 @@ internal static class CrossDagPoker
                 return null; // created and deleted between the two statements: try again next pass
             }
 
+            if (existing[0].Id == trigger.RunDbId)
+            {
+                return trigger.Finish(TaskInstanceState.Failed,
+                    $"the run of {settings.DagId} at {Iso(logicalDate ?? now)} is this very run, which cannot clear itself; use logical_date: none to trigger a new run of its own DAG");
+            }
+
             if (!settings.ResetDagRun || logicalDate is null)
             {
                 return trigger.Finish(TaskInstanceState.Failed,
