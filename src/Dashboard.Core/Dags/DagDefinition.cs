@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Dashboard.Core.Domain;
 
 namespace Dashboard.Core.Dags;
@@ -31,7 +32,12 @@ public sealed record TaskDefinition(
     bool DependsOnPast,
     bool WaitForDownstream,
     TriggerRule TriggerRule,
-    IReadOnlyDictionary<string, string> Env);
+    IReadOnlyDictionary<string, string> Env)
+{
+    /// <summary>Only for external_task and trigger_dag; left out of the version hash when absent, so other DAGs keep their versions.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CrossDagSettings? CrossDag { get; init; }
+}
 
 /// <summary>A problem in a DAG file, with the 1-based line it is on when there is one.</summary>
 public sealed record DagFileError(int? Line, string Message)

@@ -23,7 +23,21 @@ public static partial class DagFileParser
         "max_active_tasks", "tags", "params", "default_args", "tasks",
     ];
 
-    private static readonly string[] TaskKeys = ["id", "kind", "command", "upstream", "group", "env", .. DefaultArgKeys];
+    // Before TaskKeys, which they are part of: static fields initialise in order.
+    private static readonly string[] SensorKeys =
+    [
+        "external_dag_id", "external_task_id", "execution_delta", "allowed_states", "failed_states", "skipped_states",
+        "poke_interval", "timeout", "soft_fail",
+    ];
+
+    private static readonly string[] TriggerKeys =
+    [
+        "trigger_dag_id", "conf", "logical_date", "wait_for_completion", "poke_interval", "allowed_states", "failed_states", "reset_dag_run",
+    ];
+
+    private static readonly string[] CrossDagKeys = [.. SensorKeys.Union(TriggerKeys)];
+
+    private static readonly string[] TaskKeys = ["id", "kind", "command", "upstream", "group", "env", .. DefaultArgKeys, .. CrossDagKeys];
 
     /// <summary>Problems reported per file; past these the rest are counted in one line.</summary>
     private const int MaxReportedErrors = 100;
@@ -293,12 +307,16 @@ public static partial class DagFileParser
             }
         }
 
+        var crossDag = ReadCrossDag(node, kind, where, fields);
         var settings = ReadTaskSettings(node, defaults, fields, where);
         return new TaskDefinition(
             id, Ordinal: 0, kind, command,
             Upstream: fields.StringList(node, "upstream", where)?.Select(u => u.Value).Distinct().ToList() ?? [],
             group, settings.Retries, settings.RetryDelay, settings.ExecutionTimeout, settings.DependsOnPast,
-            settings.WaitForDownstream, settings.TriggerRule, env);
+            settings.WaitForDownstream, settings.TriggerRule, env)
+        {
+            CrossDag = crossDag,
+        };
     }
 
     private static TaskSettings ReadTaskSettings(YamlMappingNode? node, TaskSettings inherited, YamlFields fields, string where)

@@ -70,7 +70,7 @@ public sealed class DagVersionCache
             ct, P("versions", versionIds.ToArray()));
         var tasks = (await db.QueryAsync("""
                 SELECT dag_version_id, task_id, ordinal, kind, command, retries, retry_delay, execution_timeout,
-                       depends_on_past, wait_for_downstream, trigger_rule, group_id, upstream_task_ids, env
+                       depends_on_past, wait_for_downstream, trigger_rule, group_id, upstream_task_ids, env, cross_dag
                 FROM dag_task
                 WHERE dag_version_id = ANY(@versions)
                 """,
@@ -78,7 +78,8 @@ public sealed class DagVersionCache
                     r.GetString(1), r.GetInt32(2), SnakeCase.ParseSnakeCase<TaskKind>(r.GetString(3)), r.NullableField<string>(4),
                     r.GetInt32(5), r.GetFieldValue<TimeSpan>(6), r.NullableField<TimeSpan?>(7), r.GetBoolean(8), r.GetBoolean(9),
                     SnakeCase.ParseSnakeCase<TriggerRule>(r.GetString(10)), r.NullableField<string>(11), r.GetFieldValue<string[]>(12), [],
-                    JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(13)) ?? [])),
+                    JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(13)) ?? [],
+                    CrossDagSettings.FromJson(r.NullableField<string>(14)))),
                 ct, P("versions", versionIds.ToArray())))
             .ToLookup(t => t.Version, t => t.Task);
         return versions.Select(v => new DagVersionModel(v.Id, v.DagId, v.Number, v.CreatedAt, v.Params, WithDownstream(tasks[v.Id].ToList()))).ToList();

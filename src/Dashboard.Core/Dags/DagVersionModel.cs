@@ -17,7 +17,8 @@ public sealed record VersionTask(
     string? GroupId,
     IReadOnlyList<string> Upstream,
     IReadOnlyList<string> Downstream,
-    IReadOnlyDictionary<string, string> Env);
+    IReadOnlyDictionary<string, string> Env,
+    CrossDagSettings? CrossDag = null);
 
 /// <summary>
 /// The tasks of one DAG version: the one model the grid, the selection of Clear and Mark, the

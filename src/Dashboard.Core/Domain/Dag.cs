@@ -86,4 +86,16 @@ public sealed class DagTask
 
     /// <summary>Extra environment variables for the task's process, as a JSON object.</summary>
     public string Env { get; set; } = "{}";
+
+    /// <summary>
+    /// The DAG an external_task waits on or a trigger_dag creates runs of: a column of its own, so
+    /// "who depends on this DAG" is one indexed query.
+    /// </summary>
+    public string? ExternalDagId { get; set; }
+
+    /// <summary>The task an external_task waits on; null when it waits on the whole run.</summary>
+    public string? ExternalTaskId { get; set; }
+
+    /// <summary>The remaining settings of an external_task or trigger_dag task, as JSON (<c>CrossDagSettings</c>).</summary>
+    public string? CrossDag { get; set; }
 }

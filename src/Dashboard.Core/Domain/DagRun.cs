@@ -29,6 +29,12 @@ public sealed class DagRun
     public int? BackfillId { get; set; }
     public DagRunTriggeredBy TriggeredBy { get; set; }
     public string? TriggeringUserName { get; set; }
+
+    /// <summary>For a run a trigger_dag task created: that task's DAG, run (its run id) and task.</summary>
+    public string? TriggeringDagId { get; set; }
+
+    public string? TriggeringRunId { get; set; }
+    public string? TriggeringTaskId { get; set; }
     public int? DagVersionId { get; set; }
     public string? Note { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

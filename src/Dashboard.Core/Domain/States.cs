@@ -44,6 +44,9 @@ public enum DagRunTriggeredBy
     RestApi,
     Backfill,
     Test,
+
+    /// <summary>A trigger_dag task of another DAG.</summary>
+    Operator,
 }
 
 public enum TriggerRule
@@ -64,6 +67,12 @@ public enum TaskKind
     Bash,
     Empty,
     LatestOnly,
+
+    /// <summary>Waits for a task or a run of another DAG (Airflow's ExternalTaskSensor); the scheduler pokes it.</summary>
+    ExternalTask,
+
+    /// <summary>Creates a run of another DAG (Airflow's TriggerDagRunOperator); the scheduler does it.</summary>
+    TriggerDag,
 }
 
 /// <summary>What a backfill does with a date slot that already has a run (Airflow's <c>reprocess_behavior</c>).</summary>

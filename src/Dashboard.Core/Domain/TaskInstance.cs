@@ -32,7 +32,7 @@ public sealed class TaskInstance
     public DateTimeOffset? QueuedAt { get; set; }
     public DateTimeOffset? ScheduledAt { get; set; }
 
-    /// <summary>While <c>up_for_retry</c>: the earliest time the next try may be scheduled.</summary>
+    /// <summary>While <c>up_for_retry</c>: the earliest time the next try may be scheduled; while <c>up_for_reschedule</c>: the next check.</summary>
     public DateTimeOffset? RetryAt { get; set; }
 
     public string? Note { get; set; }

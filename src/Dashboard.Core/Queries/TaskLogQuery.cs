@@ -38,7 +38,13 @@ public sealed record TaskInstanceLog(
     public TaskInstanceState? State => Instance.State;
 
     public int TryNumber => Instance.TryNumber;
+
+    /// <summary>For an external_task, the run it waits on; for a trigger_dag, the run it created. Null for other kinds.</summary>
+    public LinkedRun? Linked { get; init; }
 }
+
+/// <summary>A run of another DAG a task points at; <paramref name="RunId"/> is null while there is none (yet).</summary>
+public sealed record LinkedRun(string DagId, string? RunId, string? TaskId, DateTimeOffset? LogicalDate);
 
 /// <summary>One task instance's tries (archived ones from history, plus the current one) and the log of one try.</summary>
 public sealed class TaskLogQuery(IDbContextFactory<DashboardDbContext> dbFactory, DagVersionCache versions)
@@ -54,7 +60,7 @@ public sealed class TaskLogQuery(IDbContextFactory<DashboardDbContext> dbFactory
                 join r in db.DagRuns on t.DagRunId equals r.Id
                 join d in db.Dags on r.DagId equals d.DagId
                 where r.DagId == dagId && r.RunId == runId && t.TaskId == taskId
-                select new { Instance = t, RunVersionId = r.DagVersionId, d.Timezone })
+                select new { Instance = t, RunVersionId = r.DagVersionId, d.Timezone, r.LogicalDate })
             .SingleOrDefaultAsync(ct);
         if (found is null)
         {
@@ -79,15 +85,41 @@ public sealed class TaskLogQuery(IDbContextFactory<DashboardDbContext> dbFactory
         var version = Model(currentVersionId);
         var task = version?.Task(taskId);
         var shown = tryNumber is { } wanted && tries.Any(t => t.TryNumber == wanted) ? wanted : tries.LastOrDefault()?.TryNumber;
+        var linked = await LinkedAsync(db, task, dagId, runId, found.LogicalDate, ct);
         if (shown is null)
         {
-            return new TaskInstanceLog(dagId, runId, taskId, ti, task, version, tries, shown, [], 0, found.Timezone);
+            return new TaskInstanceLog(dagId, runId, taskId, ti, task, version, tries, shown, [], 0, found.Timezone) { Linked = linked };
         }
 
         var log = db.TaskLogs.AsNoTracking().Where(l => l.TaskInstanceId == ti.Id && l.TryNumber == shown);
         var omitted = lastLines is { } limit ? Math.Max(0, await log.CountAsync(ct) - limit) : 0;
         var lines = await log.OrderBy(l => l.Id).Skip(omitted).ToListAsync(ct);
-        return new TaskInstanceLog(dagId, runId, taskId, ti, task, version, tries, shown, lines, omitted, found.Timezone);
+        return new TaskInstanceLog(dagId, runId, taskId, ti, task, version, tries, shown, lines, omitted, found.Timezone) { Linked = linked };
+    }
+
+    private static async Task<LinkedRun?> LinkedAsync(
+        DashboardDbContext db, VersionTask? task, string dagId, string runId, DateTimeOffset? logicalDate, CancellationToken ct)
+    {
+        if (task?.CrossDag is not { } other)
+        {
+            return null;
+        }
+
+        if (task.Kind == TaskKind.TriggerDag)
+        {
+            var created = await db.DagRuns.AsNoTracking()
+                .Where(r => r.TriggeringDagId == dagId && r.TriggeringRunId == runId && r.TriggeringTaskId == task.TaskId)
+                .OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id)
+                .Select(r => new { r.DagId, r.RunId, r.LogicalDate })
+                .FirstOrDefaultAsync(ct);
+            return created is null ? null : new LinkedRun(created.DagId, created.RunId, null, created.LogicalDate);
+        }
+
+        var at = logicalDate - other.ExecutionDelta;
+        var waitedOn = at is null
+            ? null
+            : await db.DagRuns.AsNoTracking().Where(r => r.DagId == other.DagId && r.LogicalDate == at).Select(r => r.RunId).FirstOrDefaultAsync(ct);
+        return new LinkedRun(other.DagId, waitedOn, other.TaskId, at);
     }
 
     /// <summary>The lines a try logged after <paramref name="afterId"/>: what a live tail appends.</summary>

@@ -15,12 +15,16 @@ public sealed record NewDagRun(
     DagRunTriggeredBy TriggeredBy,
     string Conf = "{}",
     string? TriggeringUserName = null,
-    int? BackfillId = null)
+    int? BackfillId = null,
+    TriggeringTask? TriggeringTask = null)
 {
     /// <summary>Airflow's run id format: <c>scheduled__2024-01-01T00:00:00+00:00</c>.</summary>
     public static string RunIdFor(DagRunType type, DateTimeOffset logicalDate) =>
         $"{SnakeCase.ToSnakeCase(type)}__{logicalDate.ToUniversalTime():yyyy-MM-dd'T'HH:mm:ss}+00:00";
 }
+
+/// <summary>The trigger_dag task instance that created a run: its DAG, its run's run id and its task.</summary>
+public sealed record TriggeringTask(string DagId, string RunId, string TaskId);
 
 /// <summary>Creates runs, queued, with a task instance (no state yet) for every task of the given structure version.</summary>
 public static class DagRunCreation
@@ -41,12 +45,15 @@ public static class DagRunCreation
         var created = await db.QueryAsync("""
             WITH new_runs AS (
                 INSERT INTO dag_run (dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end, run_after,
-                    state, queued_at, clear_number, conf, backfill_id, triggered_by, triggering_user_name, dag_version_id, updated_at)
+                    state, queued_at, clear_number, conf, backfill_id, triggered_by, triggering_user_name, dag_version_id, updated_at,
+                    triggering_dag_id, triggering_run_id, triggering_task_id)
                 SELECT @dag, r.run_id, r.run_type, r.logical_date, r.interval_start, r.interval_end, r.run_after,
-                    'queued', @now, 0, r.conf::jsonb, r.backfill_id, r.triggered_by, r.user_name, @version, @now
+                    'queued', @now, 0, r.conf::jsonb, r.backfill_id, r.triggered_by, r.user_name, @version, @now,
+                    r.by_dag, r.by_run, r.by_task
                 FROM unnest(@run_ids, @run_types, @logical_dates, @interval_starts, @interval_ends, @run_afters,
-                            @confs, @backfill_ids, @triggered_by, @user_names)
-                    AS r(run_id, run_type, logical_date, interval_start, interval_end, run_after, conf, backfill_id, triggered_by, user_name)
+                            @confs, @backfill_ids, @triggered_by, @user_names, @by_dags, @by_runs, @by_tasks)
+                    AS r(run_id, run_type, logical_date, interval_start, interval_end, run_after, conf, backfill_id, triggered_by, user_name,
+                         by_dag, by_run, by_task)
                 ON CONFLICT DO NOTHING
                 RETURNING id, run_id
             ), new_task_instances AS (
@@ -69,7 +76,10 @@ public static class DagRunCreation
             P("confs", runs.Select(r => r.Conf).ToArray()),
             P("backfill_ids", runs.Select(r => r.BackfillId).ToArray()),
             P("triggered_by", runs.Select(r => SnakeCase.ToSnakeCase(r.TriggeredBy)).ToArray()),
-            P("user_names", runs.Select(r => r.TriggeringUserName).ToArray()));
+            P("user_names", runs.Select(r => r.TriggeringUserName).ToArray()),
+            P("by_dags", runs.Select(r => r.TriggeringTask?.DagId).ToArray()),
+            P("by_runs", runs.Select(r => r.TriggeringTask?.RunId).ToArray()),
+            P("by_tasks", runs.Select(r => r.TriggeringTask?.TaskId).ToArray()));
         return created.ToDictionary(r => r.RunId, r => r.Id);
     }
 }

@@ -132,4 +132,12 @@ public static class DagRunTransitions
             P("froms", runs.Select(r => r.FromVersionId).ToArray()));
         return (int)moved[0];
     }
+
+    /// <summary>Records the trigger_dag task instance that (re)started a run, so both grids link to each other.</summary>
+    public static async Task RecordTriggerAsync(DashboardDbContext db, long runId, TriggeringTask by, DateTimeOffset now, CancellationToken ct) =>
+        await db.ExecuteAsync("""
+            UPDATE dag_run
+            SET triggering_dag_id = @dag, triggering_run_id = @run, triggering_task_id = @task, updated_at = @now
+            WHERE id = @id
+            """, ct, P("id", runId), P("dag", by.DagId), P("run", by.RunId), P("task", by.TaskId), P("now", now));
 }

@@ -62,6 +62,61 @@ public static class TaskInstanceTransitions
             """, ct, P("ids", ids.ToArray()), P("state", SnakeCase.ToSnakeCase(state)), P("now", now));
     }
 
+    /// <summary>
+    /// The scheduler's check of an external_task or trigger_dag instance, which never reaches an
+    /// executor: none (its first check starts a try and its start date, from which a timeout counts)
+    /// or up_for_reschedule (a later check, on the same try) → success, failed, skipped, or
+    /// up_for_reschedule again with the next check's time in <c>retry_at</c>. Each moved instance
+    /// gets the poke's line in its try's log. Rows no longer as the poke read them are left alone.
+    /// </summary>
+    /// <returns>The ids that moved.</returns>
+    public static async Task<List<long>> PokeAsync(DashboardDbContext db, IReadOnlyCollection<Poke> pokes, DateTimeOffset now, CancellationToken ct)
+    {
+        if (pokes.Count == 0)
+        {
+            return [];
+        }
+
+        if (pokes.FirstOrDefault(p => p.State is not (TaskInstanceState.Success or TaskInstanceState.Failed or TaskInstanceState.Skipped
+                or TaskInstanceState.UpForReschedule)) is { } wrong)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pokes), wrong.State, "A poke ends in success, failed, skipped or up_for_reschedule.");
+        }
+
+        return await db.QueryAsync($"""
+            WITH poke AS (
+                SELECT * FROM unnest(@ids, @expected, @tries, @states, @next, @lines) AS p(id, expected, try_number, state, next_check, line)
+            ), moved AS (
+                UPDATE task_instance ti
+                SET state = p.state,
+                    try_number = CASE WHEN ti.state IS NULL THEN ti.try_number + 1 ELSE ti.try_number END,
+                    start_date = CASE WHEN ti.state IS NULL THEN @now ELSE ti.start_date END,
+                    retry_at = CASE WHEN p.state = 'up_for_reschedule' THEN p.next_check END,
+                    end_date = CASE WHEN p.state = 'up_for_reschedule' THEN NULL ELSE @now END,
+                    duration = CASE WHEN p.state = 'up_for_reschedule' THEN NULL
+                                    ELSE extract(epoch FROM @now - CASE WHEN ti.state IS NULL THEN @now ELSE coalesce(ti.start_date, @now) END) END,
+                    dag_version_id = CASE WHEN ti.state IS NULL THEN (SELECT r.dag_version_id FROM dag_run r WHERE r.id = ti.dag_run_id)
+                                          ELSE ti.dag_version_id END,
+                    updated_at = @now
+                FROM poke p
+                WHERE ti.id = p.id AND ti.state IS NOT DISTINCT FROM p.expected AND ti.try_number = p.try_number
+                  AND (ti.state IS NULL OR ti.state = 'up_for_reschedule')
+                RETURNING ti.id, ti.try_number, p.line
+            ), logged AS (
+                INSERT INTO task_log (task_instance_id, try_number, logged_at, stream, line)
+                SELECT id, try_number, @now, 'system', line FROM moved
+            )
+            SELECT id FROM moved
+            """, r => r.GetInt64(0), ct,
+            P("ids", pokes.Select(p => p.Id).ToArray()),
+            P("expected", pokes.Select(p => p.Expected is { } state ? SnakeCase.ToSnakeCase(state) : null).ToArray()),
+            P("tries", pokes.Select(p => p.TryNumber).ToArray()),
+            P("states", pokes.Select(p => SnakeCase.ToSnakeCase(p.State)).ToArray()),
+            P("next", pokes.Select(p => p.NextCheck).ToArray()),
+            P("lines", pokes.Select(p => p.LogLine).ToArray()),
+            P("now", now));
+    }
+
     /// <summary>scheduled → queued for this executor, oldest first; rows another executor is claiming are skipped, not waited for.</summary>
     public static async Task<List<ClaimedTry>> ClaimAsync(
         DashboardDbContext db, string executorId, string hostname, int limit, DateTimeOffset now, CancellationToken ct) =>
@@ -306,6 +361,12 @@ public readonly record struct ClearCounts(int Cleared, int Restarted, int RunsRe
 {
     public int TaskInstances => Cleared + Restarted;
 }
+
+/// <summary>
+/// One check of an instance the scheduler runs itself: the state and try it was read in, what it
+/// becomes, when it is checked again (for up_for_reschedule) and the line its log gets.
+/// </summary>
+public sealed record Poke(long Id, TaskInstanceState? Expected, int TryNumber, TaskInstanceState State, DateTimeOffset? NextCheck, string LogLine);
 
 /// <summary>How a try ended, as its executor saw it.</summary>
 public enum TryOutcome

@@ -332,6 +332,9 @@ public sealed class DagFileProcessor(
         GroupId = task.GroupId,
         UpstreamTaskIds = [.. task.Upstream],
         Env = JsonSerializer.Serialize(task.Env),
+        ExternalDagId = task.CrossDag?.DagId,
+        ExternalTaskId = task.CrossDag?.TaskId,
+        CrossDag = task.CrossDag?.ToJson(),
     };
 
     /// <summary>Everything the file defines, so any change a run could notice makes a version; comments and layout do not.</summary>

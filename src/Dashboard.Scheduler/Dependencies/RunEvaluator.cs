@@ -26,10 +26,13 @@ public sealed class RunDecisions
     public List<long> Skip { get; } = [];
     public List<long> UpstreamFail { get; } = [];
 
+    /// <summary>external_task and trigger_dag instances whose check is due: the scheduler makes it, no executor slot is taken.</summary>
+    public List<long> Poke { get; } = [];
+
     /// <summary>Set when the run is over.</summary>
     public DagRunState? Outcome { get; set; }
 
-    public bool Any => Schedule.Count + Succeed.Count + Skip.Count + UpstreamFail.Count > 0 || Outcome is not null;
+    public bool Any => Schedule.Count + Succeed.Count + Skip.Count + UpstreamFail.Count + Poke.Count > 0 || Outcome is not null;
 }
 
 /// <summary>
@@ -42,7 +45,7 @@ public static class RunEvaluator
     private static readonly TaskInstanceState[] ActiveStates =
     [
         TaskInstanceState.Scheduled, TaskInstanceState.Queued, TaskInstanceState.Running,
-        TaskInstanceState.Restarting, TaskInstanceState.UpForRetry,
+        TaskInstanceState.Restarting, TaskInstanceState.UpForRetry, TaskInstanceState.UpForReschedule,
     ];
 
     /// <param name="freeSlots">Tries the DAG may still start under max_active_tasks; decremented for each one scheduled.</param>
@@ -59,7 +62,8 @@ public static class RunEvaluator
             moved = false;
             foreach (var task in structure.Tasks)
             {
-                if (!byTask.TryGetValue(task.TaskId, out var ti) || states[task.TaskId] is not null || decisions.Schedule.Contains(ti.Id))
+                if (!byTask.TryGetValue(task.TaskId, out var ti) || states[task.TaskId] is not null || decisions.Schedule.Contains(ti.Id)
+                    || decisions.Poke.Contains(ti.Id))
                 {
                     continue;
                 }
@@ -85,6 +89,9 @@ public static class RunEvaluator
                         }
 
                         break;
+                    case TriggerVerdict.Ready when task.Kind is TaskKind.ExternalTask or TaskKind.TriggerDag:
+                        decisions.Poke.Add(ti.Id);
+                        break;
                     case TriggerVerdict.Ready when freeSlots > 0:
                         decisions.Schedule.Add(ti.Id);
                         freeSlots--;
@@ -105,6 +112,11 @@ public static class RunEvaluator
 
         foreach (var ti in run.TaskInstances)
         {
+            if (ti.State == TaskInstanceState.UpForReschedule && (ti.RetryAt is null || ti.RetryAt <= now))
+            {
+                decisions.Poke.Add(ti.Id);
+            }
+
             if (ti.State == TaskInstanceState.UpForRetry && (ti.RetryAt is null || ti.RetryAt <= now))
             {
                 if (freeSlots > 0)
@@ -166,6 +178,6 @@ public static class RunEvaluator
         }
 
         var active = states.Values.Any(s => s is { } state && ActiveStates.Contains(state));
-        return active || blocked || decisions.Schedule.Count > 0 ? null : DagRunState.Failed;
+        return active || blocked || decisions.Schedule.Count + decisions.Poke.Count > 0 ? null : DagRunState.Failed;
     }
 }

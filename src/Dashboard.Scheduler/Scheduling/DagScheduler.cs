@@ -190,6 +190,7 @@ public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
             all.Succeed.AddRange(decisions.Succeed);
             all.Skip.AddRange(decisions.Skip);
             all.UpstreamFail.AddRange(decisions.UpstreamFail);
+            all.Poke.AddRange(decisions.Poke);
             if (decisions.Outcome is { } outcome)
             {
                 outcomes.Add((run.Id, outcome));
@@ -199,6 +200,7 @@ public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
         var moved = await TaskInstanceTransitions.FinishWithoutRunningAsync(db, all.Succeed, TaskInstanceState.Success, now, ct)
                     + await TaskInstanceTransitions.FinishWithoutRunningAsync(db, all.Skip, TaskInstanceState.Skipped, now, ct)
                     + await TaskInstanceTransitions.FinishWithoutRunningAsync(db, all.UpstreamFail, TaskInstanceState.UpstreamFailed, now, ct);
+        moved += await CrossDagPoker.PokeAsync(db, versions, all.Poke, structuresByRun, now, ct);
         var scheduled = await TaskInstanceTransitions.ScheduleAsync(db, all.Schedule, now, ct);
         var finished = 0;
         foreach (var (runId, state) in outcomes)

@@ -32,6 +32,11 @@ internal sealed class DagTaskConfiguration : IEntityTypeConfiguration<DagTask>
     {
         builder.ToTable("dag_task");
         builder.Property(t => t.Env).HasColumnType("jsonb");
+        builder.Property(t => t.CrossDag).HasColumnType("jsonb");
         builder.HasIndex(t => new { t.DagVersionId, t.TaskId }).IsUnique().HasDatabaseName("ux_dag_task_version_task");
+
+        // Which tasks wait on or trigger a DAG: what a clear that follows links across DAGs looks up.
+        builder.HasIndex(t => new { t.ExternalDagId, t.ExternalTaskId })
+            .HasFilter("external_dag_id IS NOT NULL").HasDatabaseName("ix_dag_task_external_dag");
     }
 }

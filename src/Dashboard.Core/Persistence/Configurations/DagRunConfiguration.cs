@@ -33,5 +33,9 @@ internal sealed class DagRunConfiguration : IEntityTypeConfiguration<DagRun>
             .HasDatabaseName("ix_dag_run_failed_end_date");
 
         builder.HasIndex(r => r.BackfillId).HasDatabaseName("ix_dag_run_backfill");
+
+        // The runs a trigger_dag task instance created: its own wait, the panels' links, and a clear that follows them.
+        builder.HasIndex(r => new { r.TriggeringDagId, r.TriggeringRunId, r.TriggeringTaskId })
+            .HasFilter("triggering_dag_id IS NOT NULL").HasDatabaseName("ix_dag_run_triggering");
     }
 }

@@ -422,6 +422,18 @@ namespace Dashboard.Core.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("triggered_by");
 
+                    b.Property<string>("TriggeringDagId")
+                        .HasColumnType("text")
+                        .HasColumnName("triggering_dag_id");
+
+                    b.Property<string>("TriggeringRunId")
+                        .HasColumnType("text")
+                        .HasColumnName("triggering_run_id");
+
+                    b.Property<string>("TriggeringTaskId")
+                        .HasColumnType("text")
+                        .HasColumnName("triggering_task_id");
+
                     b.Property<string>("TriggeringUserName")
                         .HasColumnType("text")
                         .HasColumnName("triggering_user_name");
@@ -458,6 +470,10 @@ namespace Dashboard.Core.Persistence.Migrations
                         .HasDatabaseName("ix_dag_run_unfinished")
                         .HasFilter("state IN ('queued', 'running')");
 
+                    b.HasIndex("TriggeringDagId", "TriggeringRunId", "TriggeringTaskId")
+                        .HasDatabaseName("ix_dag_run_triggering")
+                        .HasFilter("triggering_dag_id IS NOT NULL");
+
                     b.ToTable("dag_run", (string)null);
                 });
 
@@ -473,6 +489,10 @@ namespace Dashboard.Core.Persistence.Migrations
                     b.Property<string>("Command")
                         .HasColumnType("text")
                         .HasColumnName("command");
+
+                    b.Property<string>("CrossDag")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("cross_dag");
 
                     b.Property<int>("DagVersionId")
                         .HasColumnType("integer")
@@ -490,6 +510,14 @@ namespace Dashboard.Core.Persistence.Migrations
                     b.Property<TimeSpan?>("ExecutionTimeout")
                         .HasColumnType("interval")
                         .HasColumnName("execution_timeout");
+
+                    b.Property<string>("ExternalDagId")
+                        .HasColumnType("text")
+                        .HasColumnName("external_dag_id");
+
+                    b.Property<string>("ExternalTaskId")
+                        .HasColumnType("text")
+                        .HasColumnName("external_task_id");
 
                     b.Property<string>("GroupId")
                         .HasColumnType("text")
@@ -537,6 +565,10 @@ namespace Dashboard.Core.Persistence.Migrations
                     b.HasIndex("DagVersionId", "TaskId")
                         .IsUnique()
                         .HasDatabaseName("ux_dag_task_version_task");
+
+                    b.HasIndex("ExternalDagId", "ExternalTaskId")
+                        .HasDatabaseName("ix_dag_task_external_dag")
+                        .HasFilter("external_dag_id IS NOT NULL");
 
                     b.ToTable("dag_task", (string)null);
                 });

@@ -53,6 +53,15 @@ public static class States
     /// <summary>The grid with the run's panel open. Run ids hold ':' and '+'; links carry them escaped.</summary>
     public static string RunLink(string dagId, string runId) => $"dags/{Uri.EscapeDataString(dagId)}/grid?run={Uri.EscapeDataString(runId)}";
 
+    /// <summary>The grid with one task instance's panel open (or the run's, without a task; or just the grid, without a run).</summary>
+    public static string CellLink(string dagId, string? runId, string? taskId)
+    {
+        var query = string.Join("&", new[] { ("run", runId), ("task", taskId) }
+            .Where(p => p.Item2 is not null)
+            .Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+        return $"dags/{Uri.EscapeDataString(dagId)}/grid" + (query.Length == 0 ? "" : "?" + query);
+    }
+
     /// <summary>The whole log of one try as a text file.</summary>
     public static string LogDownloadLink(string dagId, string runId, string taskId, int? tryNumber) =>
         $"dags/{Uri.EscapeDataString(dagId)}/runs/{Uri.EscapeDataString(runId)}/tasks/{Uri.EscapeDataString(taskId)}/log.txt"
