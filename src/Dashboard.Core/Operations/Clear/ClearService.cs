@@ -3,6 +3,7 @@ using Dashboard.Core.Domain;
 using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Operations.Versions;
 using Dashboard.Core.Persistence;
+using Dashboard.Core.Queries;
 using Dashboard.Core.Transitions;
 using Dashboard.Core.Security;
 using Microsoft.EntityFrameworkCore;
@@ -15,10 +16,12 @@ namespace Dashboard.Core.Operations.Clear;
 /// <c>only_running</c>, which cannot be combined), after relatives are added. Unless
 /// <see cref="DisturbRunning"/>, a selection holding a running instance is refused rather than
 /// restarting it. Every run the clear touches moves to the DAG's current version, so it re-runs the
-/// DAG as its file is now, unless <see cref="KeepVersions"/>.
+/// DAG as its file is now, unless <see cref="KeepVersions"/>. <see cref="Recursive"/> follows the
+/// links other DAGs make to the cleared instances (Airflow's recursive clear): see <see cref="RecursiveClear"/>.
 /// </summary>
 public sealed record ClearOptions(
-    Relatives Relatives, bool OnlyFailed = false, bool DisturbRunning = false, bool KeepVersions = false, bool OnlyRunning = false);
+    Relatives Relatives, bool OnlyFailed = false, bool DisturbRunning = false, bool KeepVersions = false, bool OnlyRunning = false,
+    bool Recursive = false);
 
 /// <param name="RequestId">The client's id for this request, so that sending it twice clears once.</param>
 public sealed record ClearRequest(
@@ -31,25 +34,36 @@ public sealed record ClearRequest(
 }
 
 /// <summary>What a clear would do, exactly as <see cref="ClearService.ExecuteAsync"/> will do it if nothing moves meanwhile.</summary>
+/// <param name="TaskInstances">The instances of the DAG the clear was asked for.</param>
 /// <param name="Versions">The runs that move to the DAG's current version, with the tasks each gains and loses.</param>
 public sealed record ClearPreview(IReadOnlyList<AffectedTaskInstance> TaskInstances, bool DisturbRunning, RerunVersions Versions) : IActionPreview
 {
-    IReadOnlyList<AffectedTaskInstance> IActionPreview.Affected => TaskInstances;
+    /// <summary>The other DAGs a Recursive clear reaches, in the order it reaches them.</summary>
+    public IReadOnlyList<LinkedClear> Linked { get; init; } = [];
+
+    /// <summary>Why the person may not make this clear (a DAG in it they may not change), or null.</summary>
+    public string? Refusal { get; init; }
+
+    /// <summary>Every instance the clear changes, in every DAG it reaches.</summary>
+    public IReadOnlyList<AffectedTaskInstance> All => Linked.Count == 0 ? TaskInstances : [.. TaskInstances, .. Linked.SelectMany(l => l.TaskInstances)];
+
+    IReadOnlyList<AffectedTaskInstance> IActionPreview.Affected => All;
 
     RerunVersions IActionPreview.Versions => Versions;
 
     /// <summary>Instances that would be restarted (their process killed and run again).</summary>
-    public IReadOnlyList<AffectedTaskInstance> Running => [.. TaskInstances.Where(t => t.State == TaskInstanceState.Running)];
+    public IReadOnlyList<AffectedTaskInstance> Running => [.. All.Where(t => t.State == TaskInstanceState.Running)];
 
     /// <summary>Why the clear cannot go ahead as asked, or null when it can.</summary>
     public string? Blocker =>
-        TaskInstances.Count == 0 ? "Nothing to clear: no task instance matches the selection and options."
+        All.Count == 0 ? "Nothing to clear: no task instance matches the selection and options."
+        : Refusal is not null ? Refusal
         : !DisturbRunning && Running.Count > 0 ? RunningMessage(Running)
         : null;
 
     /// <summary>Finished runs that go back to the queue because they hold a cleared instance.</summary>
     public IReadOnlyList<string> RunsToRequeue =>
-        [.. TaskInstances.Where(t => t.RunState.IsFinished()).Select(t => t.RunId).Distinct()];
+        [.. All.Where(t => t.RunState.IsFinished()).DistinctBy(t => t.DagRunId).Select(t => t.RunId)];
 
     private static string RunningMessage(IReadOnlyList<AffectedTaskInstance> running)
     {
@@ -60,8 +74,14 @@ public sealed record ClearPreview(IReadOnlyList<AffectedTaskInstance> TaskInstan
     }
 }
 
+/// <summary>One other DAG's part of a Recursive clear.</summary>
+/// <param name="Reasons">The links that reach it, in words: "waits on taxi_pipeline.dbt_test".</param>
+/// <param name="Depth">How many links away from the DAG the clear was asked for.</param>
+public sealed record LinkedClear(string DagId, IReadOnlyList<AffectedTaskInstance> TaskInstances, RerunVersions Versions, IReadOnlyList<string> Reasons, int Depth);
+
 /// <param name="AlreadyApplied">This request id had been applied before; nothing was done this time.</param>
-public sealed record ClearResult(int Cleared, int Restarted, int RunsRequeued, bool AlreadyApplied = false)
+/// <param name="OtherDags">How many other DAGs a Recursive clear changed.</param>
+public sealed record ClearResult(int Cleared, int Restarted, int RunsRequeued, bool AlreadyApplied = false, int OtherDags = 0)
 {
     public static readonly ClearResult Repeated = new(0, 0, 0, AlreadyApplied: true);
 
@@ -75,35 +95,56 @@ public sealed record ClearResult(int Cleared, int Restarted, int RunsRequeued, b
 public sealed class ClearService(
     IDbContextFactory<DashboardDbContext> dbFactory, ActionRunner runner, TaskInstanceSelection selection, RerunVersionPlanner versions, TimeProvider clock)
 {
+    private const string What = "clear task instances";
+
     public async Task<ClearPreview> PreviewAsync(ClearRequest request, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await SelectAsync(db, request, lockRuns: false, ct);
+        var preview = await SelectAsync(db, request, lockRuns: false, ct);
+        try
+        {
+            await DagAccess.DemandAsync(db, request.Actor, DagIds(request, preview), What, ct);
+            return preview;
+        }
+        catch (AccessDeniedException denied)
+        {
+            return preview with { Refusal = denied.Message };
+        }
     }
 
     /// <param name="confirmed">The preview the person confirmed; when given, the clear applies only if the selection is still exactly that.</param>
-    /// <exception cref="OperationRefusedException">Nothing to clear, running instances in the way, or a target that does not exist; nothing changed.</exception>
+    /// <exception cref="OperationRefusedException">Nothing to clear, running instances in the way, a target that does not exist, or a DAG the actor may not change; nothing changed.</exception>
     /// <exception cref="PreviewOutdatedException">The selection changed since <paramref name="confirmed"/>; nothing changed.</exception>
     public Task<ClearResult> ExecuteAsync(ClearRequest request, ClearPreview? confirmed = null, CancellationToken ct = default)
     {
-        request.Actor.Demand(Permission.ClearAndMark, "clear task instances");
+        request.Actor.Demand(Permission.ClearAndMark, What);
         return runner.RunAsync(request.RequestId, async db =>
         {
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
+            await DagAccess.DemandAsync(db, request.Actor, DagIds(request, preview), What, ct);
+            EnsureSameDags(confirmed, preview);
             PreviewCheck.EnsureApplicable(confirmed, preview);
 
             var now = clock.GetUtcNow();
             await PreviewCheck.MoveRunsAsync(db, request.DagId, preview.Versions, now, ct);
-            var counts = await TaskInstanceTransitions.ClearAsync(db, [.. preview.TaskInstances.Select(t => t.Expected)], now, ct);
-            PreviewCheck.EnsureAllMoved(counts.TaskInstances, preview.TaskInstances.Count);
-            Audit(db, request, preview, counts, now);
-            return new ClearResult(counts.Cleared, counts.Restarted, counts.RunsRequeued);
+            foreach (var linked in preview.Linked)
+            {
+                await PreviewCheck.MoveRunsAsync(db, linked.DagId, linked.Versions, now, ct);
+            }
+
+            var all = preview.All;
+            var counts = await TaskInstanceTransitions.ClearAsync(db, [.. all.Select(t => t.Expected)], now, ct);
+            PreviewCheck.EnsureAllMoved(counts.TaskInstances, all.Count);
+            Audit(db, request, preview, now);
+            return new ClearResult(counts.Cleared, counts.Restarted, counts.RunsRequeued, OtherDags: preview.Linked.Count);
         }, ClearResult.Repeated, ct);
     }
 
+    private static string[] DagIds(ClearRequest request, ClearPreview preview) => [request.DagId, .. preview.Linked.Select(l => l.DagId)];
+
     /// <summary>
-    /// The selection, under the locks when executing: the DAG row first (its current version then
-    /// stays the one checked), then the runs. The instances of tasks the current version no longer
+    /// The selection, under the locks when executing: each DAG's row first (its current version then
+    /// stays the one checked), then its runs. The instances of tasks the current version no longer
     /// has are not cleared: moving their run makes them removed.
     /// </summary>
     private async Task<ClearPreview> SelectAsync(DashboardDbContext db, ClearRequest request, bool lockRuns, CancellationToken ct)
@@ -114,20 +155,47 @@ public sealed class ClearService(
             throw new OperationRefusedException("Only failed and Only running cannot be combined: a task instance is never both. Choose one.");
         }
 
-        var dag = await versions.CurrentAsync(db, request.DagId, lockDag: lockRuns, ct);
-        var selected = await selection.SelectAsync(db, request.DagId, request.Targets, options.Relatives, lockRuns, ct,
-            resolveInCurrent: !options.KeepVersions);
-        var clearable = selected.Where(t => IsClearable(t.State, options)).ToList();
-        var moving = await versions.PlanAsync(db, dag, Runs(clearable), options.KeepVersions, ct);
-        var cleared = clearable.Where(t => moving.Keeps(t.DagRunId, t.TaskId)).ToList();
+        var walk = new RecursiveClear(request.DagId, (part, targets, relatives) => SelectIntoAsync(db, part, targets, relatives, options, lockRuns, ct));
+        await walk.StartAsync(request.Targets, options.Relatives);
+        if (options.Recursive)
+        {
+            await walk.FollowLinksAsync((dagId, fresh) => CrossDagLinks.DependentsAsync(db, dagId, fresh, ct));
+        }
 
         // Only runs that keep something to clear move: a run is never moved without re-running.
-        var plan = await versions.PlanAsync(db, dag, Runs(cleared), options.KeepVersions, ct);
-        return new ClearPreview(cleared, options.DisturbRunning, plan);
+        var plans = new Dictionary<string, RerunVersions>();
+        foreach (var part in walk.Parts)
+        {
+            plans[part.DagId] = await versions.PlanAsync(db, part.Dag, Runs(part.Instances), options.KeepVersions, ct);
+        }
 
-        static IEnumerable<(long, string, int?)> Runs(IEnumerable<AffectedTaskInstance> instances) =>
-            instances.Select(t => (t.DagRunId, t.RunId, t.RunVersionId));
+        var root = walk.Parts[0];
+        return new ClearPreview(root.Instances, options.DisturbRunning, plans[root.DagId])
+        {
+            Linked = [.. walk.Parts.Skip(1).Select(p => new LinkedClear(p.DagId, p.Instances, plans[p.DagId], [.. p.Reasons], p.Depth))],
+        };
     }
+
+    /// <summary>Adds to a DAG's part what these targets select that it does not hold yet, and returns those instances.</summary>
+    private async Task<List<AffectedTaskInstance>> SelectIntoAsync(
+        DashboardDbContext db, ClearPart part, IReadOnlyList<TaskTarget> targets, Relatives relatives, ClearOptions options, bool lockRuns, CancellationToken ct)
+    {
+        if (!part.DagRead)
+        {
+            part.Dag = await versions.CurrentAsync(db, part.DagId, lockDag: lockRuns, ct);
+            part.DagRead = true;
+        }
+
+        var selected = await selection.SelectAsync(db, part.DagId, targets, relatives, lockRuns, ct, resolveInCurrent: !options.KeepVersions);
+        var clearable = selected.Where(t => IsClearable(t.State, options) && !part.Holds(t.Id)).ToList();
+        var moving = await versions.PlanAsync(db, part.Dag, Runs(clearable), options.KeepVersions, ct);
+        var fresh = clearable.Where(t => moving.Keeps(t.DagRunId, t.TaskId)).ToList();
+        part.Add(fresh);
+        return fresh;
+    }
+
+    private static IEnumerable<(long, string, int?)> Runs(IEnumerable<AffectedTaskInstance> instances) =>
+        instances.Select(t => (t.DagRunId, t.RunId, t.RunVersionId));
 
     /// <summary>
     /// Restarting instances are already being re-run, so clearing them again would change nothing;
@@ -138,29 +206,76 @@ public sealed class ClearService(
         : options.OnlyRunning ? state == TaskInstanceState.Running
         : state is not (TaskInstanceState.Restarting or TaskInstanceState.Removed);
 
-    private static void Audit(DashboardDbContext db, ClearRequest request, ClearPreview preview, ClearCounts counts, DateTimeOffset now)
+    /// <exception cref="PreviewOutdatedException">A Recursive clear now reaches other DAGs, or their files changed, since the preview.</exception>
+    private static void EnsureSameDags(ClearPreview? confirmed, ClearPreview current)
+    {
+        if (confirmed is null)
+        {
+            return;
+        }
+
+        var was = confirmed.Linked.ToDictionary(l => l.DagId);
+        var changed = current.Linked
+            .Where(l => !was.TryGetValue(l.DagId, out var before) || !before.Versions.SameAs(l.Versions))
+            .Select(l => l.DagId)
+            .Concat(confirmed.Linked.Select(l => l.DagId).Except(current.Linked.Select(l => l.DagId)))
+            .ToList();
+        if (changed.Count > 0)
+        {
+            throw new PreviewOutdatedException(
+                $"Nothing was changed, because what the clear reaches in {string.Join(", ", changed)} changed since the preview. Check the new list and confirm again.");
+        }
+    }
+
+    /// <summary>One row per DAG the clear changed; the request id (which makes a repeat a no-op) goes on the first.</summary>
+    private static void Audit(DashboardDbContext db, ClearRequest request, ClearPreview preview, DateTimeOffset now)
     {
         var wholeRuns = request.Targets.All(t => t.Kind == TargetKind.Run);
         var options = request.Options;
-        AuditWriter.Record(db, now, request.Actor, wholeRuns ? "dag_run.clear" : "task_instance.clear", request.DagId, counts.TaskInstances,
-            new
+        var targets = request.Targets.Select(t => new { run_id = t.RunId, id = t.Id, kind = SnakeCase.ToSnakeCase(t.Kind) });
+        Record(request.DagId, preview.TaskInstances, preview.Versions, wholeRuns ? "dag_run.clear" : "task_instance.clear", request.RequestId, new
+        {
+            targets,
+            options.Relatives.Upstream,
+            options.Relatives.Downstream,
+            options.Relatives.Past,
+            options.Relatives.Future,
+            options.OnlyFailed,
+            options.OnlyRunning,
+            options.DisturbRunning,
+            options.KeepVersions,
+            options.Recursive,
+            restarted = Restarted(preview.TaskInstances),
+            runs_requeued = Requeued(preview.TaskInstances),
+            versions = PreviewCheck.AuditVersions(preview.Versions),
+            linked_dags = preview.Linked.Select(l => new { l.DagId, count = l.TaskInstances.Count }),
+        });
+        foreach (var linked in preview.Linked)
+        {
+            Record(linked.DagId, linked.TaskInstances, linked.Versions, "task_instance.clear", null, new
             {
-                targets = request.Targets.Select(t => new { run_id = t.RunId, id = t.Id, kind = SnakeCase.ToSnakeCase(t.Kind) }),
-                options.Relatives.Upstream,
-                options.Relatives.Downstream,
-                options.Relatives.Past,
-                options.Relatives.Future,
+                recursive_from = new { dag_id = request.DagId, targets },
+                via = linked.Reasons,
+                linked.Depth,
                 options.OnlyFailed,
                 options.OnlyRunning,
                 options.DisturbRunning,
                 options.KeepVersions,
-                counts.Restarted,
-                runs_requeued = counts.RunsRequeued,
-                versions = PreviewCheck.AuditVersions(preview.Versions),
-            },
-            runIds: preview.TaskInstances.Select(t => t.RunId).Distinct(),
-            taskIds: preview.TaskInstances.Select(t => t.TaskId).Distinct(),
-            note: request.Note,
-            requestId: request.RequestId);
+                restarted = Restarted(linked.TaskInstances),
+                runs_requeued = Requeued(linked.TaskInstances),
+                versions = PreviewCheck.AuditVersions(linked.Versions),
+            });
+        }
+
+        void Record(string dagId, IReadOnlyList<AffectedTaskInstance> instances, RerunVersions versions, string action, Guid? requestId, object details) =>
+            AuditWriter.Record(db, now, request.Actor, action, dagId, instances.Count, details,
+                runIds: instances.Select(t => t.RunId).Distinct(),
+                taskIds: instances.Select(t => t.TaskId).Distinct(),
+                note: request.Note,
+                requestId: requestId);
+
+        static int Restarted(IReadOnlyList<AffectedTaskInstance> instances) => instances.Count(t => t.State == TaskInstanceState.Running);
+
+        static int Requeued(IReadOnlyList<AffectedTaskInstance> instances) => instances.Where(t => t.RunState.IsFinished()).Select(t => t.DagRunId).Distinct().Count();
     }
 }

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Clear;
 using Dashboard.Core.Operations.Selection;
+using Dashboard.Core.Operations.Versions;
 using Dashboard.Core.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -69,6 +70,12 @@ internal sealed class TasksClearCommand : CliCommand
         Description = "Keep each run on the DAG version it has; without it, the runs move to the DAG's current version (the file as it is now).",
     };
 
+    private readonly Option<bool> _recursive = new("--recursive")
+    {
+        Description = "Also clear what other DAGs hold up on the matching task instances: the external_task sensors waiting on them " +
+                      "(with their downstream) at the matching logical date, and the runs their trigger_dag tasks started; and so on from there.",
+    };
+
     private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Clear without asking for confirmation (needed when stdin is not a terminal)." };
 
     private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Only show what would be cleared." };
@@ -79,7 +86,7 @@ internal sealed class TasksClearCommand : CliCommand
         Arguments.Add(_dag);
         foreach (var option in new Option[]
                  {
-                     _dagId, _dagRegex, _taskRegex, _start, _end, _onlyFailed, _onlyRunning, _upstream, _downstream, _restartRunning, _keepVersion, _yes, _dryRun,
+                     _dagId, _dagRegex, _taskRegex, _start, _end, _onlyFailed, _onlyRunning, _upstream, _downstream, _restartRunning, _keepVersion, _recursive, _yes, _dryRun,
                  })
         {
             Options.Add(option);
@@ -108,7 +115,8 @@ internal sealed class TasksClearCommand : CliCommand
                 // Asking for the running ones only is asking to restart them.
                 DisturbRunning: result.GetValue(_restartRunning) || result.GetValue(_onlyRunning),
                 KeepVersions: result.GetValue(_keepVersion),
-                OnlyRunning: result.GetValue(_onlyRunning)),
+                OnlyRunning: result.GetValue(_onlyRunning),
+                Recursive: result.GetValue(_recursive)),
             result.GetValue(_yes),
             result.GetValue(_dryRun));
         return (run, ct) => RunAsync(input, run, ct);
@@ -134,6 +142,12 @@ internal sealed class TasksClearCommand : CliCommand
         if (result.GetValue(_onlyFailed) && result.GetValue(_onlyRunning))
         {
             result.AddError("--only-failed and --only-running cannot be given together");
+        }
+
+        if (result.GetValue(_recursive) && result.GetValue(_dagRegex))
+        {
+            // One DAG's recursive clear may reach another the pattern matches, whose own preview it would then outdate.
+            result.AddError("--recursive cannot be given with --dag-regex: clear one DAG recursively at a time");
         }
 
         if (result.GetValue(_yes) && result.GetValue(_dryRun))
@@ -175,7 +189,7 @@ internal sealed class TasksClearCommand : CliCommand
             }
         }
 
-        var what = CliText.Count(clears.Sum(c => c.Preview.TaskInstances.Count), "task instance") +
+        var what = CliText.Count(clears.Sum(c => c.Preview.All.Count), "task instance") +
                    (input.AcrossDags ? $" in {CliText.Count(clears.Count, "DAG")}" : "");
         if (input.AcrossDags)
         {
@@ -195,7 +209,11 @@ internal sealed class TasksClearCommand : CliCommand
                 await run.Error.WriteLineAsync((input.AcrossDags ? $"DAG '{clear.Request.DagId}': " : "") + clear.Preview.Blocker);
             }
 
-            await run.Error.WriteLineAsync("Pass --restart-running to restart them.");
+            if (blocked.Any(c => c.Preview.Refusal is null && c.Preview.Running.Count > 0))
+            {
+                await run.Error.WriteLineAsync("Pass --restart-running to restart them.");
+            }
+
             return ExitCodes.Refused;
         }
 
@@ -247,7 +265,7 @@ internal sealed class TasksClearCommand : CliCommand
 
         var request = new ClearRequest(dagId, targets, input.Options, run.Actor, RequestId: Guid.NewGuid());
         var preview = await service.PreviewAsync(request, ct);
-        if (preview.TaskInstances.Count == 0)
+        if (preview.All.Count == 0)
         {
             await run.Out.WriteLineAsync(preview.Blocker);
             return null;
@@ -282,6 +300,7 @@ internal sealed class TasksClearCommand : CliCommand
             await run.Out.WriteLineAsync(
                 $"Cleared {CliText.Count(result.TaskInstances, "task instance")}" +
                 (input.AcrossDags ? $" of DAG '{request.DagId}'" : "") +
+                (result.OtherDags > 0 ? $" in {CliText.Count(result.OtherDags + 1, "DAG")}" : "") +
                 (result.Restarted > 0 ? $" ({result.Restarted} running, restarted)" : "") +
                 $"; {CliText.Count(result.RunsRequeued, "run")} back in the queue.");
         }
@@ -303,20 +322,34 @@ internal sealed class TasksClearCommand : CliCommand
         return [.. pairs.Where(p => input.TaskPattern?.IsMatch(p.TaskId) ?? true).Select(p => TaskTarget.Task(p.RunId, p.TaskId))];
     }
 
+    /// <summary>The instances to clear in the DAG asked for, then in each other DAG a --recursive clear reaches, with why it does.</summary>
     private static async Task WritePreviewAsync(TextWriter writer, ClearPreview preview)
     {
+        await WriteInstancesAsync(writer, preview.TaskInstances, preview.Versions);
+        foreach (var linked in preview.Linked)
+        {
+            await writer.WriteLineAsync();
+            await writer.WriteLineAsync($"DAG '{linked.DagId}' ({string.Join("; ", linked.Reasons)}):");
+            await WriteInstancesAsync(writer, linked.TaskInstances, linked.Versions);
+        }
+
+        var running = preview.Running.Count;
+        await writer.WriteLineAsync(
+            $"{CliText.Count(preview.All.Count, "task instance")} to clear" +
+            (preview.Linked.Count > 0 ? $" in {CliText.Count(preview.Linked.Count + 1, "DAG")}" : "") +
+            (running > 0 && preview.DisturbRunning ? $", {running} of them running (restarted)." : "."));
+    }
+
+    private static async Task WriteInstancesAsync(TextWriter writer, IReadOnlyList<AffectedTaskInstance> instances, RerunVersions versions)
+    {
         var table = new TextTable("RUN", "TASK", "STATE");
-        foreach (var ti in preview.TaskInstances)
+        foreach (var ti in instances)
         {
             table.Add(ti.RunId, ti.TaskId, CliText.State(ti.State));
         }
 
         table.WriteTo(writer);
-        await CliText.WriteVersionsAsync(writer, preview.Versions);
-        var running = preview.Running.Count;
-        await writer.WriteLineAsync(
-            $"{CliText.Count(preview.TaskInstances.Count, "task instance")} to clear" +
-            (running > 0 && preview.DisturbRunning ? $", {running} of them running (restarted)." : "."));
+        await CliText.WriteVersionsAsync(writer, versions);
     }
 
     /// <summary>Airflow's prompt: only "y" or "yes" clears.</summary>
