@@ -22,7 +22,7 @@ public sealed class BackfillBrowserTests(BrowserFixture browser) : IClassFixture
     {
         _engine = await EngineHarness.CreateAsync();
         _warehouse = await _engine.AddWarehouseAsync();
-        _engine.CopyTaxiPipeline();
+        _engine.CopyExampleDags("taxi_pipeline");
         await _engine.ProcessDagFilesAsync();
         _app = await DashboardAppHost.StartAsync(_engine.ConnectionString);
     }

@@ -152,15 +152,20 @@ public sealed partial class EngineHarness : IAsyncDisposable
         return warehouse;
     }
 
-    /// <summary>Copies the repository's taxi_pipeline (the DAG file and its scripts) into the DAG folder.</summary>
-    public void CopyTaxiPipeline()
+    /// <summary>Copies shipped example DAGs (by id) into the DAG folder, with every example script they may call.</summary>
+    public void CopyExampleDags(params string[] dagIds)
     {
         var examples = Path.Combine(RepositoryLayout.Root, "dags");
-        File.Copy(Path.Combine(examples, "taxi_pipeline.yaml"), Path.Combine(DagFolder, "taxi_pipeline.yaml"), overwrite: true);
-        var scripts = Directory.CreateDirectory(Path.Combine(DagFolder, "scripts", "taxi")).FullName;
-        foreach (var script in Directory.GetFiles(Path.Combine(examples, "scripts", "taxi")))
+        foreach (var dagId in dagIds)
         {
-            File.Copy(script, Path.Combine(scripts, Path.GetFileName(script)), overwrite: true);
+            File.Copy(Path.Combine(examples, dagId + ".yaml"), Path.Combine(DagFolder, dagId + ".yaml"), overwrite: true);
+        }
+
+        foreach (var script in Directory.GetFiles(Path.Combine(examples, "scripts"), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(DagFolder, Path.GetRelativePath(examples, script));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(script, target, overwrite: true);
         }
     }
 

@@ -26,7 +26,7 @@ public sealed class TaxiWarehouseTests(ITestOutputHelper output)
         var warehouse = await engine.AddWarehouseAsync();
         try
         {
-            engine.CopyTaxiPipeline();
+            engine.CopyExampleDags("taxi_pipeline");
             await engine.ProcessDagFilesAsync();
             var backfills = engine.Services.GetRequiredService<BackfillService>();
 
@@ -73,7 +73,7 @@ public sealed class TaxiWarehouseTests(ITestOutputHelper output)
     public async Task Without_a_warehouse_connection_the_ingest_try_fails_naming_it()
     {
         await using var engine = await EngineHarness.CreateAsync(output: output);
-        engine.CopyTaxiPipeline();
+        engine.CopyExampleDags("taxi_pipeline");
         await engine.ProcessDagFilesAsync();
         var runIds = await engine.CreateRunsAsync("taxi_pipeline", EngineHarness.RunFor(DagRunType.Manual, new DataInterval(January, January.AddMonths(1))));
         await engine.UnpauseAsync("taxi_pipeline");
