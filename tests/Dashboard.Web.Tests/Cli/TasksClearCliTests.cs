@@ -102,6 +102,35 @@ public sealed class TasksClearCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recursive_also_clears_the_sensor_of_another_dag_that_waits_at_the_same_date_and_prints_it_under_that_dag()
+    {
+        await _engine.AddDagAsync("""
+            dag_id: weekly_report
+            schedule: null
+            tasks:
+              - {id: wait_load, kind: external_task, external_dag_id: daily, external_task_id: load}
+              - {id: publish, kind: empty, upstream: wait_load}
+            """, unpause: false);
+        var report = (await _engine.CreateRunsAsync("weekly_report",
+            EngineHarness.RunFor(DagRunType.Manual, new DataInterval(FirstDay.AddDays(2), FirstDay.AddDays(3))))).Keys.Single();
+
+        var without = await RunAsync(["tasks", "clear", "daily", "-t", "^load$", "-s", "2024-01-03", "--dry-run"]);
+        var outcome = await RunAsync(["tasks", "clear", "daily", "-t", "^load$", "-s", "2024-01-03", "--recursive", "-y"]);
+        var withRegex = await RunAsync(["tasks", "clear", "-R", "daily", "--recursive", "--dry-run"]);
+
+        Assert.Equal("1 task instance to clear.", without.OutLines[^1]);
+        Assert.Equal(ExitCodes.Success, outcome.ExitCode);
+        Assert.Contains("DAG 'weekly_report' (waits on daily.load):", outcome.OutLines);
+        Assert.Contains($"{report} wait_load no status", outcome.OutLines.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+        Assert.Equal("3 task instances to clear in 2 DAGs.", outcome.OutLines[^2]);
+        Assert.Equal("Cleared 3 task instances in 2 DAGs; 1 run back in the queue.", outcome.OutLines[^1]);
+        Assert.Equal(ExitCodes.Usage, withRegex.ExitCode);
+        Assert.Contains("--recursive cannot be given with --dag-regex", withRegex.Error);
+        await using var db = _engine.CreateContext();
+        Assert.Equal(["daily", "weekly_report"], await db.AuditLog.OrderBy(a => a.Id).Select(a => a.DagId!).ToListAsync());
+    }
+
+    [Fact]
     public async Task The_date_range_and_the_pattern_narrow_the_selection()
     {
         var outcome = await RunAsync(["tasks", "clear", "daily", "--start-date", "2024-01-02", "--end-date", "2024-01-02", "-t", "tract", "--dry-run"]);
