@@ -89,6 +89,7 @@ public sealed class ClearService(
         request.Actor.Demand(Permission.ClearAndMark, "clear task instances");
         return runner.RunAsync(request.RequestId, async db =>
         {
+            await DagAccess.DemandAsync(db, request.Actor, [request.DagId], "clear task instances", ct);
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
             PreviewCheck.EnsureApplicable(confirmed, preview);
 
