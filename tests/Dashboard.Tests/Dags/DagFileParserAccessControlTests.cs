@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dashboard.Core.Dags;
 
 namespace Dashboard.Tests.Dags;
@@ -27,6 +28,14 @@ public sealed class DagFileParserAccessControlTests
     public void Without_access_control_nothing_is_restricted()
     {
         Assert.Null(Parse("").Dag!.EditAccess);
+    }
+
+    [Fact]
+    public void A_dag_without_access_control_serializes_as_before_so_its_version_hash_stays()
+    {
+        // The DAG-file processor hashes this JSON to decide whether a file made a new version.
+        Assert.DoesNotContain(nameof(DagDefinition.EditAccess), JsonSerializer.Serialize(Parse("").Dag), StringComparison.Ordinal);
+        Assert.Contains("\"EditAccess\":[\"Op\"]", JsonSerializer.Serialize(Parse("access_control: {can_edit: [op]}").Dag), StringComparison.Ordinal);
     }
 
     [Fact]
