@@ -1,6 +1,8 @@
 using Bunit;
+using Dashboard.Core.Domain.Timetables;
 using Dashboard.Core.Queries;
 using Dashboard.Core.Security;
+using Dashboard.Web.Components.Backfills;
 using Dashboard.Web.Components.Graph;
 using Dashboard.Web.Components.Pages;
 using Dashboard.Web.Components.Shared;
@@ -18,12 +20,13 @@ namespace Dashboard.Web.Tests.Components;
 public sealed class DagAccessButtonsTests : ComponentTest
 {
     private const string OnlyOpAndAlice = "This DAG's access_control: only Op, alice (and Admins) may change it.";
+    private const string OnlyAdminAndAlice = "This DAG's access_control: only Admin, alice (and Admins) may change it.";
 
     /// <summary>The pipeline DAG's file again, now with access_control: the next parse puts it on the DAG.</summary>
-    private async Task RestrictAsync()
+    private async Task RestrictAsync(string canEdit = "[op, alice]")
     {
         await PipelineDag.SeedAsync(Engine);
-        await Engine.AddDagAsync(PipelineDag.Yaml + "\naccess_control:\n  can_edit: [op, alice]\n", unpause: false);
+        await Engine.AddDagAsync(PipelineDag.Yaml + $"\naccess_control:\n  can_edit: {canEdit}\n", unpause: false);
     }
 
     [Theory]
@@ -38,7 +41,7 @@ public sealed class DagAccessButtonsTests : ComponentTest
 
         var trigger = header.Find("[data-testid='trigger']");
         var backfill = header.Find("[data-testid='backfill']");
-        var why = allowed ? null : "This DAG's access_control: only Admin, alice (and Admins) may change it.";
+        var why = allowed ? null : OnlyAdminAndAlice;
         Assert.Equal((!allowed, why ?? "Start a manual run"), (trigger.HasAttribute("disabled"), trigger.GetAttribute("title")));
         Assert.Equal((!allowed, why ?? "Run the DAG over a range of past dates"), (backfill.HasAttribute("disabled"), backfill.GetAttribute("title")));
     }
@@ -82,6 +85,31 @@ public sealed class DagAccessButtonsTests : ComponentTest
         var details = Render<DagDetails>(p => p.Add(x => x.DagId, PipelineDag.DagId));
 
         await details.WaitForAssertionAsync(() => Assert.StartsWith("Op, alice", details.Find("[data-testid='details-edit-access']").TextContent));
+    }
+
+    [Theory]
+    [InlineData("bob", false)]
+    [InlineData("alice", true)]
+    public async Task The_dag_lists_pause_switch_and_a_backfills_buttons_follow_the_dags_access_control(string name, bool allowed)
+    {
+        await UseEngineAsync();
+        await RestrictAsync("[admin, alice]"); // not Op: every Op may pause and backfill, so only the list stands in bob's way
+        var march = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        await Engine.AddBackfillAsync(PipelineDag.DagId, [new DataInterval(march, march.AddDays(1))], maxActiveRuns: 1);
+        SignInAs(Role.Op, name);
+        Render<MudPopoverProvider>();
+
+        var list = Render<DagList>();
+        var backfills = Render<BackfillTable>(p => p.Add(x => x.DagId, PipelineDag.DagId));
+
+        await list.WaitForAssertionAsync(() => list.Find($"tr[data-dag-id='{PipelineDag.DagId}']"));
+        var pause = list.Find("[data-testid='pause-toggle']");
+        Assert.Equal((!allowed, allowed ? "Paused: click to unpause" : OnlyAdminAndAlice), (pause.HasAttribute("disabled"), pause.GetAttribute("title")));
+        Assert.Equal(!allowed, list.Find("[data-testid='row-trigger']").HasAttribute("disabled"));
+        await backfills.WaitForAssertionAsync(() => backfills.Find("[data-testid='backfill-cancel']"));
+        Assert.All(new[] { "backfill-pause", "backfill-cancel" }, button =>
+            Assert.Equal(!allowed, backfills.Find($"[data-testid='{button}']").HasAttribute("disabled")));
+        Assert.Equal(allowed ? "Fail its queued runs; running ones finish" : OnlyAdminAndAlice, backfills.Find("[data-testid='backfill-cancel']").GetAttribute("title"));
     }
 
     private IRenderedComponent<GraphPage> OpenTransformPanel()
