@@ -14,9 +14,10 @@ public static partial class DagFileParser
     /// <summary>Characters of one entry of <c>can_edit</c>.</summary>
     private const int MaxEditorLength = 100;
 
-    private static readonly string[] AccessControlKeys = ["can_edit"];
-
-    /// <returns>The roles (spelled as the roles are) and user names of <c>can_edit</c>; null when the file has no access_control.</returns>
+    /// <returns>
+    /// The roles (spelled as the roles are) and user names of <c>can_edit</c>; null when the file has no
+    /// access_control. A problem fails the whole file, so a list read with problems is never used.
+    /// </returns>
     private static List<string>? ReadAccessControl(YamlMappingNode root, YamlFields fields)
     {
         if (fields.Mapping(root, AccessControlKey, "the DAG") is not { } map)
@@ -24,14 +25,22 @@ public static partial class DagFileParser
             return null;
         }
 
-        // Reading is open to everyone signed in; saying otherwise in the file would promise a secrecy nobody enforces.
-        if (YamlFields.Find(map, "can_read") is { } canRead)
+        foreach (var key in map.Children.Keys)
         {
-            fields.Error(canRead, "'can_read' in access_control is not supported: every signed-in user may read every DAG; only 'can_edit' restricts who may change it");
+            // Reading is open to everyone signed in; accepting can_read would promise a secrecy nobody enforces.
+            switch ((key as YamlScalarNode)?.Value ?? "")
+            {
+                case "can_edit":
+                    break;
+                case "can_read":
+                    fields.Error(key, "'can_read' in access_control is not supported: every signed-in user may read every DAG; only 'can_edit' restricts who may change it");
+                    break;
+                case var name:
+                    fields.Error(key, $"unknown key '{name}' in access_control; expected can_edit");
+                    break;
+            }
         }
 
-        fields.RejectUnknownKeys(map, [.. AccessControlKeys, "can_read"], AccessControlKey);
-        var before = fields.ErrorCount;
         var node = YamlFields.Find(map, "can_edit");
         if (node is null || YamlFields.IsNull(node) || node is YamlSequenceNode { Children.Count: 0 })
         {
@@ -65,8 +74,6 @@ public static partial class DagFileParser
             }
         }
 
-        return fields.ErrorCount > before
-            ? null
-            : [.. editors.Select(e => DagAccess.RoleNamed(e.Value)?.ToString() ?? e.Value).Distinct(StringComparer.OrdinalIgnoreCase)];
+        return [.. editors.Select(e => DagAccess.RoleNamed(e.Value)?.ToString() ?? e.Value).Distinct(StringComparer.OrdinalIgnoreCase)];
     }
 }

@@ -45,7 +45,7 @@ public sealed class DagFileParserAccessControlTests
     }
 
     [Theory]
-    [InlineData("access_control:\n  can_edit: [Op]\n  can_delete: [Op]", 6, "unknown key 'can_delete' in access_control; expected one of: can_edit, can_read")]
+    [InlineData("access_control:\n  can_edit: [Op]\n  can_delete: [Op]", 6, "unknown key 'can_delete' in access_control; expected can_edit")]
     [InlineData("access_control:\n  can_edit: Op", 5, "'can_edit' in access_control must be a list such as [Op, alice], not a value")]
     [InlineData("access_control:\n  can_edit: {Op: true}", 5, "'can_edit' in access_control must be a list such as [Op, alice], not a mapping")]
     [InlineData("access_control: [Op]", 4, "'access_control' in the DAG must be a mapping of names to values, not a list")]
