@@ -16,7 +16,16 @@ public sealed record DagDefinition(
     int MaxActiveTasks,
     IReadOnlyList<string> Tags,
     DagParams Params,
-    IReadOnlyList<TaskDefinition> Tasks);
+    IReadOnlyList<TaskDefinition> Tasks)
+{
+    /// <summary>
+    /// <c>access_control.can_edit</c>: who besides Admins may change the DAG, role names spelled as the
+    /// roles are; null when the file does not restrict it. Left out of the version hash when absent,
+    /// so other DAGs keep their versions.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? EditAccess { get; init; }
+}
 
 /// <summary>One task; <see cref="Ordinal"/> is its place in a topological order (upstream first, then file order).</summary>
 public sealed record TaskDefinition(

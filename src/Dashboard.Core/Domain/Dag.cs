@@ -24,6 +24,13 @@ public sealed class Dag
 
     public List<string> Tags { get; set; } = [];
 
+    /// <summary>
+    /// The roles and user names the file's <c>access_control.can_edit</c> lists, the only people besides
+    /// Admins who may change this DAG (<see cref="Security.DagAccess"/>); null when the file has none and
+    /// the roles alone decide. On the DAG, not its versions: it rules from the moment the file is parsed.
+    /// </summary>
+    public List<string>? EditAccess { get; set; }
+
     public string? FileLocation { get; set; }
     public int? CurrentVersionId { get; set; }
     public DagVersion? CurrentVersion { get; set; }

@@ -6,6 +6,7 @@ using static Dashboard.Core.Persistence.DbCommands;
 namespace Dashboard.Core.Queries;
 
 /// <summary>A backfill with how far its runs have got.</summary>
+/// <param name="EditAccess">Who besides Admins may change its DAG (the file's access_control); null when the role decides alone.</param>
 public sealed record BackfillProgress(
     int Id,
     string DagId,
@@ -23,7 +24,8 @@ public sealed record BackfillProgress(
     int Succeeded,
     int Failed,
     int Running,
-    int Queued)
+    int Queued,
+    IReadOnlyList<string>? EditAccess = null)
 {
     /// <summary>The runs it created or re-ran, in their state now (a later backfill may have re-run one since).</summary>
     public int Runs => Succeeded + Failed + Running + Queued;
@@ -51,7 +53,8 @@ public sealed class BackfillListQuery(IDbContextFactory<DashboardDbContext> dbFa
                    count(r.id) FILTER (WHERE r.state = 'success')::int,
                    count(r.id) FILTER (WHERE r.state = 'failed')::int,
                    count(r.id) FILTER (WHERE r.state = 'running')::int,
-                   count(r.id) FILTER (WHERE r.state = 'queued')::int
+                   count(r.id) FILTER (WHERE r.state = 'queued')::int,
+                   (SELECT d.edit_access FROM dag d WHERE d.dag_id = b.dag_id)
             FROM backfill b
             LEFT JOIN backfill_dag_run bdr ON bdr.backfill_id = b.id
             LEFT JOIN dag_run r ON r.id = bdr.dag_run_id
@@ -63,7 +66,7 @@ public sealed class BackfillListQuery(IDbContextFactory<DashboardDbContext> dbFa
                 r.GetInt32(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetFieldValue<DateTimeOffset>(3),
                 SnakeCase.ParseSnakeCase<ReprocessBehavior>(r.GetString(4)), r.GetInt32(5), r.GetBoolean(6), r.GetBoolean(7),
                 r.NullableField<string>(8), r.GetFieldValue<DateTimeOffset>(9), r.NullableField<DateTimeOffset?>(10),
-                r.GetInt32(11), r.GetInt32(12), r.GetInt32(13), r.GetInt32(14), r.GetInt32(15), r.GetInt32(16)),
+                r.GetInt32(11), r.GetInt32(12), r.GetInt32(13), r.GetInt32(14), r.GetInt32(15), r.GetInt32(16), r.NullableField<string[]>(17)),
             ct, P("dag", dagId), P("active", activeOnly), P("limit", Limit));
     }
 }

@@ -13,6 +13,7 @@ namespace Dashboard.Core.Queries;
 /// </param>
 /// <param name="FailedLast24Hours">Runs that ended failed in the last 24 hours.</param>
 /// <param name="RecentRuns">The latest runs, oldest first.</param>
+/// <param name="EditAccess">Who besides Admins may change it (its file's access_control); null when its role decides alone.</param>
 public sealed record DagSummary(
     string DagId,
     string? Description,
@@ -23,7 +24,8 @@ public sealed record DagSummary(
     DataInterval? NextRun,
     int FailedLast24Hours,
     int RunningCount,
-    IReadOnlyList<RunStateSummary> RecentRuns)
+    IReadOnlyList<RunStateSummary> RecentRuns,
+    IReadOnlyList<string>? EditAccess = null)
 {
     /// <summary>Its latest run by run_after, if any.</summary>
     public RunStateSummary? LastRun => RecentRuns.Count > 0 ? RecentRuns[^1] : null;
@@ -56,7 +58,7 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
         var dags = await db.QueryAsync($"""
             SELECT d.dag_id, d.description, d.schedule, d.timezone, d.tags, d.is_paused, d.start_date, d.end_date, d.catchup,
                    last_automated.data_interval_start, last_automated.data_interval_end,
-                   coalesce(figures.failed, 0), coalesce(figures.running, 0)
+                   coalesce(figures.failed, 0), coalesce(figures.running, 0), d.edit_access
             FROM dag d
             LEFT JOIN LATERAL (
             {string.Format(CultureInfo.InvariantCulture, NextRuns.LastAutomatedSql, "d.dag_id")}
@@ -84,12 +86,13 @@ public sealed class DagListQuery(IDbContextFactory<DashboardDbContext> dbFactory
                 LastAutomated = r.IsDBNull(9) ? (DataInterval?)null : new DataInterval(r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10)),
                 Failed = (int)r.GetInt64(11),
                 Running = (int)r.GetInt64(12),
+                EditAccess = r.NullableField<string[]>(13),
             }, ct, P("failed_since", now - FailedRunWindow));
         var runs = await RecentRunsAsync(db, ct);
         return dags.Select(d => new DagSummary(
                 d.DagId, d.Description, d.Schedule, d.Timezone, d.Tags, d.IsPaused,
                 NextRuns.Next(d.Schedule, d.Timezone, d.LastAutomated, d.StartDate, d.EndDate, d.Catchup, now),
-                d.Failed, d.Running, runs[d.DagId].ToList()))
+                d.Failed, d.Running, runs[d.DagId].ToList(), d.EditAccess))
             .ToList();
     }
 

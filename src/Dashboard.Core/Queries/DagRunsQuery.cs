@@ -5,8 +5,10 @@ using Microsoft.EntityFrameworkCore;
 namespace Dashboard.Core.Queries;
 
 /// <summary>What every page of one DAG shows of it.</summary>
+/// <param name="EditAccess">Who besides Admins may change it (its file's access_control); null when its role decides alone.</param>
 public sealed record DagHeader(
-    string DagId, string? Description, string? Schedule, bool IsPaused, bool IsActive, IReadOnlyList<string> Tags, string Timezone = "UTC");
+    string DagId, string? Description, string? Schedule, bool IsPaused, bool IsActive, IReadOnlyList<string> Tags, string Timezone = "UTC",
+    IReadOnlyList<string>? EditAccess = null);
 
 /// <summary>A run as the runs list shows it.</summary>
 public sealed record RunListRow(
@@ -36,7 +38,7 @@ public sealed class DagRunsQuery(IDbContextFactory<DashboardDbContext> dbFactory
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Dags.AsNoTracking().Where(d => d.DagId == dagId)
-            .Select(d => new DagHeader(d.DagId, d.Description, d.Schedule, d.IsPaused, d.IsActive, d.Tags, d.Timezone))
+            .Select(d => new DagHeader(d.DagId, d.Description, d.Schedule, d.IsPaused, d.IsActive, d.Tags, d.Timezone, d.EditAccess))
             .SingleOrDefaultAsync(ct);
     }
 

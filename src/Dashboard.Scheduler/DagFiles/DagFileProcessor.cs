@@ -203,6 +203,7 @@ public sealed class DagFileProcessor(
         dag.MaxActiveRuns = definition.MaxActiveRuns;
         dag.MaxActiveTasks = definition.MaxActiveTasks;
         dag.Tags = [.. definition.Tags];
+        dag.EditAccess = definition.EditAccess is { } editors ? [.. editors] : null;
         dag.FileLocation = location;
         dag.IsActive = true;
         var changed = db.Entry(dag).State == EntityState.Added || db.ChangeTracker.HasChanges();

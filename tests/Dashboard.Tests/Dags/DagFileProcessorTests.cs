@@ -162,6 +162,31 @@ public sealed class DagFileProcessorTests
     }
 
     [Fact]
+    public async Task Access_control_is_put_on_the_dag_by_every_parse_and_only_a_change_to_it_makes_a_version()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Good);
+        var plain = await CurrentVersionAsync(engine, "good");
+
+        engine.WriteDagFile("good.yaml", "access_control: {can_edit: [op, alice]}\n" + Good);
+        Assert.Equal(["good"], (await engine.ProcessDagFilesAsync()).Changed);
+        Assert.Empty((await engine.ProcessDagFilesAsync()).Changed); // the same list read again changes nothing
+        var restricted = await CurrentVersionAsync(engine, "good");
+        Assert.NotEqual(plain, restricted);
+        Assert.Equal(["Op", "alice"], await EditAccessAsync());
+
+        engine.WriteDagFile("good.yaml", Good);
+        Assert.Equal(["good"], (await engine.ProcessDagFilesAsync()).Changed);
+        Assert.Null(await EditAccessAsync());
+
+        async Task<List<string>?> EditAccessAsync()
+        {
+            await using var db = engine.CreateContext();
+            return (await db.Dags.SingleAsync(d => d.DagId == "good")).EditAccess;
+        }
+    }
+
+    [Fact]
     public async Task A_run_whose_middle_task_was_removed_runs_the_rest_as_if_the_edge_were_gone()
     {
         await using var engine = await EngineHarness.CreateAsync();

@@ -64,6 +64,7 @@ public sealed class BackfillService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await DagAccess.DemandAsync(db, request.Actor, [request.DagId], "create backfills", ct);
         var (plan, dag, conf) = await PlanAsync(db, request, lockRuns: true, ct);
         if (plan.Blocker is { } blocker || dag is null)
         {
@@ -132,6 +133,7 @@ public sealed class BackfillService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var backfill = await ActiveAsync(db, backfillId, paused ? "paused" : "resumed", ct);
+        await DagAccess.DemandAsync(db, actor, [backfill.DagId], paused ? "pause backfills" : "unpause backfills", ct);
         var now = clock.GetUtcNow();
         if (!await BackfillTransitions.SetPausedAsync(db, backfillId, paused, now, ct))
         {
@@ -156,6 +158,7 @@ public sealed class BackfillService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var backfill = await ActiveAsync(db, backfillId, "cancelled", ct);
+        await DagAccess.DemandAsync(db, actor, [backfill.DagId], "cancel backfills", ct);
         var now = clock.GetUtcNow();
 
         // Conditional: of two cancels at once, the second finds the backfill complete once the first commits.

@@ -68,6 +68,7 @@ public sealed class MarkRunService(IDbContextFactory<DashboardDbContext> dbFacto
         request.Actor.Demand(Permission.ClearAndMark, "mark runs");
         return runner.RunAsync(request.RequestId, async db =>
         {
+            await DagAccess.DemandAsync(db, request.Actor, [request.DagId], "mark runs", ct);
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
             EnsureRunUnchanged(confirmed, preview);
             PreviewCheck.EnsureApplicable(confirmed, preview);

@@ -51,6 +51,7 @@ public sealed class MarkService(IDbContextFactory<DashboardDbContext> dbFactory,
         request.Actor.Demand(Permission.ClearAndMark, "mark task instances");
         return runner.RunAsync(request.RequestId, async db =>
         {
+            await DagAccess.DemandAsync(db, request.Actor, [request.DagId], "mark task instances", ct);
             var preview = await SelectAsync(db, request, lockRuns: true, ct);
             PreviewCheck.EnsureApplicable(confirmed, preview);
 

@@ -67,6 +67,7 @@ public sealed class NoteService(ActionRunner runner, TimeProvider clock)
         var note = NoteText.Normalize(request.Text);
         return runner.RunAsync(request.RequestId, async db =>
         {
+            await DagAccess.DemandAsync(db, request.Actor, [target.DagId], "write notes", ct);
             var (id, old) = await LockAsync(db, target, ct);
             if (request.Seen is { } seen && NoteText.Normalize(seen.Text) != old)
             {

@@ -14,6 +14,7 @@ public sealed class DagPauseService(IDbContextFactory<DashboardDbContext> dbFact
         actor.Demand(Permission.PauseDag, paused ? "pause DAGs" : "unpause DAGs");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await DagAccess.DemandAsync(db, actor, [dagId], paused ? "pause the schedule" : "unpause the schedule", ct);
 
         var changed = await db.Dags
             .Where(d => d.DagId == dagId && d.IsPaused != paused)

@@ -48,6 +48,8 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
     {
         request.Actor.Demand(Permission.Trigger, "trigger runs");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await DagAccess.DemandAsync(db, request.Actor, [request.DagId], "trigger runs", ct);
         var dag = await db.Dags.AsNoTracking().SingleOrDefaultAsync(d => d.DagId == request.DagId, ct)
                   ?? throw new OperationRefusedException($"There is no DAG '{request.DagId}'.");
         if (!dag.IsActive || dag.CurrentVersionId is not { } versionId)
@@ -75,7 +77,6 @@ public sealed class DagTriggerService(IDbContextFactory<DashboardDbContext> dbFa
             : new NewDagRun($"manual__{now:yyyy-MM-dd'T'HH:mm:ss.ffffff}+00:00_{Guid.NewGuid().ToString("N")[..8]}",
                 DagRunType.Manual, null, null, now, request.TriggeredBy, conf, request.Actor.Name);
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var created = await DagRunCreation.CreateAsync(db, dag.DagId, versionId, [run], now, ct);
         if (!created.TryGetValue(run.RunId, out var id))
         {

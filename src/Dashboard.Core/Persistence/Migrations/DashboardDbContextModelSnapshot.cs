@@ -280,6 +280,10 @@ namespace Dashboard.Core.Persistence.Migrations
                         .HasColumnType("text")
                         .HasColumnName("description");
 
+                    b.PrimitiveCollection<List<string>>("EditAccess")
+                        .HasColumnType("text[]")
+                        .HasColumnName("edit_access");
+
                     b.Property<DateTimeOffset?>("EndDate")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("end_date");

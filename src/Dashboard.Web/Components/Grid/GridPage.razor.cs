@@ -261,11 +261,11 @@ public sealed partial class GridPage
     [JSInvokable]
     public Task Act(string action) => Enum.TryParse<GridAction>(action, out var parsed) ? ActAsync(parsed) : Task.CompletedTask;
 
-    private bool CanAct => Operator.WhyNot(Permission.ClearAndMark) is null;
+    private bool CanAct => Operator.WhyNot(Permission.ClearAndMark, _dag?.EditAccess) is null;
 
     private Task ActAsync(GridAction action)
     {
-        if (Operator.WhyNot(Permission.ClearAndMark) is { } reason)
+        if (Operator.WhyNot(Permission.ClearAndMark, _dag?.EditAccess) is { } reason)
         {
             // A shortcut pressed by someone who may not use it: say why instead of opening a dialog that would refuse.
             Snackbar.Add(reason, Severity.Info);

@@ -33,6 +33,10 @@ public sealed partial class NoteEditor
     [Inject]
     private ILogger<NoteEditor> Logger { get; set; } = null!;
 
+    /// <summary>The DAG's access_control list, cascaded by its page, so the edit button says who may change it.</summary>
+    [CascadingParameter(Name = CurrentOperator.DagEditorsName)]
+    private IReadOnlyList<string>? DagEditors { get; set; }
+
     /// <summary>The run or task instance the note is on.</summary>
     [Parameter, EditorRequired]
     public NoteTarget Target { get; set; } = null!;

@@ -68,7 +68,7 @@ public sealed partial class DagCalendar
 
     /// <summary>Why the range selection cannot open the Backfill form here, or null when it can.</summary>
     private string? WhyNotBackfill =>
-        Operator.WhyNot(Permission.Backfill)
+        Operator.WhyNot(Permission.Backfill, _dag?.EditAccess)
         ?? (_dag is { IsActive: false } ? "The DAG's file is gone: it cannot be backfilled."
             : _calendar is { Scheduled: false } ? "A DAG without a schedule has no intervals to backfill."
             : null);

@@ -12,6 +12,9 @@ namespace Dashboard.Web.Components.Shared;
 /// </summary>
 public sealed class CurrentOperator(AuthenticationStateProvider authentication)
 {
+    /// <summary>The cascading value a DAG's page gives its panels: the DAG's access_control list (<see cref="DagAccess"/>).</summary>
+    public const string DagEditorsName = "DagEditors";
+
     public Actor Actor => SignedInUser.ActorOf(User);
 
     public ClaimsPrincipal User
@@ -33,4 +36,11 @@ public sealed class CurrentOperator(AuthenticationStateProvider authentication)
         var actor = Actor;
         return actor.Can(permission) ? null : $"Needs the {Actor.Needed(permission)} role; you have the {actor.Role} role.";
     }
+
+    /// <summary>
+    /// Why this user may not do it to a DAG whose file's access_control lists <paramref name="editors"/>
+    /// (null: none), for the tooltip of the button it disables; null when they may.
+    /// </summary>
+    public string? WhyNot(Permission permission, IReadOnlyList<string>? editors) =>
+        WhyNot(permission) ?? (DagAccess.CanChange(Actor, editors) ? null : $"This DAG's access_control: {DagAccess.WhoMay(editors!)}.");
 }
