@@ -188,6 +188,33 @@ public sealed class RecursiveClearTests
     }
 
     [Fact]
+    public async Task A_reached_dag_the_person_may_not_change_refuses_the_whole_clear_and_nothing_changes()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        var (up, _) = await RunAllGreenAsync(engine);
+        await engine.AddDagAsync(Notify + "\naccess_control: {can_edit: [Op]}\n");
+        var service = engine.Services.GetRequiredService<ClearService>();
+        var request = Clear("upstream", up, "b", recursive: true);
+
+        var preview = await service.PreviewAsync(request);
+        var refused = await Assert.ThrowsAsync<Dashboard.Core.Security.AccessDeniedException>(() => service.ExecuteAsync(request, preview));
+        var byOp = await service.PreviewAsync(request with { Actor = Actors.As(Dashboard.Core.Security.Role.Op, "oncall") });
+
+        Assert.Equal(["report", "notify"], preview.Linked.Select(l => l.DagId));
+        Assert.Equal("analyst may not clear task instances of DAG 'notify': only Op (and Admins) may change it.", preview.Blocker);
+        Assert.Equal(preview.Blocker, refused.Message);
+        Assert.Empty(await ClearedIdsAsync(engine));
+        await using (var db = engine.CreateContext())
+        {
+            Assert.False(await db.AuditLog.AnyAsync());
+            Assert.All(await db.DagRuns.AsNoTracking().ToListAsync(), r => Assert.Equal(DagRunState.Success, r.State));
+        }
+
+        Assert.Null(byOp.Blocker);
+        Assert.Null((await service.PreviewAsync(request with { Options = request.Options with { Recursive = false } })).Blocker);
+    }
+
+    [Fact]
     public async Task A_linked_instance_that_moved_since_the_preview_makes_the_clear_outdated_and_changes_nothing()
     {
         await using var engine = await EngineHarness.CreateAsync();
