@@ -1,6 +1,7 @@
 using Dashboard.Core.Connections;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Notifications;
+using Dashboard.Core.Observability;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Backfill;
 using Dashboard.Core.Operations.Clear;
@@ -29,6 +30,9 @@ public static class CoreServiceCollectionExtensions
         services.AddDbContextFactory<DashboardDbContext>(options => DashboardDatabase.Configure(options, connectionString));
         // A host started by tests may bring its own clock.
         services.TryAddSingleton(TimeProvider.System);
+        // A meter per container (the factory's), so tests in one process each see only their own measurements.
+        services.AddMetrics();
+        services.AddSingleton<DashboardMetrics>();
         services.AddSingleton<ChangeNotifier>();
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<PostgresChangeListener>(provider, connectionString));
         services.AddSingleton<DagPauseService>();

@@ -224,9 +224,10 @@ public static class TaskInstanceTransitions
                 executor_id = CASE WHEN lost.state = 'queued' THEN NULL ELSE ti.executor_id END,
                 updated_at = @now
             FROM lost WHERE ti.id = lost.id
-            RETURNING ti.id, ti.try_number, lost.state, ti.state, lost.last_heartbeat_at, lost.executor_id = ANY(@gone)
+            RETURNING ti.id, ti.try_number, lost.state, ti.state, lost.last_heartbeat_at, lost.executor_id = ANY(@gone), ti.dag_id
             """, r => new LostTry(
                 new ClaimedTry(r.GetInt64(0), r.GetInt32(1)),
+                r.GetString(6),
                 SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(2)),
                 SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(3)),
                 r.GetFieldValue<DateTimeOffset>(4),
@@ -382,4 +383,4 @@ public enum TryOutcome
 public readonly record struct ClaimedTry(long Id, int TryNumber);
 
 /// <summary>A try recovered from a dead executor: what it was and what it became, and whether its executor was known to be gone.</summary>
-public sealed record LostTry(ClaimedTry Try, TaskInstanceState WasState, TaskInstanceState NewState, DateTimeOffset LastHeartbeatAt, bool ExecutorGone);
+public sealed record LostTry(ClaimedTry Try, string DagId, TaskInstanceState WasState, TaskInstanceState NewState, DateTimeOffset LastHeartbeatAt, bool ExecutorGone);

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Dashboard.Core.Connections;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
+using Dashboard.Core.Observability;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler.Execution.Containment;
@@ -27,6 +29,7 @@ public sealed class LocalExecutor(
     IOptions<ExecutorOptions> options,
     IOptions<DagFileOptions> dagOptions,
     TaskContainment containment,
+    DashboardMetrics metrics,
     TimeProvider clock,
     ILogger<LocalExecutor> logger)
 {
@@ -53,6 +56,7 @@ public sealed class LocalExecutor(
     public async Task RunAsync(CancellationToken stopping)
     {
         Directory.CreateDirectory(DataDirectory);
+        metrics.ExecutorStarted(options.Value.Parallelism);
         var heartbeats = HeartbeatLoopAsync(stopping);
         var failures = new FailureBackoff(logger, "Claiming tries to run", PollInterval, MaxRetryDelay);
         try
@@ -107,6 +111,7 @@ public sealed class LocalExecutor(
         {
             var attempt = new RunningTry(work);
             running[work.Try] = attempt;
+            metrics.ExecutorSlotTaken();
             attempt.Completion = Task.Run(() => RunTryAsync(attempt), CancellationToken.None);
         }
 
@@ -118,12 +123,18 @@ public sealed class LocalExecutor(
     private async Task RunTryAsync(RunningTry attempt)
     {
         var work = attempt.Work;
+        // A root span of its own: the try outlives whatever claimed it.
+        Activity.Current = null;
+        using var activity = DashboardActivities.Source.StartActivity("task try")?
+            .SetTag("dag_id", work.DagId).SetTag("task_id", work.TaskId).SetTag("run_id", work.RunId).SetTag("try_number", work.Try.TryNumber);
         try
         {
+            var startedAt = clock.GetUtcNow();
             await using (var db = await dbFactory.CreateDbContextAsync())
             {
-                if (!await TaskInstanceTransitions.StartAsync(db, work.Try, ExecutorId, clock.GetUtcNow(), CancellationToken.None))
+                if (!await TaskInstanceTransitions.StartAsync(db, work.Try, ExecutorId, startedAt, CancellationToken.None))
                 {
+                    activity?.SetTag("outcome", "not_started");
                     return; // Cleared or marked between claim and start: nothing to run.
                 }
             }
@@ -132,9 +143,20 @@ public sealed class LocalExecutor(
             await logWriter.FlushAsync();
             await using (var db = await dbFactory.CreateDbContextAsync())
             {
+                var finishedAt = clock.GetUtcNow();
                 var state = await TaskInstanceTransitions.FinishTryAsync(
-                    db, work.Try, ExecutorId, outcome, work.RetryDelay, clock.GetUtcNow(), CancellationToken.None);
-                if (state is null)
+                    db, work.Try, ExecutorId, outcome, work.RetryDelay, finishedAt, CancellationToken.None);
+                activity?.SetTag("outcome", SnakeCase.ToSnakeCase(outcome)).SetTag("state", state is null ? "dropped" : SnakeCase.ToSnakeCase(state.Value));
+                if (state is { } finished)
+                {
+                    // The same duration the row now holds (end_date - start_date).
+                    metrics.TryFinished(work.DagId, finished, finishedAt - startedAt);
+                    if (finished != TaskInstanceState.Success)
+                    {
+                        activity?.SetStatus(ActivityStatusCode.Error);
+                    }
+                }
+                else
                 {
                     logger.LogInformation("Try {Try} of {Dag}.{Task} ended after its task instance was changed; its result is dropped",
                         work.Try.TryNumber, work.DagId, work.TaskId);
@@ -144,16 +166,19 @@ public sealed class LocalExecutor(
         catch (Exception e) when (DashboardDatabase.IsUnavailable(e))
         {
             // The heartbeat stops with the try, so recovery retries or fails it; the executor itself carries on.
+            activity?.AddException(e).SetStatus(ActivityStatusCode.Error);
             logger.LogWarning("Try {Try} of {Dag}.{Task} could not be completed, the database cannot be reached ({Reason})",
                 work.Try.TryNumber, work.DagId, work.TaskId, DashboardDatabase.Reason(e));
         }
         catch (Exception e)
         {
+            activity?.AddException(e).SetStatus(ActivityStatusCode.Error);
             logger.LogError(e, "Try {Try} of {Dag}.{Task} could not be completed", work.Try.TryNumber, work.DagId, work.TaskId);
         }
         finally
         {
             running.TryRemove(work.Try, out _);
+            metrics.ExecutorSlotFreed();
             signals.Scheduler.Pulse();
             signals.Executor.Pulse();
         }

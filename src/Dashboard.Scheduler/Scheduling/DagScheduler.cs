@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Observability;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler.Dependencies;
@@ -16,8 +17,9 @@ namespace Dashboard.Scheduler.Scheduling;
 /// forward. A transaction-scoped advisory lock gives the DAG to one scheduler at a time; runs are
 /// locked with SKIP LOCKED, so a user's Clear or Mark on a run simply makes the pass skip it.
 /// </summary>
-public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
-{    private readonly ConcurrentDictionary<(string? Schedule, string Timezone), Timetable> timetables = new();
+public sealed class DagScheduler(DagVersionCache versions, DashboardMetrics metrics, TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<(string? Schedule, string Timezone), Timetable> timetables = new();
 
     /// <returns>True when the pass changed anything (another pass may find more to do).</returns>
     public async Task<PassResult> ProcessAsync(DashboardDbContext db, string dagId, CancellationToken ct)
@@ -45,7 +47,8 @@ public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
         var (scheduled, finished) = await AdvanceRunningRunsAsync(db, dag, timetable, runs.Where(r => r.State == DagRunState.Running || started.Contains(r.Id)).ToList(), now, ct);
 
         await transaction.CommitAsync(ct);
-        return new PassResult(created + started.Count + finished > 0 || scheduled.Moved > 0, scheduled.Scheduled);
+        finished.Record(metrics, dagId);
+        return new PassResult(created + started.Count + finished.Runs.Count > 0 || scheduled.Moved > 0, scheduled.Scheduled);
     }
 
     /// <summary>
@@ -151,12 +154,12 @@ public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
         return [.. toStart];
     }
 
-    private async Task<(TransitionCounts Scheduled, int Finished)> AdvanceRunningRunsAsync(
+    private async Task<(TransitionCounts Scheduled, Finished Finished)> AdvanceRunningRunsAsync(
         DashboardDbContext db, Dag dag, Timetable timetable, List<LockedRun> runs, DateTimeOffset now, CancellationToken ct)
     {
         if (runs.Count == 0)
         {
-            return (TransitionCounts.None, 0);
+            return (TransitionCounts.None, Finished.None);
         }
 
         var runIds = runs.Select(r => r.Id).ToArray();
@@ -197,15 +200,20 @@ public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
             }
         }
 
-        var moved = await TaskInstanceTransitions.FinishWithoutRunningAsync(db, all.Succeed, TaskInstanceState.Success, now, ct)
-                    + await TaskInstanceTransitions.FinishWithoutRunningAsync(db, all.Skip, TaskInstanceState.Skipped, now, ct)
-                    + await TaskInstanceTransitions.FinishWithoutRunningAsync(db, all.UpstreamFail, TaskInstanceState.UpstreamFailed, now, ct);
-        moved += await CrossDagPoker.PokeAsync(db, versions, all.Poke, structuresByRun, now, ct);
+        var finished = new Finished([], []);
+        foreach (var (ids, state) in new[] { (all.Succeed, TaskInstanceState.Success), (all.Skip, TaskInstanceState.Skipped), (all.UpstreamFail, TaskInstanceState.UpstreamFailed) })
+        {
+            finished.TaskInstances[state] = await TaskInstanceTransitions.FinishWithoutRunningAsync(db, ids, state, now, ct);
+        }
+
+        var moved = finished.TaskInstances.Values.Sum() + await CrossDagPoker.PokeAsync(db, versions, all.Poke, structuresByRun, now, ct);
         var scheduled = await TaskInstanceTransitions.ScheduleAsync(db, all.Schedule, now, ct);
-        var finished = 0;
         foreach (var (runId, state) in outcomes)
         {
-            finished += await DagRunTransitions.FinishAsync(db, runId, state, now, ct) ? 1 : 0;
+            if (await DagRunTransitions.FinishAsync(db, runId, state, now, ct))
+            {
+                finished.Runs.Add(state);
+            }
         }
 
         return (new TransitionCounts(moved + scheduled, scheduled), finished);
@@ -278,6 +286,25 @@ public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
     private readonly record struct TransitionCounts(int Moved, int Scheduled)
     {
         public static readonly TransitionCounts None = new(0, 0);
+    }
+
+    /// <summary>What a pass finished, kept until its transaction commits: a rolled-back pass counts nothing.</summary>
+    private sealed record Finished(Dictionary<TaskInstanceState, int> TaskInstances, List<DagRunState> Runs)
+    {
+        public static Finished None => new([], []);
+
+        public void Record(DashboardMetrics metrics, string dagId)
+        {
+            foreach (var (state, count) in TaskInstances)
+            {
+                metrics.TaskInstancesFinished(dagId, state, count);
+            }
+
+            foreach (var state in Runs)
+            {
+                metrics.DagRunFinished(dagId, state);
+            }
+        }
     }
 }
 

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Dashboard.Core.Domain;
+using Dashboard.Core.Observability;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler.Execution;
@@ -17,14 +19,45 @@ public sealed class SchedulerLoop(
     DagScheduler dagScheduler,
     TaskLogWriter logWriter,
     EngineSignals signals,
+    DashboardMetrics metrics,
     IOptions<SchedulerOptions> options,
     TimeProvider clock,
     ILogger<SchedulerLoop> logger)
 {
+    /// <summary>
+    /// Passes can follow each other at once while there is work; counting the queue once in this
+    /// long keeps the gauge fresh enough for a dashboard without a query per pass.
+    /// </summary>
+    private static readonly TimeSpan QueueDepthInterval = TimeSpan.FromSeconds(10);
+
     private DateTimeOffset nextRecovery = DateTimeOffset.MinValue;
+    private DateTimeOffset nextQueueCount = DateTimeOffset.MinValue;
+
+    /// <summary>When the last pass finished without an error; null before the first (readiness reads it).</summary>
+    public DateTimeOffset? LastPassCompletedAt { get; private set; }
 
     /// <returns>True when anything changed, so the caller should look again at once.</returns>
     public async Task<bool> RunOnceAsync(CancellationToken ct)
+    {
+        using var activity = DashboardActivities.Source.StartActivity("scheduler pass");
+        var started = clock.GetTimestamp();
+        try
+        {
+            var changed = await PassAsync(ct);
+            await CountQueueAsync(ct);
+            metrics.SchedulerPassCompleted(clock.GetElapsedTime(started));
+            LastPassCompletedAt = clock.GetUtcNow();
+            activity?.SetTag("changed", changed);
+            return changed;
+        }
+        catch (Exception e)
+        {
+            activity?.AddException(e).SetStatus(ActivityStatusCode.Error);
+            throw;
+        }
+    }
+
+    private async Task<bool> PassAsync(CancellationToken ct)
     {
         var changed = await RecoverLostTriesAsync(ct);
 
@@ -62,6 +95,23 @@ public sealed class SchedulerLoop(
         return changed;
     }
 
+    /// <summary>The queue-depth gauge's numbers, from the partial index on active states (ix_task_instance_active).</summary>
+    private async Task CountQueueAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (now < nextQueueCount)
+        {
+            return;
+        }
+
+        nextQueueCount = now + QueueDepthInterval;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var counts = await db.QueryAsync(
+            "SELECT count(*) FILTER (WHERE state = 'scheduled'), count(*) FILTER (WHERE state = 'queued') FROM task_instance WHERE state IN ('scheduled', 'queued')",
+            r => (Scheduled: (int)r.GetInt64(0), Queued: (int)r.GetInt64(1)), ct);
+        metrics.QueueDepthCounted(counts[0].Scheduled, counts[0].Queued);
+    }
+
     /// <summary>
     /// Recovers tries whose executor is lost: silent for the heartbeat timeout, or, on this host,
     /// known to be gone because its process has ended (an app restarted after a crash retries its own
@@ -80,6 +130,11 @@ public sealed class SchedulerLoop(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var gone = (await TaskInstanceTransitions.ExecutorsOnHostAsync(db, Environment.MachineName, ct)).Where(ExecutorIdentity.IsGone).ToList();
         var lost = await TaskInstanceTransitions.RecoverLostAsync(db, now - timeout, gone, now, ct);
+        foreach (var finished in lost.Where(l => l.WasState != TaskInstanceState.Queued).GroupBy(l => (l.DagId, l.NewState)))
+        {
+            metrics.TaskInstancesFinished(finished.Key.DagId, finished.Key.NewState, finished.Count());
+        }
+
         foreach (var recovered in lost.Where(l => l.WasState != TaskInstanceState.Queued))
         {
             var newState = SnakeCase.ToSnakeCase(recovered.NewState);
