@@ -6,6 +6,7 @@ using Dashboard.Web.Components;
 using Dashboard.Web.Components.Dialogs;
 using Dashboard.Web.Components.Shared;
 using Dashboard.Web.Security;
+using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Services;
@@ -134,8 +135,10 @@ public static class DashboardWebApplication
         services.AddDashboardSignIn(connectionString, options);
         services.AddHostedService<ChangeListenerService>();
         services.AddSingleton<HealthCheckLog>();
+        builder.AddDashboardTelemetry();
         services.AddRazorComponents()
             .AddInteractiveServerComponents(circuit => circuit.DetailedErrors = false);
+        services.AddScoped<CircuitHandler, CircuitCounter>();
         services.AddDashboardUi();
     }
 
@@ -163,6 +166,7 @@ public static class DashboardWebApplication
     {
         // Errors get a friendly page in every environment: never a stack trace.
         app.UseSecurityHeaders();
+        app.UsePrometheusEndpoint();
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found");
         app.UseAuthentication();
@@ -170,7 +174,7 @@ public static class DashboardWebApplication
         app.UseForcedPasswordChange();
         app.UseAntiforgery();
 
-        // Reachable signed out: the static files (the Blazor script among them; the sign-in page needs them), the health check.
+        // Reachable signed out: the static files (the Blazor script among them; the sign-in page needs them), the health checks.
         app.MapStaticAssets().AllowAnonymous();
         app.MapHealthEndpoint();
         app.MapLogDownload();
