@@ -56,4 +56,40 @@ public sealed class HealthzTests
         Assert.True(details.RootElement.GetProperty("database").GetProperty("latencyMs").GetDouble() >= 0);
         Assert.Equal("""{"status":"healthy"}""", await viewer.GetStringAsync("/healthz"));
     }
+
+    [Fact]
+    public async Task Liveness_and_readiness_answer_anyone_briefly_and_readiness_waits_for_a_scheduler_pass()
+    {
+        await using var app = await DashboardAppHost.StartAsync(await TestPostgres.CreateDatabaseAsync(), new Dictionary<string, string?>
+        {
+            ["Scheduler:Enabled"] = "true",
+            ["Dags:Folder"] = TestPostgres.ScratchDirectory("healthz-dags"),
+        });
+        using var client = app.CreateClient();
+
+        using var live = await client.GetAsync("/healthz/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal("""{"status":"alive"}""", await live.Content.ReadAsStringAsync());
+
+        // The scheduler's first pass comes moments after the start; until then the instance is not ready.
+        await Eventually.HoldsAsync(async () => (await client.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, "/healthz/ready says ready");
+        Assert.Equal("""{"status":"ready","checks":{"database":"ok","migrations":"ok","scheduler":"ok"}}""", await client.GetStringAsync("/healthz/ready"));
+    }
+
+    [Fact]
+    public async Task Without_its_database_an_instance_is_alive_but_not_ready()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+        await using var app = await DashboardAppHost.StartAsync(connectionString);
+        using var client = app.CreateClient();
+        Assert.Equal("""{"status":"ready","checks":{"database":"ok","migrations":"ok","scheduler":"off"}}""", await client.GetStringAsync("/healthz/ready"));
+
+        await ErrorPageTests.DropDatabaseAsync(connectionString);
+        using var ready = await client.GetAsync("/healthz/ready");
+        using var live = await client.GetAsync("/healthz/live");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("""{"status":"not ready","checks":{"database":"unreachable","migrations":"unknown","scheduler":"off"}}""", await ready.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
 }

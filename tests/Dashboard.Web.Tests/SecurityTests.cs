@@ -57,6 +57,8 @@ public sealed class SecurityTests(SecurityTests.App app) : IClassFixture<Securit
     [InlineData("/dags/hostile/grid")]
     [InlineData("/no-such-page")]
     [InlineData("/healthz")]
+    [InlineData("/healthz/live")]
+    [InlineData("/healthz/ready")]
     [InlineData("/signin")]
     public async Task Every_response_carries_the_security_headers(string path)
     {

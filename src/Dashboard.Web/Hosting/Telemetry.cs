@@ -86,7 +86,7 @@ public static class Telemetry
     /// and not through a reverse proxy: a proxy on the same host makes every stranger's request
     /// come from loopback, but it also says whom it forwards for, and such a request is refused.
     /// </summary>
-    internal static bool MayScrape(HttpContext context, string? scrapeToken)
+    public static bool MayScrape(HttpContext context, string? scrapeToken)
     {
         if (scrapeToken is not null)
         {
