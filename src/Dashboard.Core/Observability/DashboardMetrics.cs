@@ -31,6 +31,7 @@ public sealed class DashboardMetrics
     private readonly UpDownCounter<int> executorSlotsInUse;
     private readonly UpDownCounter<int> openCircuits;
     private readonly Counter<long> notificationDeliveries;
+    private readonly ObservableGauge<int> queueDepthGauge;
 
     // Observed, not counted: written by the scheduler and the executor, read at collection time.
     private volatile QueueDepth? queueDepth;
@@ -47,7 +48,7 @@ public sealed class DashboardMetrics
             "DAG runs the scheduler finished, by state and dag_id.");
         schedulerPassDuration = Meter.CreateHistogram("dashboard.scheduler.loop.duration", "s",
             "How long one scheduler pass over every active DAG took.", advice: PassSeconds);
-        Meter.CreateObservableGauge("dashboard.task_instance.queue_depth", ObserveQueueDepth, "{task_instance}",
+        queueDepthGauge = Meter.CreateObservableGauge("dashboard.task_instance.queue_depth", ObserveQueueDepth, "{task_instance}",
             "Task instances waiting for an executor (scheduled) or claimed but not started (queued), by state, as the scheduler last counted them.");
         executorSlotsInUse = Meter.CreateUpDownCounter<int>("dashboard.executor.slots.in_use", "{slot}",
             "Tries this instance's executor is running.");
@@ -82,6 +83,9 @@ public sealed class DashboardMetrics
     public void DagRunFinished(string dagId, DagRunState state) => dagRunsFinished.Add(1, Tags(dagId, SnakeCase.ToSnakeCase(state)));
 
     public void SchedulerPassCompleted(TimeSpan duration) => schedulerPassDuration.Record(duration.TotalSeconds);
+
+    /// <summary>Whether anything collects the queue depth: while nothing does, the scheduler need not count it.</summary>
+    public bool QueueDepthWanted => queueDepthGauge.Enabled;
 
     public void QueueDepthCounted(int scheduled, int queued) => queueDepth = new QueueDepth(scheduled, queued);
 

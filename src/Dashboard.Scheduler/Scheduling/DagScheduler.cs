@@ -159,7 +159,7 @@ public sealed class DagScheduler(DagVersionCache versions, DashboardMetrics metr
     {
         if (runs.Count == 0)
         {
-            return (TransitionCounts.None, Finished.None);
+            return (TransitionCounts.None, Finished.Empty());
         }
 
         var runIds = runs.Select(r => r.Id).ToArray();
@@ -200,7 +200,7 @@ public sealed class DagScheduler(DagVersionCache versions, DashboardMetrics metr
             }
         }
 
-        var finished = new Finished([], []);
+        var finished = Finished.Empty();
         foreach (var (ids, state) in new[] { (all.Succeed, TaskInstanceState.Success), (all.Skip, TaskInstanceState.Skipped), (all.UpstreamFail, TaskInstanceState.UpstreamFailed) })
         {
             finished.TaskInstances[state] = await TaskInstanceTransitions.FinishWithoutRunningAsync(db, ids, state, now, ct);
@@ -291,7 +291,7 @@ public sealed class DagScheduler(DagVersionCache versions, DashboardMetrics metr
     /// <summary>What a pass finished, kept until its transaction commits: a rolled-back pass counts nothing.</summary>
     private sealed record Finished(Dictionary<TaskInstanceState, int> TaskInstances, List<DagRunState> Runs)
     {
-        public static Finished None => new([], []);
+        public static Finished Empty() => new([], []);
 
         public void Record(DashboardMetrics metrics, string dagId)
         {

@@ -33,8 +33,12 @@ public sealed class SchedulerLoop(
     private DateTimeOffset nextRecovery = DateTimeOffset.MinValue;
     private DateTimeOffset nextQueueCount = DateTimeOffset.MinValue;
 
+    // UTC ticks, 0 before the first pass: a long, so readiness probes on other threads never read half of it.
+    private long lastPassCompletedTicks;
+
     /// <summary>When the last pass finished without an error; null before the first (readiness reads it).</summary>
-    public DateTimeOffset? LastPassCompletedAt { get; private set; }
+    public DateTimeOffset? LastPassCompletedAt =>
+        Volatile.Read(ref lastPassCompletedTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <returns>True when anything changed, so the caller should look again at once.</returns>
     public async Task<bool> RunOnceAsync(CancellationToken ct)
@@ -46,7 +50,7 @@ public sealed class SchedulerLoop(
             var changed = await PassAsync(ct);
             await CountQueueAsync(ct);
             metrics.SchedulerPassCompleted(clock.GetElapsedTime(started));
-            LastPassCompletedAt = clock.GetUtcNow();
+            Volatile.Write(ref lastPassCompletedTicks, clock.GetUtcNow().UtcTicks);
             activity?.SetTag("changed", changed);
             return changed;
         }
@@ -99,7 +103,7 @@ public sealed class SchedulerLoop(
     private async Task CountQueueAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        if (now < nextQueueCount)
+        if (now < nextQueueCount || !metrics.QueueDepthWanted)
         {
             return;
         }

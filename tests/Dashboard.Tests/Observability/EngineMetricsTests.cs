@@ -67,4 +67,27 @@ public sealed class EngineMetricsTests
         Assert.Equal([1.0], recorded.Of("dashboard.dag_run.finished", ("state", "failed"), dag));
         Assert.Empty(recorded.Of("dashboard.task_instance.finished", ("state", "success")));
     }
+
+    [Fact]
+    public async Task The_queue_depth_is_what_the_scheduler_last_counted_waiting_for_an_executor()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        using var recorded = new RecordedMeasurements(engine.Services.GetRequiredService<DashboardMetrics>().Meter);
+        var dagId = await engine.AddDagAsync("""
+            dag_id: queued_up
+            schedule: null
+            tasks:
+              - id: first
+                command: echo first
+              - id: second
+                command: echo second
+            """);
+        await engine.TriggerAsync(dagId);
+
+        await engine.Scheduler.RunOnceAsync(CancellationToken.None); // starts the run and schedules both; no executor claims them
+        recorded.ReadGauges();
+
+        Assert.Equal([2.0], recorded.Of("dashboard.task_instance.queue_depth", ("state", "scheduled")));
+        Assert.Equal([0.0], recorded.Of("dashboard.task_instance.queue_depth", ("state", "queued")));
+    }
 }

@@ -32,6 +32,9 @@ public sealed class RecordedMeasurements : IDisposable
         _measurements.Where(m => m.Instrument == instrument && tags.All(t => m.Tags.TryGetValue(t.Key, out var value) && Equals(value, t.Value)))
             .Select(m => m.Value).ToList();
 
+    /// <summary>Takes a reading of the gauges, as an exporter does at each collection.</summary>
+    public void ReadGauges() => _listener.RecordObservableInstruments();
+
     public void Dispose() => _listener.Dispose();
 
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
