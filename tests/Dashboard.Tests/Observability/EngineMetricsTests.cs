@@ -2,6 +2,7 @@ using Dashboard.Core.Domain;
 using Dashboard.Core.Observability;
 using Dashboard.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using static Dashboard.Core.Persistence.DbCommands;
 
 namespace Dashboard.Tests.Observability;
 
@@ -89,5 +90,45 @@ public sealed class EngineMetricsTests
 
         Assert.Equal([2.0], recorded.Of("dashboard.task_instance.queue_depth", ("state", "scheduled")));
         Assert.Equal([0.0], recorded.Of("dashboard.task_instance.queue_depth", ("state", "queued")));
+    }
+
+    [Fact]
+    public async Task Tries_recovered_from_a_dead_executor_count_by_what_they_became_and_a_never_started_one_not_at_all()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        using var recorded = new RecordedMeasurements(engine.Services.GetRequiredService<DashboardMetrics>().Meter);
+        var dagId = await engine.AddDagAsync("""
+            dag_id: orphaned_measured
+            schedule: null
+            tasks:
+              - id: with_retry
+                retries: 1
+                retry_delay: 1h
+                command: exit 0
+              - id: without_retry
+                command: exit 0
+              - id: queued
+                command: exit 0
+            """);
+        await engine.TriggerAsync(dagId);
+        var lastSeen = engine.Clock.GetUtcNow() - TimeSpan.FromHours(1);
+        await using (var db = engine.CreateContext())
+        {
+            // As a SIGKILLed executor leaves its tries: claimed, heartbeats long stopped.
+            await db.ExecuteAsync("""
+                UPDATE dag_run SET state = 'running', start_date = @seen WHERE dag_id = @dag;
+                UPDATE task_instance
+                SET state = CASE WHEN task_id = 'queued' THEN 'queued' ELSE 'running' END, try_number = 1,
+                    executor_id = 'gone-host:4242:dead', hostname = 'gone-host', start_date = @seen, last_heartbeat_at = @seen
+                WHERE dag_id = @dag
+                """, CancellationToken.None, P("dag", dagId), P("seen", lastSeen));
+        }
+
+        await engine.Scheduler.RunOnceAsync(CancellationToken.None);
+
+        var dag = ("dag_id", dagId);
+        Assert.Equal([1.0], recorded.Of("dashboard.task_instance.finished", ("state", "up_for_retry"), dag));
+        Assert.Equal([1.0], recorded.Of("dashboard.task_instance.finished", ("state", "failed"), dag));
+        Assert.Equal(2, recorded.Of("dashboard.task_instance.finished", dag).Count);
     }
 }
