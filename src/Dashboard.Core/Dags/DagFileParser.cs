@@ -20,7 +20,7 @@ public static partial class DagFileParser
     private static readonly string[] DagKeys =
     [
         "dag_id", "description", "schedule", "timezone", "start_date", "end_date", "catchup", "max_active_runs",
-        "max_active_tasks", "tags", "params", "default_args", "tasks",
+        "max_active_tasks", "tags", "params", "default_args", "tasks", "notifications",
     ];
 
     // Before TaskKeys, which they are part of: static fields initialise in order.
@@ -140,7 +140,7 @@ public static partial class DagFileParser
             MaxActiveTasks: fields.Int(root, "max_active_tasks", "the DAG", min: 1) ?? 16,
             Tags: ReadTags(root, fields),
             Params: dagParams,
-            Tasks: tasks);
+            Tasks: tasks) { Notifications = ReadNotifications(root, fields) };
 
         return errors.Count == 0 ? new DagParseResult(dag, []) : new DagParseResult(null, Reported(errors));
     }
