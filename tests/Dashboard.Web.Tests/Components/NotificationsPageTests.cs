@@ -22,7 +22,7 @@ public sealed class NotificationsPageTests : ComponentTest
     private Task UseChannelsAsync() => UseEngineAsync(new Dictionary<string, string?>
     {
         ["Notifications:Channels:ops_hook:Kind"] = "webhook",
-        ["Notifications:Channels:ops_hook:Url"] = $"https://hooks.example.test/services/ops?token={HookToken}",
+        ["Notifications:Channels:ops_hook:Url"] = $"https://hooks.example.test/services/{HookToken}?sig={HookToken}",
         ["Notifications:Channels:ops_mail:Kind"] = "email",
         ["Notifications:Channels:ops_mail:Connection"] = "smtp_relay",
         ["Notifications:Channels:ops_mail:From"] = "dashboard@example.test",
@@ -54,7 +54,7 @@ public sealed class NotificationsPageTests : ComponentTest
         var page = Render<Notifications>();
 
         await page.WaitForAssertionAsync(() => page.Find("[data-channel='ops_hook']"));
-        Assert.Contains("https://hooks.example.test/services/ops", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("https://hooks.example.test", page.Markup, StringComparison.Ordinal);
         Assert.DoesNotContain(HookToken, page.Markup, StringComparison.Ordinal);
         Assert.Contains("connection smtp_relay", page.Markup, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid='deliveries']"));

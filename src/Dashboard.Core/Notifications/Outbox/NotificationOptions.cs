@@ -68,9 +68,12 @@ public sealed class NotificationChannelOptions
     public string? From { get; set; }
     public string[] To { get; set; } = [];
 
-    /// <summary>Where the channel sends, for the page: a URL without its query (which may hold a token) or an SMTP host and the recipients.</summary>
+    /// <summary>
+    /// Where the channel sends, for pages and errors: a webhook's scheme and host only (a Slack URL's
+    /// path is its secret, another's query may hold a token), or the SMTP server and the recipients.
+    /// </summary>
     public string Target => Kind == ChannelKind.Webhook
-        ? Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Path) : Connection is null ? "" : $"connection {Connection}"
+        ? Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : ""
         : $"{(Connection is null ? Host : $"connection {Connection}")} → {string.Join(", ", To)}";
 }
 
