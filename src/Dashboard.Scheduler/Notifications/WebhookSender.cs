@@ -52,12 +52,22 @@ public sealed class WebhookSender(IHttpClientFactory httpClients)
         {
             if (!response.IsSuccessStatusCode)
             {
-                var answer = await response.Content.ReadAsStringAsync(ct);
+                var answer = await StartOfAsync(response.Content, ct);
                 throw new NotificationSendException(
-                    $"POST {channel.Target} answered {(int)response.StatusCode} {response.ReasonPhrase}" +
-                    (answer.Length == 0 ? "" : $": {(answer.Length > MaxQuotedResponse ? answer[..MaxQuotedResponse] + "…" : answer)}"));
+                    $"POST {channel.Target} answered {(int)response.StatusCode} {response.ReasonPhrase}{(answer.Length == 0 ? "" : $": {answer}")}");
             }
         }
+    }
+
+    /// <summary>The first characters of a refusal's body, read no further: a receiver may answer with anything, of any size.</summary>
+    private static async Task<string> StartOfAsync(HttpContent content, CancellationToken ct)
+    {
+        await using var stream = await content.ReadAsStreamAsync(ct);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var buffer = new char[MaxQuotedResponse + 1];
+        var read = await reader.ReadBlockAsync(buffer, ct);
+        var text = new string(buffer, 0, Math.Min(read, MaxQuotedResponse)).Trim();
+        return read > MaxQuotedResponse ? text + "…" : text;
     }
 }
 

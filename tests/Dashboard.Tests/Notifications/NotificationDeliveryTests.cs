@@ -245,7 +245,11 @@ public sealed class NotificationDeliveryTests
     [Fact]
     public async Task Two_instances_deliver_every_event_once()
     {
-        await using var setup = await NotificationTestSetup.StartAsync();
+        // Small batches, so the two workers' claims interleave.
+        await using var setup = await NotificationTestSetup.StartAsync((_, _) => new Dictionary<string, string?>
+        {
+            ["Notifications:Delivery:BatchSize"] = "5",
+        });
         var engine = setup.Engine;
         await using var second = engine.AddInstance();
         var routes = engine.Services.GetRequiredService<NotificationRoutes>();
@@ -263,7 +267,7 @@ public sealed class NotificationDeliveryTests
         Assert.All(rows, r => Assert.Equal((NotificationState.Delivered, 1), (r.State, r.Attempts)));
         Assert.Equal(60, setup.Hook.Received.Count);
         Assert.Equal(60, setup.Hook.Effects.Count);
-        Assert.Equal(2, rows.Select(r => r.ClaimedBy).Distinct().Count());
+        Assert.All(rows, r => Assert.Contains(r.ClaimedBy, new[] { engine.Deliveries.WorkerId, second.Deliveries.WorkerId }));
 
         static async Task DrainAsync(EngineHarness instance)
         {
@@ -271,6 +275,47 @@ public sealed class NotificationDeliveryTests
             {
             }
         }
+    }
+
+    [Fact]
+    public async Task A_refusing_receivers_status_and_the_start_of_its_answer_are_the_error()
+    {
+        await using var setup = await NotificationTestSetup.StartAsync();
+        setup.Hook.Status = 503;
+        await setup.Engine.Services.GetRequiredService<NotificationService>().SendTestAsync(Actors.As(Role.Op), "ops_hook");
+
+        await setup.DeliverDueAsync();
+
+        var row = Assert.Single(await setup.RowsAsync());
+        Assert.Equal((NotificationState.Pending, 1), (row.State, row.Attempts));
+        Assert.Matches(@"^POST http://127\.0\.0\.1:\d+ answered 503 Service Unavailable$", row.LastError);
+        Assert.Single(setup.Hook.Received);
+    }
+
+    [Fact]
+    public async Task A_missed_deadline_enqueued_by_its_checker_follows_the_DAGs_route()
+    {
+        await using var setup = await NotificationTestSetup.StartAsync();
+        var engine = setup.Engine;
+        var dagId = await engine.AddDagAsync("""
+            dag_id: hourly_feed
+            schedule: null
+            notifications:
+              on_deadline_missed: [chat, ops_mail]
+            tasks:
+              - {id: work, command: exit 0}
+            """);
+        await using (var db = engine.CreateContext())
+        {
+            await NotificationOutbox.EnqueueAsync(db, engine.Services.GetRequiredService<NotificationRoutes>(),
+                [new OutboxEvent(NotificationEvent.DeadlineMissed, dagId, """{"dag_id": "hourly_feed", "run_id": "scheduled__x"}""")],
+                engine.Clock.GetUtcNow(), CancellationToken.None);
+        }
+
+        await setup.DeliverDueAsync();
+
+        Assert.Equal(["chat", "ops_mail"], (await setup.RowsAsync()).Select(r => r.Channel).Order());
+        Assert.Equal("[Dashboard] Deadline missed: hourly_feed (scheduled__x)", Assert.Single(setup.Smtp.Messages).Message.Subject);
     }
 
     [Fact]
