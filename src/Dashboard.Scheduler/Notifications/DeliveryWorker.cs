@@ -28,6 +28,9 @@ public sealed class DeliveryWorker(
     /// <summary>Characters of an error kept on the row (its column's size).</summary>
     private const int MaxErrorLength = 2_000;
 
+    /// <summary>Rows one prune deletes, so it never holds many locks or runs long.</summary>
+    public const int PruneBatch = 1_000;
+
     /// <summary>host:process:random, like an executor's: whose claim a row is.</summary>
     public string WorkerId { get; } = ExecutorIdentity.NewId();
 
@@ -38,6 +41,19 @@ public sealed class DeliveryWorker(
         var claimed = await ClaimAsync(ct);
         await Task.WhenAll(claimed.Select(async delivery => await SettleAsync(delivery, await SendAsync(delivery, ct), CancellationToken.None)));
         return claimed.Count;
+    }
+
+    /// <summary>Deletes settled deliveries older than <see cref="NotificationDeliveryOptions.KeepFor"/>, a bounded batch at a time.</summary>
+    /// <returns>How many were deleted: a full batch means there may be more.</returns>
+    public async Task<int> PruneAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ExecuteAsync("""
+            DELETE FROM notification
+            WHERE id IN (SELECT id FROM notification
+                         WHERE created_at < @before AND state IN ('delivered', 'failed')
+                         ORDER BY created_at LIMIT @batch)
+            """, ct, P("before", clock.GetUtcNow() - options.Value.Delivery.KeepFor), P("batch", PruneBatch));
     }
 
     /// <summary>When the next unsettled delivery is due (a retry, or a lease that ends), or null for none.</summary>

@@ -26,7 +26,11 @@ public sealed class NotificationDeliveryService(
     private static readonly TimeSpan FirstFailureDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxFailureDelay = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often old deliveries are pruned; any instance may, the deletes are idempotent.</summary>
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+
     private readonly WorkSignal _wake = new();
+    private DateTimeOffset _nextPrune = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,6 +44,7 @@ public sealed class NotificationDeliveryService(
                 try
                 {
                     var claimed = await worker.DeliverDueAsync(stoppingToken);
+                    await PruneWhenDueAsync(stoppingToken);
                     failures.Succeeded();
                     wait = claimed >= options.Value.Delivery.BatchSize ? TimeSpan.Zero : await UntilNextDueAsync(stoppingToken);
                 }
@@ -59,6 +64,20 @@ public sealed class NotificationDeliveryService(
         }
 
         await listening;
+    }
+
+    private async Task PruneWhenDueAsync(CancellationToken ct)
+    {
+        if (clock.GetUtcNow() < _nextPrune)
+        {
+            return;
+        }
+
+        while (await worker.PruneAsync(ct) == DeliveryWorker.PruneBatch)
+        {
+        }
+
+        _nextPrune = clock.GetUtcNow() + PruneInterval;
     }
 
     private async Task<TimeSpan> UntilNextDueAsync(CancellationToken ct)

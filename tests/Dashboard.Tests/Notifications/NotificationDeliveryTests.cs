@@ -319,6 +319,23 @@ public sealed class NotificationDeliveryTests
     }
 
     [Fact]
+    public async Task Settled_deliveries_are_pruned_after_the_keep_period_and_unsettled_ones_never()
+    {
+        await using var setup = await NotificationTestSetup.StartAsync(hookUrl: WebhookReceiver.UnreachableUrl());
+        var service = setup.Engine.Services.GetRequiredService<NotificationService>();
+        await service.SendTestAsync(Actors.As(Role.Op), "chat");
+        await service.SendTestAsync(Actors.As(Role.Op), "ops_hook");
+        await setup.DeliverDueAsync();
+        Assert.Equal([NotificationState.Delivered, NotificationState.Pending], (await setup.RowsAsync()).Select(r => r.State));
+
+        Assert.Equal(0, await setup.Engine.Deliveries.PruneAsync(CancellationToken.None));
+        setup.Engine.Clock.Advance(TimeSpan.FromDays(30) + TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await setup.Engine.Deliveries.PruneAsync(CancellationToken.None));
+
+        Assert.Equal("ops_hook", Assert.Single(await setup.RowsAsync()).Channel);
+    }
+
+    [Fact]
     public async Task A_channel_the_settings_do_not_define_fails_at_once_with_a_clear_error()
     {
         await using var setup = await NotificationTestSetup.StartAsync();

@@ -100,4 +100,7 @@ public sealed class NotificationDeliveryOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     public int BatchSize { get; set; } = 20;
+
+    /// <summary>How long delivered and failed deliveries stay listed before they are deleted.</summary>
+    public TimeSpan KeepFor { get; set; } = TimeSpan.FromDays(30);
 }

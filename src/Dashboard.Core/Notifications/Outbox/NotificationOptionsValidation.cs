@@ -66,6 +66,11 @@ public sealed partial class NotificationOptionsValidation : IValidateOptions<Not
             problems.Add($"{at}:PollInterval must be positive and {at}:BatchSize from 1 to 1000.");
         }
 
+        if (delivery.KeepFor < TimeSpan.FromHours(1))
+        {
+            problems.Add($"{at}:KeepFor must be at least an hour, so a failure stays on the page long enough to be seen.");
+        }
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 
