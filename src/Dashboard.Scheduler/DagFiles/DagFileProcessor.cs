@@ -35,6 +35,9 @@ public sealed class DagFileProcessor(
     /// <summary>Characters of a stored message; the parser already cuts what it quotes from a file.</summary>
     private const int MaxStoredMessageLength = 2_000;
 
+    /// <summary>Errors a stopped-importing message quotes: enough to act on; the DAG list shows them all.</summary>
+    private const int MaxErrorsNotified = 5;
+
     private static readonly JsonSerializerOptions HashJson = new() { WriteIndented = false };
 
     private readonly DagFileReader _reader = new();
@@ -330,7 +333,7 @@ public sealed class DagFileProcessor(
         new(NotificationEvent.ImportError, null, JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["file"] = file,
-            ["errors"] = errors.Select(e => e.Line is { } line ? $"line {line}: {e.Message}" : e.Message).Take(5).ToList(),
+            ["errors"] = errors.Select(e => e.Line is { } line ? $"line {line}: {e.Message}" : e.Message).Take(MaxErrorsNotified).ToList(),
             ["error_count"] = errors.Count,
             ["occurred_at"] = errors[0].RecordedAt,
         }));

@@ -23,6 +23,11 @@ public sealed class NotificationDeliveryService(
     /// <summary>The channel the <c>notification</c> table's insert trigger notifies (see the Notifications migration).</summary>
     public const string Channel = "dashboard_notifications";
 
+    public const string ApplicationName = "Dashboard notification worker";
+
+    private const int PingTimeoutSeconds = 3;
+    private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(30);
+
     private static readonly TimeSpan FirstFailureDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxFailureDelay = TimeSpan.FromSeconds(30);
 
@@ -87,13 +92,21 @@ public sealed class NotificationDeliveryService(
         return next is { } due ? TimeSpan.FromTicks(Math.Clamp((due - clock.GetUtcNow()).Ticks, 0, poll.Ticks)) : poll;
     }
 
-    /// <summary>Holds a LISTEN connection for as long as the service runs, reconnecting after a loss, and wakes the loop on each notification.</summary>
+    /// <summary>
+    /// Holds a LISTEN connection for as long as the service runs, reconnecting after a loss, and wakes
+    /// the loop on each notification. A quiet connection is pinged, so a cut one is noticed and replaced.
+    /// </summary>
     private async Task ListenAsync(CancellationToken ct)
     {
         string connectionString;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            connectionString = db.Database.GetConnectionString()!;
+            connectionString = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString())
+            {
+                ApplicationName = ApplicationName,
+                // A connection of its own; a pool would hand a LISTENing session to someone else.
+                Pooling = false,
+            }.ConnectionString;
         }
 
         var failures = new FailureBackoff(logger, "Listening for new notifications", FirstFailureDelay, MaxFailureDelay);
@@ -111,9 +124,13 @@ public sealed class NotificationDeliveryService(
 
                 failures.Succeeded();
                 _wake.Pulse(); // rows written while not listening
+                await using var ping = new NpgsqlCommand("SELECT 1", connection) { CommandTimeout = PingTimeoutSeconds };
                 while (true)
                 {
-                    await connection.WaitAsync(ct);
+                    if (!await connection.WaitAsync(PingInterval, ct))
+                    {
+                        await ping.ExecuteScalarAsync(ct);
+                    }
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -423,8 +423,8 @@ public sealed class NotificationDeliveryTests
     {
         await using var db = engine.CreateContext();
         var listeners = await db.QueryAsync(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN dashboard_notifications'",
-            r => r.GetInt64(0), CancellationToken.None);
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = @name AND query LIKE 'LISTEN%'",
+            r => r.GetInt64(0), CancellationToken.None, P("name", NotificationDeliveryService.ApplicationName));
         return listeners[0] > 0;
     }
 }
