@@ -56,6 +56,7 @@ public sealed class NotificationsPageTests : ComponentTest
         await page.WaitForAssertionAsync(() => page.Find("[data-channel='ops_hook']"));
         Assert.Contains("https://hooks.example.test", page.Markup, StringComparison.Ordinal);
         Assert.DoesNotContain(HookToken, page.Markup, StringComparison.Ordinal);
+        Assert.Contains("oncall@example.test", page.Find("[data-channel='ops_mail']").ParentElement!.TextContent, StringComparison.Ordinal);
         Assert.Contains("connection smtp_relay", page.Markup, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid='deliveries']"));
 

@@ -70,11 +70,12 @@ public sealed class NotificationChannelOptions
 
     /// <summary>
     /// Where the channel sends, for pages and errors: a webhook's scheme and host only (a Slack URL's
-    /// path is its secret, another's query may hold a token), or the SMTP server and the recipients.
+    /// path is its secret, another's query may hold a token), or the recipients and the relay named
+    /// in the settings (a connection's server is the connection's business).
     /// </summary>
     public string Target => Kind == ChannelKind.Webhook
         ? Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : ""
-        : $"{(Connection is null ? Host : $"connection {Connection}")} → {string.Join(", ", To)}";
+        : string.Join(", ", To) + (Host is null ? "" : $" via {Host}");
 }
 
 public sealed class NotificationDeliveryOptions
