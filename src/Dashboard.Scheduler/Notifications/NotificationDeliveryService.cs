@@ -31,6 +31,12 @@ public sealed class NotificationDeliveryService(
     private static readonly TimeSpan FirstFailureDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxFailureDelay = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The least the loop waits when a pass claimed less than a batch: a row due now that it did not
+    /// get is being claimed by another instance, and asking again at once would only spin.
+    /// </summary>
+    private static readonly TimeSpan ShortestWait = TimeSpan.FromSeconds(1);
+
     /// <summary>How often old deliveries are pruned; any instance may, the deletes are idempotent.</summary>
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
 
@@ -89,7 +95,7 @@ public sealed class NotificationDeliveryService(
     {
         var poll = options.Value.Delivery.PollInterval;
         var next = await worker.NextDueAsync(ct);
-        return next is { } due ? TimeSpan.FromTicks(Math.Clamp((due - clock.GetUtcNow()).Ticks, 0, poll.Ticks)) : poll;
+        return next is { } due ? TimeSpan.FromTicks(Math.Clamp((due - clock.GetUtcNow()).Ticks, ShortestWait.Ticks, poll.Ticks)) : poll;
     }
 
     /// <summary>

@@ -61,9 +61,9 @@ public sealed partial class NotificationOptionsValidation : IValidateOptions<Not
             problems.Add($"{at}:SendTimeout must be positive and {at}:Lease at least twice as long, so no send outlives its claim.");
         }
 
-        if (delivery.PollInterval <= TimeSpan.Zero || delivery.BatchSize is < 1 or > 1_000)
+        if (delivery.PollInterval < TimeSpan.FromSeconds(1) || delivery.BatchSize is < 1 or > 1_000)
         {
-            problems.Add($"{at}:PollInterval must be positive and {at}:BatchSize from 1 to 1000.");
+            problems.Add($"{at}:PollInterval must be at least a second and {at}:BatchSize from 1 to 1000.");
         }
 
         if (delivery.KeepFor < TimeSpan.FromHours(1))
