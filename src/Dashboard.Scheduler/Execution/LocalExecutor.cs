@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Dashboard.Core.Connections;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler.Execution.Containment;
@@ -24,6 +25,7 @@ public sealed class LocalExecutor(
     ConfigLookup configLookup,
     TaskLogWriter logWriter,
     EngineSignals signals,
+    NotificationRoutes routes,
     IOptions<ExecutorOptions> options,
     IOptions<DagFileOptions> dagOptions,
     TaskContainment containment,
@@ -133,7 +135,7 @@ public sealed class LocalExecutor(
             await using (var db = await dbFactory.CreateDbContextAsync())
             {
                 var state = await TaskInstanceTransitions.FinishTryAsync(
-                    db, work.Try, ExecutorId, outcome, work.RetryDelay, clock.GetUtcNow(), CancellationToken.None);
+                    db, work.Try, ExecutorId, outcome, work.RetryDelay, routes, clock.GetUtcNow(), CancellationToken.None);
                 if (state is null)
                 {
                     logger.LogInformation("Try {Try} of {Dag}.{Task} ended after its task instance was changed; its result is dropped",

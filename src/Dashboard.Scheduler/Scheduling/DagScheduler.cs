@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler.Dependencies;
@@ -16,7 +17,7 @@ namespace Dashboard.Scheduler.Scheduling;
 /// forward. A transaction-scoped advisory lock gives the DAG to one scheduler at a time; runs are
 /// locked with SKIP LOCKED, so a user's Clear or Mark on a run simply makes the pass skip it.
 /// </summary>
-public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
+public sealed class DagScheduler(DagVersionCache versions, NotificationRoutes routes, TimeProvider clock)
 {    private readonly ConcurrentDictionary<(string? Schedule, string Timezone), Timetable> timetables = new();
 
     /// <returns>True when the pass changed anything (another pass may find more to do).</returns>
@@ -200,12 +201,12 @@ public sealed class DagScheduler(DagVersionCache versions, TimeProvider clock)
         var moved = await TaskInstanceTransitions.FinishWithoutRunningAsync(db, all.Succeed, TaskInstanceState.Success, now, ct)
                     + await TaskInstanceTransitions.FinishWithoutRunningAsync(db, all.Skip, TaskInstanceState.Skipped, now, ct)
                     + await TaskInstanceTransitions.FinishWithoutRunningAsync(db, all.UpstreamFail, TaskInstanceState.UpstreamFailed, now, ct);
-        moved += await CrossDagPoker.PokeAsync(db, versions, all.Poke, structuresByRun, now, ct);
+        moved += await CrossDagPoker.PokeAsync(db, versions, all.Poke, structuresByRun, routes, now, ct);
         var scheduled = await TaskInstanceTransitions.ScheduleAsync(db, all.Schedule, now, ct);
         var finished = 0;
         foreach (var (runId, state) in outcomes)
         {
-            finished += await DagRunTransitions.FinishAsync(db, runId, state, now, ct) ? 1 : 0;
+            finished += await DagRunTransitions.FinishAsync(db, runId, state, routes, now, ct) ? 1 : 0;
         }
 
         return (new TransitionCounts(moved + scheduled, scheduled), finished);

@@ -1,4 +1,5 @@
 using Dashboard.Core.Domain;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler.Execution;
@@ -17,6 +18,7 @@ public sealed class SchedulerLoop(
     DagScheduler dagScheduler,
     TaskLogWriter logWriter,
     EngineSignals signals,
+    NotificationRoutes routes,
     IOptions<SchedulerOptions> options,
     TimeProvider clock,
     ILogger<SchedulerLoop> logger)
@@ -79,7 +81,7 @@ public sealed class SchedulerLoop(
         nextRecovery = now + timeout / 4;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var gone = (await TaskInstanceTransitions.ExecutorsOnHostAsync(db, Environment.MachineName, ct)).Where(ExecutorIdentity.IsGone).ToList();
-        var lost = await TaskInstanceTransitions.RecoverLostAsync(db, now - timeout, gone, now, ct);
+        var lost = await TaskInstanceTransitions.RecoverLostAsync(db, now - timeout, gone, routes, now, ct);
         foreach (var recovered in lost.Where(l => l.WasState != TaskInstanceState.Queued))
         {
             var newState = SnakeCase.ToSnakeCase(recovered.NewState);
