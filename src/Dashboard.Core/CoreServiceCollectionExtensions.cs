@@ -1,6 +1,7 @@
 using Dashboard.Core.Connections;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Notifications;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Observability;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Backfill;
@@ -74,6 +75,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<VariableService>();
         services.AddSingleton<SecretRotation>();
+        services.AddSingleton<NotificationService>();
         return services;
     }
 }

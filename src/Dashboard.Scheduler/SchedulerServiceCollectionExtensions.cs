@@ -1,7 +1,9 @@
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Scheduler.DagFiles;
 using Dashboard.Scheduler.Execution;
 using Dashboard.Scheduler.Execution.Containment;
 using Dashboard.Scheduler.Hosting;
+using Dashboard.Scheduler.Notifications;
 using Dashboard.Scheduler.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +35,7 @@ public static class SchedulerServiceCollectionExtensions
             provider.GetRequiredService<IOptions<ExecutorOptions>>().Value.Containment,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger<TaskContainment>()));
         services.AddSingleton<LocalExecutor>();
+        AddNotificationDelivery(services, configuration);
 
         if (configuration.GetValue(SchedulerOptions.Section + ":Enabled", true))
         {
@@ -46,5 +49,24 @@ public static class SchedulerServiceCollectionExtensions
         }
 
         return services;
+    }
+
+    /// <summary>
+    /// The notification settings (checked at start-up), the routes the engine's transitions enqueue
+    /// by, and the delivery worker, hosted unless <c>Notifications:Delivery:Enabled</c> is false.
+    /// </summary>
+    private static void AddNotificationDelivery(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidation>();
+        services.AddSingleton<NotificationRoutes>();
+        services.AddHttpClient(WebhookSender.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan); // the worker's send timeout rules
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<EmailSender>();
+        services.AddSingleton<DeliveryWorker>();
+        if (configuration.GetValue(NotificationOptions.Section + ":Delivery:Enabled", true))
+        {
+            services.AddHostedService<NotificationDeliveryService>();
+        }
     }
 }

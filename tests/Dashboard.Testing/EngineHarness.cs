@@ -12,6 +12,7 @@ using Dashboard.Scheduler;
 using Dashboard.Scheduler.DagFiles;
 using Dashboard.Scheduler.Execution;
 using Dashboard.Scheduler.Hosting;
+using Dashboard.Scheduler.Notifications;
 using Dashboard.Scheduler.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -35,6 +36,7 @@ public sealed partial class EngineHarness : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly List<IHostedService> _loops = [];
     private readonly CancellationTokenSource _stopListening = new();
+    private readonly IReadOnlyDictionary<string, string?>? _settings;
     private Task? _listening;
 
     private EngineHarness(
@@ -42,6 +44,7 @@ public sealed partial class EngineHarness : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? settings = null)
     {
         ConnectionString = connectionString;
+        _settings = settings;
         DagFolder = dagFolder;
         DataDirectory = dataDirectory;
         Clock = clock;
@@ -90,6 +93,9 @@ public sealed partial class EngineHarness : IAsyncDisposable
 
     public ChangeNotifier Notifier => _services.GetRequiredService<ChangeNotifier>();
 
+    /// <summary>This instance's notification delivery worker, which a test drives like the scheduler.</summary>
+    public DeliveryWorker Deliveries => _services.GetRequiredService<DeliveryWorker>();
+
     /// <summary>A fresh database and scratch folders; <paramref name="settings"/> override the harness's configuration.</summary>
     public static async Task<EngineHarness> CreateAsync(
         int parallelism = 4, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string?>? settings = null)
@@ -101,9 +107,9 @@ public sealed partial class EngineHarness : IAsyncDisposable
         return new EngineHarness(connectionString, dags, data, new TestClock(), parallelism, output, settings);
     }
 
-    /// <summary>Another complete engine on the same database, DAG folder, data directory and clock, as a second app instance.</summary>
+    /// <summary>Another complete engine on the same database, DAG folder, data directory, clock and settings, as a second app instance.</summary>
     public EngineHarness AddInstance(int parallelism = 4, ITestOutputHelper? output = null) =>
-        new(ConnectionString, DagFolder, DataDirectory, Clock, parallelism, output);
+        new(ConnectionString, DagFolder, DataDirectory, Clock, parallelism, output, _settings);
 
     public DashboardDbContext CreateContext() => _services.GetRequiredService<IDbContextFactory<DashboardDbContext>>().CreateDbContext();
 

@@ -63,4 +63,15 @@ public sealed class StartupErrorTests
 
         Assert.Contains("Dashboard:QueuedRunAlertAfter", error.Message);
     }
+
+    [Fact]
+    public async Task Notification_settings_that_name_an_undefined_channel_are_refused_at_start_up()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => DashboardAppHost.StartAsync(
+            connectionString, new Dictionary<string, string?> { ["Notifications:Defaults:on_run_failure:0"] = "pager" }));
+
+        Assert.Contains("Notifications:Defaults:on_run_failure names the channel 'pager', which Notifications:Channels does not define.", error.Message);
+    }
 }

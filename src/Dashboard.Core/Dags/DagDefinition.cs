@@ -25,6 +25,13 @@ public sealed record DagDefinition(
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? EditAccess { get; init; }
+
+    /// <summary>
+    /// Event kind (<c>task_failure</c>) → the channels the file routes it to, replacing the settings'
+    /// default for that event. Left out of the version hash when absent, so other DAGs keep their versions.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Notifications { get; init; }
 }
 
 /// <summary>One task; <see cref="Ordinal"/> is its place in a topological order (upstream first, then file order).</summary>

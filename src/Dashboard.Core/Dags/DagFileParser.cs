@@ -20,7 +20,7 @@ public static partial class DagFileParser
     private static readonly string[] DagKeys =
     [
         "dag_id", "description", "schedule", "timezone", "start_date", "end_date", "catchup", "max_active_runs",
-        "max_active_tasks", "tags", "params", "default_args", "tasks", "access_control",
+        "max_active_tasks", "tags", "params", "default_args", "tasks", "access_control", "notifications",
     ];
 
     // Before TaskKeys, which they are part of: static fields initialise in order.
@@ -143,6 +143,7 @@ public static partial class DagFileParser
             Tasks: tasks)
         {
             EditAccess = ReadAccessControl(root, fields),
+            Notifications = ReadNotifications(root, fields),
         };
 
         return errors.Count == 0 ? new DagParseResult(dag, []) : new DagParseResult(null, Reported(errors));

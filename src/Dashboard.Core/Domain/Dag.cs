@@ -31,6 +31,12 @@ public sealed class Dag
     /// </summary>
     public List<string>? EditAccess { get; set; }
 
+    /// <summary>
+    /// The file's own notification channels per event (<c>{"task_failure": ["ops"]}</c>, jsonb), or null
+    /// for none: an event it names replaces the settings' default for that event.
+    /// </summary>
+    public string? Notifications { get; set; }
+
     public string? FileLocation { get; set; }
     public int? CurrentVersionId { get; set; }
     public DagVersion? CurrentVersion { get; set; }

@@ -100,8 +100,8 @@ public sealed class DashboardMetrics
     public void CircuitClosed() => openCircuits.Add(-1);
 
     /// <summary>
-    /// For whatever delivers notifications: call once per delivery attempt that ended, with the
-    /// channel's kind (email, slack, webhook, ...) and whether the channel took it.
+    /// One delivery attempt that ended and was recorded (the delivery worker calls it), with the
+    /// channel's kind (webhook, email) and whether the channel took it.
     /// </summary>
     public void NotificationDelivered(string channelKind, bool ok) => notificationDeliveries.Add(1,
         new KeyValuePair<string, object?>("channel", channelKind), new KeyValuePair<string, object?>("outcome", ok ? "delivered" : "failed"));

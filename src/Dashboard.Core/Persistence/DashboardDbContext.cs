@@ -19,6 +19,7 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
     public DbSet<Connection> Connections => Set<Connection>();
     public DbSet<Variable> Variables => Set<Variable>();
     public DbSet<SecretKey> SecretKeys => Set<SecretKey>();
+    public DbSet<NotificationDelivery> Notifications => Set<NotificationDelivery>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -30,6 +31,7 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
         configurationBuilder.Properties<TaskKind>().HaveConversion<SnakeCaseEnumConverter<TaskKind>>();
         configurationBuilder.Properties<ReprocessBehavior>().HaveConversion<SnakeCaseEnumConverter<ReprocessBehavior>>();
         configurationBuilder.Properties<LogStream>().HaveConversion<SnakeCaseEnumConverter<LogStream>>();
+        configurationBuilder.Properties<NotificationState>().HaveConversion<SnakeCaseEnumConverter<NotificationState>>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

@@ -1,4 +1,5 @@
 using Dashboard.Core.Domain;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Persistence;
 using static Dashboard.Core.Persistence.DbCommands;
 
@@ -22,18 +23,35 @@ public static class DagRunTransitions
             """, ct, P("ids", runIds.ToArray()), P("now", now));
     }
 
-    /// <summary>running → success or failed, as the scheduler decided from the run's leaf tasks.</summary>
-    public static async Task<bool> FinishAsync(DashboardDbContext db, long runId, DagRunState state, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// running → success or failed, as the scheduler decided from the run's leaf tasks, with the
+    /// run_success or run_failure notifications in the same statement.
+    /// </summary>
+    public static async Task<bool> FinishAsync(
+        DashboardDbContext db, long runId, DagRunState state, NotificationRoutes routes, DateTimeOffset now, CancellationToken ct)
     {
         if (!state.IsFinished())
         {
             throw new ArgumentOutOfRangeException(nameof(state), state, "A run finishes as success or failed.");
         }
 
-        return await db.ExecuteAsync("""
-            UPDATE dag_run SET state = @state, end_date = @now, updated_at = @now
-            WHERE id = @id AND state = 'running'
-            """, ct, P("id", runId), P("state", SnakeCase.ToSnakeCase(state)), P("now", now)) == 1;
+        var moved = await db.QueryAsync($"""
+            WITH moved AS (
+                UPDATE dag_run SET state = @state, end_date = @now, updated_at = @now
+                WHERE id = @id AND state = 'running'
+                RETURNING *
+            ), notified AS (
+                {NotificationOutbox.EnqueueSql("""
+                    SELECT CASE WHEN r.state = 'failed' THEN 'run_failure' ELSE 'run_success' END, r.dag_id,
+                           jsonb_build_object('dag_id', r.dag_id, 'run_id', r.run_id, 'state', r.state, 'logical_date', r.logical_date,
+                                              'start_date', r.start_date, 'occurred_at', @now)
+                    FROM moved r
+                    """)}
+            )
+            SELECT count(*) FROM moved
+            """, r => r.GetInt64(0), ct, P("id", runId), P("state", SnakeCase.ToSnakeCase(state)), P("now", now),
+            NotificationOutbox.DefaultsParameter(routes));
+        return moved[0] == 1;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Dashboard.Core.Domain;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Persistence;
 using static Dashboard.Core.Persistence.DbCommands;
 
@@ -67,10 +68,12 @@ public static class TaskInstanceTransitions
     /// executor: none (its first check starts a try and its start date, from which a timeout counts)
     /// or up_for_reschedule (a later check, on the same try) → success, failed, skipped, or
     /// up_for_reschedule again with the next check's time in <c>retry_at</c>. Each moved instance
-    /// gets the poke's line in its try's log. Rows no longer as the poke read them are left alone.
+    /// gets the poke's line in its try's log; a failed one, its task_failure notifications. Rows no
+    /// longer as the poke read them are left alone.
     /// </summary>
     /// <returns>The ids that moved.</returns>
-    public static async Task<List<long>> PokeAsync(DashboardDbContext db, IReadOnlyCollection<Poke> pokes, DateTimeOffset now, CancellationToken ct)
+    public static async Task<List<long>> PokeAsync(
+        DashboardDbContext db, IReadOnlyCollection<Poke> pokes, NotificationRoutes routes, DateTimeOffset now, CancellationToken ct)
     {
         if (pokes.Count == 0)
         {
@@ -101,10 +104,16 @@ public static class TaskInstanceTransitions
                 FROM poke p
                 WHERE ti.id = p.id AND ti.state IS NOT DISTINCT FROM p.expected AND ti.try_number = p.try_number
                   AND (ti.state IS NULL OR ti.state = 'up_for_reschedule')
-                RETURNING ti.id, ti.try_number, p.line
+                RETURNING ti.*, p.line
             ), logged AS (
                 INSERT INTO task_log (task_instance_id, try_number, logged_at, stream, line)
                 SELECT id, try_number, @now, 'system', line FROM moved
+            ), notified AS (
+                {NotificationOutbox.EnqueueSql($"""
+                    SELECT 'task_failure', ti.dag_id, {NotificationOutbox.TaskPayloadSql}
+                    FROM moved ti JOIN dag_run r ON r.id = ti.dag_run_id
+                    WHERE ti.state = 'failed'
+                    """)}
             )
             SELECT id FROM moved
             """, r => r.GetInt64(0), ct,
@@ -114,7 +123,8 @@ public static class TaskInstanceTransitions
             P("states", pokes.Select(p => SnakeCase.ToSnakeCase(p.State)).ToArray()),
             P("next", pokes.Select(p => p.NextCheck).ToArray()),
             P("lines", pokes.Select(p => p.LogLine).ToArray()),
-            P("now", now));
+            P("now", now),
+            NotificationOutbox.DefaultsParameter(routes));
     }
 
     /// <summary>scheduled → queued for this executor, oldest first; rows another executor is claiming are skipped, not waited for.</summary>
@@ -172,25 +182,40 @@ public static class TaskInstanceTransitions
     /// running → success, up_for_retry (while tries remain) or failed. An interrupted try, and any try
     /// of an instance cleared while it ran (restarting), becomes up_for_retry whatever the retries,
     /// due at once. Returns the new state, or null when the try had already been moved on by someone
-    /// else, in which case its result is dropped.
+    /// else, in which case its result is dropped. A failed try enqueues its task_failure or retry
+    /// notifications in the same statement; an interrupted one is nobody's failure and enqueues none.
     /// </summary>
     public static async Task<TaskInstanceState?> FinishTryAsync(
-        DashboardDbContext db, ClaimedTry claim, string executorId, TryOutcome outcome, TimeSpan retryDelay, DateTimeOffset now, CancellationToken ct)
+        DashboardDbContext db, ClaimedTry claim, string executorId, TryOutcome outcome, TimeSpan retryDelay, NotificationRoutes routes,
+        DateTimeOffset now, CancellationToken ct)
     {
-        var rows = await db.QueryAsync("""
-            UPDATE task_instance
-            SET state = CASE WHEN state = 'restarting' OR @outcome = 'interrupted' THEN 'up_for_retry'
-                             WHEN @outcome = 'succeeded' THEN 'success'
-                             WHEN try_number <= max_tries THEN 'up_for_retry'
-                             ELSE 'failed' END,
-                retry_at = CASE WHEN state = 'restarting' OR @outcome = 'interrupted' THEN @now
-                                WHEN @outcome = 'failed' AND try_number <= max_tries THEN @now + @delay END,
-                end_date = @now, duration = extract(epoch FROM @now - coalesce(start_date, @now)), updated_at = @now
-            WHERE id = @id AND try_number = @try AND executor_id = @executor AND state IN ('running', 'restarting')
-            RETURNING state
+        var rows = await db.QueryAsync($"""
+            WITH target AS (
+                SELECT id, state AS was FROM task_instance
+                WHERE id = @id AND try_number = @try AND executor_id = @executor AND state IN ('running', 'restarting')
+                FOR UPDATE
+            ), moved AS (
+                UPDATE task_instance ti
+                SET state = CASE WHEN target.was = 'restarting' OR @outcome = 'interrupted' THEN 'up_for_retry'
+                                 WHEN @outcome = 'succeeded' THEN 'success'
+                                 WHEN ti.try_number <= ti.max_tries THEN 'up_for_retry'
+                                 ELSE 'failed' END,
+                    retry_at = CASE WHEN target.was = 'restarting' OR @outcome = 'interrupted' THEN @now
+                                    WHEN @outcome = 'failed' AND ti.try_number <= ti.max_tries THEN @now + @delay END,
+                    end_date = @now, duration = extract(epoch FROM @now - coalesce(ti.start_date, @now)), updated_at = @now
+                FROM target WHERE ti.id = target.id
+                RETURNING ti.*, target.was
+            ), notified AS (
+                {NotificationOutbox.EnqueueSql($"""
+                    SELECT CASE WHEN ti.state = 'failed' THEN 'task_failure' ELSE 'retry' END, ti.dag_id, {NotificationOutbox.TaskPayloadSql}
+                    FROM moved ti JOIN dag_run r ON r.id = ti.dag_run_id
+                    WHERE @outcome = 'failed' AND ti.was = 'running' AND ti.state IN ('failed', 'up_for_retry')
+                    """)}
+            )
+            SELECT state FROM moved
             """, r => SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(0)), ct,
             P("id", claim.Id), P("try", claim.TryNumber), P("executor", executorId), P("outcome", SnakeCase.ToSnakeCase(outcome)),
-            P("delay", retryDelay), P("now", now));
+            P("delay", retryDelay), P("now", now), NotificationOutbox.DefaultsParameter(routes));
         return rows.Count == 1 ? rows[0] : null;
     }
 
@@ -198,12 +223,13 @@ public static class TaskInstanceTransitions
     /// Tries whose executor stopped heart-beating before <paramref name="silentSince"/> (it crashed or
     /// was killed), or whose executor is one of <paramref name="goneExecutors"/> (known to have ended,
     /// so there is no need to wait for the heartbeat timeout). A running try is retried if it has
-    /// tries left and failed otherwise; a restarting one is always retried; a queued one never
-    /// started, so it is simply scheduled again.
+    /// tries left and failed otherwise, and notifies as a failed try does; a restarting one is always
+    /// retried; a queued one never started, so it is simply scheduled again.
     /// </summary>
     public static async Task<List<LostTry>> RecoverLostAsync(
-        DashboardDbContext db, DateTimeOffset silentSince, IReadOnlyCollection<string> goneExecutors, DateTimeOffset now, CancellationToken ct) =>
-        await db.QueryAsync("""
+        DashboardDbContext db, DateTimeOffset silentSince, IReadOnlyCollection<string> goneExecutors, NotificationRoutes routes,
+        DateTimeOffset now, CancellationToken ct) =>
+        await db.QueryAsync($"""
             WITH lost AS (
                 SELECT ti.id, ti.state, ti.try_number, ti.max_tries, ti.last_heartbeat_at, ti.executor_id,
                        coalesce(t.retry_delay, interval '0') AS retry_delay
@@ -212,19 +238,27 @@ public static class TaskInstanceTransitions
                 LEFT JOIN dag_task t ON t.dag_version_id = r.dag_version_id AND t.task_id = ti.task_id
                 WHERE ti.state IN ('queued', 'running', 'restarting') AND (ti.last_heartbeat_at < @silent OR ti.executor_id = ANY(@gone))
                 FOR UPDATE OF ti SKIP LOCKED
+            ), moved AS (
+                UPDATE task_instance ti
+                SET state = CASE WHEN lost.state = 'queued' THEN 'scheduled'
+                                 WHEN lost.state = 'restarting' OR lost.try_number <= lost.max_tries THEN 'up_for_retry'
+                                 ELSE 'failed' END,
+                    retry_at = CASE WHEN lost.state = 'restarting' THEN @now
+                                    WHEN lost.state = 'running' AND lost.try_number <= lost.max_tries THEN @now + lost.retry_delay END,
+                    end_date = CASE WHEN lost.state = 'queued' THEN NULL ELSE @now END,
+                    duration = CASE WHEN lost.state = 'queued' THEN NULL ELSE extract(epoch FROM @now - coalesce(ti.start_date, @now)) END,
+                    executor_id = CASE WHEN lost.state = 'queued' THEN NULL ELSE ti.executor_id END,
+                    updated_at = @now
+                FROM lost WHERE ti.id = lost.id
+                RETURNING ti.*, lost.state AS was, lost.last_heartbeat_at AS last_heard, lost.executor_id = ANY(@gone) AS gone
+            ), notified AS (
+                {NotificationOutbox.EnqueueSql($"""
+                    SELECT CASE WHEN ti.state = 'failed' THEN 'task_failure' ELSE 'retry' END, ti.dag_id, {NotificationOutbox.TaskPayloadSql}
+                    FROM moved ti JOIN dag_run r ON r.id = ti.dag_run_id
+                    WHERE ti.was = 'running' AND ti.state IN ('failed', 'up_for_retry')
+                    """)}
             )
-            UPDATE task_instance ti
-            SET state = CASE WHEN lost.state = 'queued' THEN 'scheduled'
-                             WHEN lost.state = 'restarting' OR lost.try_number <= lost.max_tries THEN 'up_for_retry'
-                             ELSE 'failed' END,
-                retry_at = CASE WHEN lost.state = 'restarting' THEN @now
-                                WHEN lost.state = 'running' AND lost.try_number <= lost.max_tries THEN @now + lost.retry_delay END,
-                end_date = CASE WHEN lost.state = 'queued' THEN NULL ELSE @now END,
-                duration = CASE WHEN lost.state = 'queued' THEN NULL ELSE extract(epoch FROM @now - coalesce(ti.start_date, @now)) END,
-                executor_id = CASE WHEN lost.state = 'queued' THEN NULL ELSE ti.executor_id END,
-                updated_at = @now
-            FROM lost WHERE ti.id = lost.id
-            RETURNING ti.id, ti.try_number, lost.state, ti.state, lost.last_heartbeat_at, lost.executor_id = ANY(@gone), ti.dag_id
+            SELECT id, try_number, was, state, last_heard, gone, dag_id FROM moved
             """, r => new LostTry(
                 new ClaimedTry(r.GetInt64(0), r.GetInt32(1)),
                 r.GetString(6),
@@ -232,7 +266,7 @@ public static class TaskInstanceTransitions
                 SnakeCase.ParseSnakeCase<TaskInstanceState>(r.GetString(3)),
                 r.GetFieldValue<DateTimeOffset>(4),
                 r.GetBoolean(5)),
-            ct, P("silent", silentSince), P("gone", goneExecutors.ToArray()), P("now", now));
+            ct, P("silent", silentSince), P("gone", goneExecutors.ToArray()), P("now", now), NotificationOutbox.DefaultsParameter(routes));
 
     /// <summary>The executors that hold unfinished tries on <paramref name="hostname"/>.</summary>
     public static async Task<List<string>> ExecutorsOnHostAsync(DashboardDbContext db, string hostname, CancellationToken ct) =>

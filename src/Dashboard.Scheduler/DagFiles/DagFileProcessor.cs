@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Microsoft.EntityFrameworkCore;
@@ -24,6 +25,7 @@ namespace Dashboard.Scheduler.DagFiles;
 public sealed class DagFileProcessor(
     IDbContextFactory<DashboardDbContext> dbFactory,
     IOptions<DagFileOptions> options,
+    NotificationRoutes routes,
     TimeProvider clock,
     ILogger<DagFileProcessor> logger)
 {
@@ -32,6 +34,9 @@ public sealed class DagFileProcessor(
 
     /// <summary>Characters of a stored message; the parser already cuts what it quotes from a file.</summary>
     private const int MaxStoredMessageLength = 2_000;
+
+    /// <summary>Errors a stopped-importing message quotes: enough to act on; the DAG list shows them all.</summary>
+    private const int MaxErrorsNotified = 5;
 
     private static readonly JsonSerializerOptions HashJson = new() { WriteIndented = false };
 
@@ -204,6 +209,7 @@ public sealed class DagFileProcessor(
         dag.MaxActiveTasks = definition.MaxActiveTasks;
         dag.Tags = [.. definition.Tags];
         dag.EditAccess = definition.EditAccess is { } editors ? [.. editors] : null;
+        dag.Notifications = definition.Notifications is { } notifications ? JsonSerializer.Serialize(notifications, HashJson) : null;
         dag.FileLocation = location;
         dag.IsActive = true;
         var changed = db.Entry(dag).State == EntityState.Added || db.ChangeTracker.HasChanges();
@@ -281,7 +287,8 @@ public sealed class DagFileProcessor(
 
     /// <summary>
     /// Replaces a file's recorded errors only when they differ, file by file: a rescan that finds the
-    /// same problems changes nothing a page shows, and so announces nothing to the open pages.
+    /// same problems changes nothing a page shows, and so announces nothing to the open pages. A file
+    /// that had none and now has some stopped importing: that enqueues its import_error notifications.
     /// </summary>
     private async Task RecordImportErrorsAsync(Dictionary<string, IReadOnlyList<DagFileError>> problems, DateTimeOffset now, CancellationToken ct)
     {
@@ -307,6 +314,11 @@ public sealed class DagFileProcessor(
                 await db.ImportErrors.Where(e => e.FileLocation == file).ExecuteDeleteAsync(ct);
                 db.ImportErrors.AddRange(wanted);
                 await db.SaveChangesAsync(ct);
+                if (!byFile[file].Any() && wanted.Count > 0)
+                {
+                    await NotificationOutbox.EnqueueAsync(db, routes, [ImportErrorEvent(file, wanted)], now, ct);
+                }
+
                 await transaction.CommitAsync(ct);
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
@@ -317,6 +329,15 @@ public sealed class DagFileProcessor(
 
         static (string File, int? Line, string Message) Problem(ImportError e) => (e.FileLocation, e.Line, e.Message);
     }
+
+    private static OutboxEvent ImportErrorEvent(string file, List<ImportError> errors) =>
+        new(NotificationEvent.ImportError, null, JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["file"] = file,
+            ["errors"] = errors.Select(e => e.Line is { } line ? $"line {line}: {e.Message}" : e.Message).Take(MaxErrorsNotified).ToList(),
+            ["error_count"] = errors.Count,
+            ["occurred_at"] = errors[0].RecordedAt,
+        }));
 
     private static DagTask ToEntity(TaskDefinition task) => new()
     {

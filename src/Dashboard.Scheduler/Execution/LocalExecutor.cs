@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Dashboard.Core.Connections;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Observability;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
@@ -26,6 +27,7 @@ public sealed class LocalExecutor(
     ConfigLookup configLookup,
     TaskLogWriter logWriter,
     EngineSignals signals,
+    NotificationRoutes routes,
     IOptions<ExecutorOptions> options,
     IOptions<DagFileOptions> dagOptions,
     TaskContainment containment,
@@ -145,7 +147,7 @@ public sealed class LocalExecutor(
             {
                 var finishedAt = clock.GetUtcNow();
                 var state = await TaskInstanceTransitions.FinishTryAsync(
-                    db, work.Try, ExecutorId, outcome, work.RetryDelay, finishedAt, CancellationToken.None);
+                    db, work.Try, ExecutorId, outcome, work.RetryDelay, routes, finishedAt, CancellationToken.None);
                 activity?.SetTag("outcome", SnakeCase.ToSnakeCase(outcome)).SetTag("state", state is null ? "dropped" : SnakeCase.ToSnakeCase(state.Value));
                 if (state is { } finished)
                 {

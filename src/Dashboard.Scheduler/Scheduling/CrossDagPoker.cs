@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Trigger;
 using Dashboard.Core.Persistence;
@@ -24,7 +25,7 @@ internal static class CrossDagPoker
     /// <returns>How many instances moved.</returns>
     public static async Task<int> PokeAsync(
         DashboardDbContext db, DagVersionCache versions, IReadOnlyCollection<long> ids, IReadOnlyDictionary<long, DagVersionModel> structuresByRun,
-        DateTimeOffset now, CancellationToken ct)
+        NotificationRoutes routes, DateTimeOffset now, CancellationToken ct)
     {
         if (ids.Count == 0)
         {
@@ -59,7 +60,7 @@ internal static class CrossDagPoker
             }
         }
 
-        return (await TaskInstanceTransitions.PokeAsync(db, pokes, now, ct)).Count;
+        return (await TaskInstanceTransitions.PokeAsync(db, pokes, routes, now, ct)).Count;
     }
 
     /// <summary>One query for every due sensor: the state of the task (or run) each waits on.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Dashboard.Core.Dags;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Observability;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
@@ -17,7 +18,7 @@ namespace Dashboard.Scheduler.Scheduling;
 /// forward. A transaction-scoped advisory lock gives the DAG to one scheduler at a time; runs are
 /// locked with SKIP LOCKED, so a user's Clear or Mark on a run simply makes the pass skip it.
 /// </summary>
-public sealed class DagScheduler(DagVersionCache versions, DashboardMetrics metrics, TimeProvider clock)
+public sealed class DagScheduler(DagVersionCache versions, NotificationRoutes routes, DashboardMetrics metrics, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<(string? Schedule, string Timezone), Timetable> timetables = new();
 
@@ -206,11 +207,11 @@ public sealed class DagScheduler(DagVersionCache versions, DashboardMetrics metr
             finished.TaskInstances[state] = await TaskInstanceTransitions.FinishWithoutRunningAsync(db, ids, state, now, ct);
         }
 
-        var moved = finished.TaskInstances.Values.Sum() + await CrossDagPoker.PokeAsync(db, versions, all.Poke, structuresByRun, now, ct);
+        var moved = finished.TaskInstances.Values.Sum() + await CrossDagPoker.PokeAsync(db, versions, all.Poke, structuresByRun, routes, now, ct);
         var scheduled = await TaskInstanceTransitions.ScheduleAsync(db, all.Schedule, now, ct);
         foreach (var (runId, state) in outcomes)
         {
-            if (await DagRunTransitions.FinishAsync(db, runId, state, now, ct))
+            if (await DagRunTransitions.FinishAsync(db, runId, state, routes, now, ct))
             {
                 finished.Runs.Add(state);
             }

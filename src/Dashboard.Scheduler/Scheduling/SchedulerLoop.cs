@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dashboard.Core.Domain;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Observability;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
@@ -19,6 +20,7 @@ public sealed class SchedulerLoop(
     DagScheduler dagScheduler,
     TaskLogWriter logWriter,
     EngineSignals signals,
+    NotificationRoutes routes,
     DashboardMetrics metrics,
     IOptions<SchedulerOptions> options,
     TimeProvider clock,
@@ -133,7 +135,7 @@ public sealed class SchedulerLoop(
         nextRecovery = now + timeout / 4;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var gone = (await TaskInstanceTransitions.ExecutorsOnHostAsync(db, Environment.MachineName, ct)).Where(ExecutorIdentity.IsGone).ToList();
-        var lost = await TaskInstanceTransitions.RecoverLostAsync(db, now - timeout, gone, now, ct);
+        var lost = await TaskInstanceTransitions.RecoverLostAsync(db, now - timeout, gone, routes, now, ct);
         foreach (var finished in lost.Where(l => l.WasState != TaskInstanceState.Queued).GroupBy(l => (l.DagId, l.NewState)))
         {
             metrics.TaskInstancesFinished(finished.Key.DagId, finished.Key.NewState, finished.Count());

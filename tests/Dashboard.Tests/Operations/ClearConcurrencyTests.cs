@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Dashboard.Core.Domain;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Operations;
 using Dashboard.Core.Operations.Clear;
 using Dashboard.Core.Operations.Mark;
@@ -268,7 +269,7 @@ public sealed class ClearConcurrencyTests(GridDagFixture grid) : IClassFixture<G
         {
             // The try's process had already succeeded; its report arrives after the clear.
             var state = await TaskInstanceTransitions.FinishTryAsync(
-                db, claim, Executor, TryOutcome.Succeeded, TimeSpan.FromHours(1), engine.Clock.GetUtcNow(), CancellationToken.None);
+                db, claim, Executor, TryOutcome.Succeeded, TimeSpan.FromHours(1), NotificationRoutes.None, engine.Clock.GetUtcNow(), CancellationToken.None);
             Assert.Equal(TaskInstanceState.UpForRetry, state);
         }
 
@@ -313,7 +314,7 @@ public sealed class ClearConcurrencyTests(GridDagFixture grid) : IClassFixture<G
             var now = engine.Clock.GetUtcNow();
             Assert.False(await TaskInstanceTransitions.StartAsync(db, claim, Executor, now, CancellationToken.None));
             Assert.Null(
-                await TaskInstanceTransitions.FinishTryAsync(db, claim, Executor, TryOutcome.Succeeded, TimeSpan.Zero, now, CancellationToken.None));
+                await TaskInstanceTransitions.FinishTryAsync(db, claim, Executor, TryOutcome.Succeeded, TimeSpan.Zero, NotificationRoutes.None, now, CancellationToken.None));
         }
 
         Assert.Equal((null, 1), ((await engine.TaskInstanceAsync(dagId, runId, "work")).State, claim.TryNumber));

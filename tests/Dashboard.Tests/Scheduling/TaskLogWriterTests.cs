@@ -1,4 +1,5 @@
 using Dashboard.Core.Domain;
+using Dashboard.Core.Notifications.Outbox;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler;
@@ -66,7 +67,7 @@ public sealed class TaskLogWriterTests(PostgresDatabaseFixture database) : IClas
               - {id: second, command: "true"}
             """);
         var processor = new DagFileProcessor(
-            database.DbFactory, Options.Create(new DagFileOptions { Folder = folder }), TimeProvider.System, NullLogger<DagFileProcessor>.Instance);
+            database.DbFactory, Options.Create(new DagFileOptions { Folder = folder }), NotificationRoutes.None, TimeProvider.System, NullLogger<DagFileProcessor>.Instance);
         await processor.ProcessFolderAsync(CancellationToken.None);
 
         await using var db = database.CreateContext();

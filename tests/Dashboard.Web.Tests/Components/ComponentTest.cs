@@ -45,9 +45,10 @@ public abstract class ComponentTest : BunitContext, IAsyncLifetime
     }
 
     /// <summary>A fresh engine and database; components get its services (queries, Clear, Mark, Backfill, Trigger).</summary>
-    protected async Task<EngineHarness> UseEngineAsync()
+    /// <param name="settings">Settings beyond the harness's own (notification channels, say).</param>
+    protected async Task<EngineHarness> UseEngineAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
-        _engine = await EngineHarness.CreateAsync();
+        _engine = await EngineHarness.CreateAsync(settings: settings);
         Services.AddSingleton(_engine.Notifier);
         Services.AddSingleton<TimeProvider>(_engine.Clock);
         Services.AddFallbackServiceProvider(_engine.Services);

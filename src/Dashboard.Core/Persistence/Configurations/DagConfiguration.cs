@@ -10,6 +10,9 @@ internal sealed class DagConfiguration : IEntityTypeConfiguration<Dag>
     {
         builder.ToTable("dag");
         builder.HasKey(d => d.DagId);
+
+        // json, not jsonb: kept as written, so re-parsing an unchanged file changes nothing.
+        builder.Property(d => d.Notifications).HasColumnType("json");
         builder.HasOne(d => d.CurrentVersion).WithMany().HasForeignKey(d => d.CurrentVersionId).OnDelete(DeleteBehavior.SetNull);
     }
 }

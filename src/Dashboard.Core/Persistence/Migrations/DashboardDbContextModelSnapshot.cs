@@ -312,6 +312,10 @@ namespace Dashboard.Core.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("max_active_tasks");
 
+                    b.Property<string>("Notifications")
+                        .HasColumnType("json")
+                        .HasColumnName("notifications");
+
                     b.Property<string>("Schedule")
                         .HasColumnType("text")
                         .HasColumnName("schedule");
@@ -661,6 +665,95 @@ namespace Dashboard.Core.Persistence.Migrations
                         .HasDatabaseName("ix_import_error_file");
 
                     b.ToTable("import_error", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Core.Domain.NotificationDelivery", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("channel");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("claimed_by");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DagId")
+                        .HasColumnType("text")
+                        .HasColumnName("dag_id");
+
+                    b.Property<DateTimeOffset?>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("delivered_at");
+
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_notification");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_notification_created");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_notification_due")
+                        .HasFilter("state IN ('pending', 'delivering')");
+
+                    b.HasIndex("EventId", "Channel")
+                        .IsUnique()
+                        .HasDatabaseName("ux_notification_event_channel");
+
+                    b.HasIndex("State", "CreatedAt")
+                        .HasDatabaseName("ix_notification_state_created");
+
+                    b.ToTable("notification", (string)null);
                 });
 
             modelBuilder.Entity("Dashboard.Core.Domain.SecretKey", b =>
