@@ -20,7 +20,7 @@ public static partial class DagFileParser
     private static readonly string[] DagKeys =
     [
         "dag_id", "description", "schedule", "timezone", "start_date", "end_date", "catchup", "max_active_runs",
-        "max_active_tasks", "tags", "params", "default_args", "tasks", "notifications",
+        "max_active_tasks", "tags", "params", "default_args", "tasks", "notifications", "deadline", "max_consecutive_failed_dag_runs",
     ];
 
     // Before TaskKeys, which they are part of: static fields initialise in order.
@@ -140,7 +140,12 @@ public static partial class DagFileParser
             MaxActiveTasks: fields.Int(root, "max_active_tasks", "the DAG", min: 1) ?? 16,
             Tags: ReadTags(root, fields),
             Params: dagParams,
-            Tasks: tasks) { Notifications = ReadNotifications(root, fields) };
+            Tasks: tasks)
+        {
+            Notifications = ReadNotifications(root, fields),
+            Deadline = ReadDeadline(root, fields),
+            MaxConsecutiveFailedDagRuns = fields.Int(root, "max_consecutive_failed_dag_runs", "the DAG", min: 0),
+        };
 
         return errors.Count == 0 ? new DagParseResult(dag, []) : new DagParseResult(null, Reported(errors));
     }
