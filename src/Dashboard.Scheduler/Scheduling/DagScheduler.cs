@@ -7,6 +7,7 @@ using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler.Dependencies;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using static Dashboard.Core.Persistence.DbCommands;
 
 namespace Dashboard.Scheduler.Scheduling;
@@ -17,8 +18,9 @@ namespace Dashboard.Scheduler.Scheduling;
 /// forward. A transaction-scoped advisory lock gives the DAG to one scheduler at a time; runs are
 /// locked with SKIP LOCKED, so a user's Clear or Mark on a run simply makes the pass skip it.
 /// </summary>
-public sealed class DagScheduler(DagVersionCache versions, NotificationRoutes routes, TimeProvider clock)
-{    private readonly ConcurrentDictionary<(string? Schedule, string Timezone), Timetable> timetables = new();
+public sealed class DagScheduler(DagVersionCache versions, NotificationRoutes routes, IOptions<SchedulerOptions> options, TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<(string? Schedule, string Timezone), Timetable> timetables = new();
 
     /// <returns>True when the pass changed anything (another pass may find more to do).</returns>
     public async Task<PassResult> ProcessAsync(DashboardDbContext db, string dagId, CancellationToken ct)
@@ -204,9 +206,18 @@ public sealed class DagScheduler(DagVersionCache versions, NotificationRoutes ro
         moved += await CrossDagPoker.PokeAsync(db, versions, all.Poke, structuresByRun, routes, now, ct);
         var scheduled = await TaskInstanceTransitions.ScheduleAsync(db, all.Schedule, now, ct);
         var finished = 0;
+        var failed = false;
         foreach (var (runId, state) in outcomes)
         {
-            finished += await DagRunTransitions.FinishAsync(db, runId, state, routes, now, ct) ? 1 : 0;
+            var ended = await DagRunTransitions.FinishAsync(db, runId, state, routes, now, ct);
+            finished += ended ? 1 : 0;
+            failed |= ended && state == DagRunState.Failed;
+        }
+
+        // Only a run failing now can complete a streak; the pause joins this pass's transaction.
+        if (failed && (dag.MaxConsecutiveFailedDagRuns ?? options.Value.MaxConsecutiveFailedDagRuns) is > 0 and var limit)
+        {
+            await DagPauseTransitions.PauseAfterFailuresAsync(db, dag.DagId, limit, routes, now, ct);
         }
 
         return (new TransitionCounts(moved + scheduled, scheduled), finished);
