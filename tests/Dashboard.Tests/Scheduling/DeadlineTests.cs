@@ -1,6 +1,8 @@
 using Dashboard.Core.Domain;
 using Dashboard.Core.Domain.Timetables;
+using Dashboard.Core.Operations.Clear;
 using Dashboard.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using static Dashboard.Core.Persistence.DbCommands;
 
 namespace Dashboard.Tests.Scheduling;
@@ -80,6 +82,25 @@ public sealed class DeadlineTests
 
         var run = Assert.Single(await engine.RunsAsync(dagId));
         Assert.Equal((runId, DagRunState.Success, missedAt, false), (run.RunId, run.State, run.DeadlineMissedAt, run.MetDeadline));
+        Assert.Single(await DeadlineNotificationsAsync(engine));
+    }
+
+    [Fact]
+    public async Task A_run_cleared_after_its_deadline_is_judged_against_the_deadline_it_had()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        var dagId = await engine.AddDagAsync(Dag("deadline: {reference: queued_at, interval: 10m}"));
+        var runId = await engine.TriggerAsync(dagId);
+        await engine.RunUntilRunsFinishedAsync(dagId);
+        var deadline = Assert.Single(await engine.RunsAsync(dagId)).DeadlineAt;
+
+        engine.Clock.Advance(TimeSpan.FromMinutes(11));
+        await engine.Services.GetRequiredService<ClearService>()
+            .ExecuteAsync(ClearRequest.ForRun(dagId, runId, onlyFailed: false, Actors.Admin("alice")));
+        await PassAsync(engine);
+
+        var run = Assert.Single(await engine.RunsAsync(dagId));
+        Assert.Equal((deadline, true), (run.DeadlineAt, run.DeadlineMissedAt is not null));
         Assert.Single(await DeadlineNotificationsAsync(engine));
     }
 

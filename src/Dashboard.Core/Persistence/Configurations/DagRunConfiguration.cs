@@ -32,9 +32,11 @@ internal sealed class DagRunConfiguration : IEntityTypeConfiguration<DagRun>
             .HasFilter("state = 'failed'")
             .HasDatabaseName("ix_dag_run_failed_end_date");
 
-        // The scheduler's one query per pass for runs past their deadline: only runs still to be judged are in it.
+        // The scheduler's one query per pass for runs past their deadline. Only runs still to be judged
+        // are in it: a run leaves it when it is marked, and when it finishes (on time, or it would have
+        // been marked), so the runs that met their deadlines do not pile up in it.
         builder.HasIndex(r => r.DeadlineAt)
-            .HasFilter("deadline_at IS NOT NULL AND deadline_missed_at IS NULL")
+            .HasFilter("deadline_at IS NOT NULL AND deadline_missed_at IS NULL AND state IN ('queued', 'running')")
             .HasDatabaseName("ix_dag_run_deadline_pending");
 
         // The "needs attention" section lists the runs that missed their deadline lately.

@@ -477,7 +477,7 @@ namespace Dashboard.Core.Persistence.Migrations
 
                     b.HasIndex("DeadlineAt")
                         .HasDatabaseName("ix_dag_run_deadline_pending")
-                        .HasFilter("deadline_at IS NOT NULL AND deadline_missed_at IS NULL");
+                        .HasFilter("deadline_at IS NOT NULL AND deadline_missed_at IS NULL AND state IN ('queued', 'running')");
 
                     b.HasIndex("DeadlineMissedAt")
                         .HasDatabaseName("ix_dag_run_deadline_missed_at")

@@ -51,7 +51,7 @@ namespace Dashboard.Core.Persistence.Migrations
                 name: "ix_dag_run_deadline_pending",
                 table: "dag_run",
                 column: "deadline_at",
-                filter: "deadline_at IS NOT NULL AND deadline_missed_at IS NULL");
+                filter: "deadline_at IS NOT NULL AND deadline_missed_at IS NULL AND state IN ('queued', 'running')");
         }
 
         /// <inheritdoc />

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Dashboard.Core.Persistence.Migrations
 {
     [DbContext(typeof(DashboardDbContext))]
-    [Migration("20261205030432_RunDeadlines")]
+    [Migration("20261205033232_RunDeadlines")]
     partial class RunDeadlines
     {
         /// <inheritdoc />
@@ -480,7 +480,7 @@ namespace Dashboard.Core.Persistence.Migrations
 
                     b.HasIndex("DeadlineAt")
                         .HasDatabaseName("ix_dag_run_deadline_pending")
-                        .HasFilter("deadline_at IS NOT NULL AND deadline_missed_at IS NULL");
+                        .HasFilter("deadline_at IS NOT NULL AND deadline_missed_at IS NULL AND state IN ('queued', 'running')");
 
                     b.HasIndex("DeadlineMissedAt")
                         .HasDatabaseName("ix_dag_run_deadline_missed_at")
