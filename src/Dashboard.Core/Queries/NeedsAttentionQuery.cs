@@ -45,8 +45,8 @@ public sealed record NeedsAttention(
 /// <summary>
 /// The "needs attention" section of the DAG list: runs that failed lately, task instances waiting to
 /// retry, runs queued for too long, running tasks whose executor went silent and runs that missed their
-/// deadline lately. One statement,
-/// each category bounded, each read through a partial index on the states it is about.
+/// deadline lately. One statement, each category bounded, each read through a partial index on the
+/// states it is about.
 /// </summary>
 public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
