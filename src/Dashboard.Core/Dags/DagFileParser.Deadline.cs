@@ -35,15 +35,16 @@ public static partial class DagFileParser
             }
         }
 
-        if (YamlFields.Find(map, "interval") is null)
+        var intervalNode = YamlFields.Find(map, "interval");
+        if (intervalNode is null || YamlFields.IsNull(intervalNode))
         {
-            fields.Error(map, "deadline needs 'interval'");
+            fields.Error(intervalNode ?? map, "deadline needs 'interval'");
         }
 
         var interval = fields.Duration(map, "interval", "deadline");
         if (interval is { } span && (span <= TimeSpan.Zero || span > DagDeadline.MaxInterval))
         {
-            fields.Error(YamlFields.Find(map, "interval")!,
+            fields.Error(intervalNode!,
                 $"'interval' in deadline must be more than 0 and at most {DagDeadline.MaxInterval.TotalDays:0} days, got {span}");
         }
 

@@ -34,6 +34,8 @@ public sealed class DagFileParserDeadlineTests
     [InlineData("deadline: {reference: started_at, interval: 2h}", "'started_at' is no deadline reference; expected one of: logical_date, queued_at, run_after")]
     [InlineData("deadline: {interval: 2h}", "deadline needs 'reference'")]
     [InlineData("deadline: {reference: logical_date}", "deadline needs 'interval'")]
+    [InlineData("deadline: {reference: logical_date, interval: ~}", "deadline needs 'interval'")]
+    [InlineData("deadline: {reference: ~, interval: 2h}", "deadline needs 'reference'")]
     [InlineData("deadline: {reference: logical_date, interval: -5m}", "'interval' in deadline must be a duration")]
     [InlineData("deadline: {reference: logical_date, interval: 0}", "'interval' in deadline must be more than 0 and at most 366 days")]
     [InlineData("deadline: {reference: logical_date, interval: 400d}", "'interval' in deadline must be more than 0 and at most 366 days")]
