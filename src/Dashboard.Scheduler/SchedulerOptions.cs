@@ -20,6 +20,13 @@ public sealed class SchedulerOptions
     /// <summary>A try whose executor has been silent this long is considered lost and is retried or failed.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan TaskHeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Pause a DAG once this many of its runs in a row failed, unless its file says otherwise
+    /// (<c>max_consecutive_failed_dag_runs</c>); 0, the default as in Airflow, never pauses.
+    /// </summary>
+    [Range(0, 1000)]
+    public int MaxConsecutiveFailedDagRuns { get; set; }
 }
 
 /// <summary>The <c>Executor</c> section: runs tasks as local processes.</summary>

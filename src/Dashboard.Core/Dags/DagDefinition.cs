@@ -32,6 +32,17 @@ public sealed record DagDefinition(
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Notifications { get; init; }
+
+    /// <summary>When a run must have finished; null for none. Left out of the version hash when absent.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DagDeadline? Deadline { get; init; }
+
+    /// <summary>
+    /// Pause the DAG after this many failed runs in a row (0 never); null leaves it to the setting.
+    /// Left out of the version hash when absent.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MaxConsecutiveFailedDagRuns { get; init; }
 }
 
 /// <summary>One task; <see cref="Ordinal"/> is its place in a topological order (upstream first, then file order).</summary>

@@ -20,7 +20,8 @@ public static partial class DagFileParser
     private static readonly string[] DagKeys =
     [
         "dag_id", "description", "schedule", "timezone", "start_date", "end_date", "catchup", "max_active_runs",
-        "max_active_tasks", "tags", "params", "default_args", "tasks", "access_control", "notifications",
+        "max_active_tasks", "tags", "params", "default_args", "tasks", "access_control", "notifications", "deadline",
+        "max_consecutive_failed_dag_runs",
     ];
 
     // Before TaskKeys, which they are part of: static fields initialise in order.
@@ -144,6 +145,8 @@ public static partial class DagFileParser
         {
             EditAccess = ReadAccessControl(root, fields),
             Notifications = ReadNotifications(root, fields),
+            Deadline = ReadDeadline(root, fields),
+            MaxConsecutiveFailedDagRuns = fields.Int(root, "max_consecutive_failed_dag_runs", "the DAG", min: 0),
         };
 
         return errors.Count == 0 ? new DagParseResult(dag, []) : new DagParseResult(null, Reported(errors));

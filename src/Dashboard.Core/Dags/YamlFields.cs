@@ -278,24 +278,22 @@ internal sealed class YamlFields(List<DagFileError> errors, DagFileLimits limits
         };
     }
 
+    // "1e20d" is no duration: TimeSpan would overflow rather than say so.
+    private static TimeSpan? Seconds(double seconds) =>
+        seconds < TimeSpan.MaxValue.TotalSeconds ? TimeSpan.FromSeconds(seconds) : null;
+
     private static TimeSpan? ParseDuration(string text)
     {
         text = text.Trim();
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
         {
-            return seconds >= 0 ? TimeSpan.FromSeconds(seconds) : null;
+            return seconds >= 0 ? Seconds(seconds) : null;
         }
 
         if (text.Length > 1 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0)
         {
-            return text[^1] switch
-            {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
-                _ => null,
-            };
+            double? unit = text[^1] switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, _ => null };
+            return unit is { } perUnit ? Seconds(amount * perUnit) : null;
         }
 
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero ? span : null;

@@ -37,6 +37,14 @@ public sealed class Dag
     /// </summary>
     public string? Notifications { get; set; }
 
+    /// <summary>The file's <c>deadline</c>: what it counts from, or null for no deadline. New runs take it on creation.</summary>
+    public DeadlineReference? DeadlineReference { get; set; }
+
+    public TimeSpan? DeadlineInterval { get; set; }
+
+    /// <summary>The file's <c>max_consecutive_failed_dag_runs</c> (0 never pauses); null leaves it to the scheduler's setting.</summary>
+    public int? MaxConsecutiveFailedDagRuns { get; set; }
+
     public string? FileLocation { get; set; }
     public int? CurrentVersionId { get; set; }
     public DagVersion? CurrentVersion { get; set; }

@@ -38,4 +38,13 @@ public sealed class DagRun
     public int? DagVersionId { get; set; }
     public string? Note { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>When the run must have finished, from its DAG's deadline as it was when the run was created; null for none.</summary>
+    public DateTimeOffset? DeadlineAt { get; set; }
+
+    /// <summary>When the scheduler found the run unfinished past <see cref="DeadlineAt"/>. Kept when the run finishes late, or is cleared.</summary>
+    public DateTimeOffset? DeadlineMissedAt { get; set; }
+
+    /// <summary>The run had a deadline and finished by it without being found late.</summary>
+    public bool MetDeadline => DeadlineAt is not null && DeadlineMissedAt is null && State is DagRunState.Success or DagRunState.Failed;
 }

@@ -32,6 +32,7 @@ public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> opti
         configurationBuilder.Properties<ReprocessBehavior>().HaveConversion<SnakeCaseEnumConverter<ReprocessBehavior>>();
         configurationBuilder.Properties<LogStream>().HaveConversion<SnakeCaseEnumConverter<LogStream>>();
         configurationBuilder.Properties<NotificationState>().HaveConversion<SnakeCaseEnumConverter<NotificationState>>();
+        configurationBuilder.Properties<DeadlineReference>().HaveConversion<SnakeCaseEnumConverter<DeadlineReference>>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

@@ -10,7 +10,7 @@ public sealed record AttentionThresholds(TimeSpan QueuedRunAlertAfter, TimeSpan 
 
 /// <param name="At">
 /// The moment that matters for the item's category: when a failed run ended, when a retry is due,
-/// since when a run has waited, when a stuck task last heart-beat.
+/// since when a run has waited, when a stuck task last heart-beat, when a late run was due.
 /// </param>
 /// <param name="TaskId">For task-instance categories (retrying, stuck).</param>
 /// <param name="TryNumber">For task-instance categories: the try that failed or went silent.</param>
@@ -36,13 +36,17 @@ public sealed record AttentionList(IReadOnlyList<AttentionItem> Items, int Total
 public sealed record NeedsAttention(
     AttentionList FailedRuns, AttentionList Retrying, AttentionList QueuedRuns, AttentionList StuckTasks, DateTimeOffset? NextChangeAt = null)
 {
-    public bool IsEmpty => FailedRuns.Total + Retrying.Total + QueuedRuns.Total + StuckTasks.Total == 0;
+    /// <summary>Runs that missed their deadline in the last 24 h, finished since or not.</summary>
+    public AttentionList MissedDeadlines { get; init; } = AttentionList.Empty;
+
+    public bool IsEmpty => FailedRuns.Total + Retrying.Total + QueuedRuns.Total + StuckTasks.Total + MissedDeadlines.Total == 0;
 }
 
 /// <summary>
 /// The "needs attention" section of the DAG list: runs that failed lately, task instances waiting to
-/// retry, runs queued for too long and running tasks whose executor went silent. One statement,
-/// each category bounded, each read through a partial index on the states it is about.
+/// retry, runs queued for too long, running tasks whose executor went silent and runs that missed their
+/// deadline lately. One statement, each category bounded, each read through a partial index on the
+/// states it is about.
 /// </summary>
 public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> dbFactory, TimeProvider clock)
 {
@@ -84,9 +88,17 @@ public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> db
              ORDER BY ti.last_heartbeat_at, ti.id
              LIMIT @limit)
             UNION ALL
-            -- When the earliest of the three time-bound memberships above changes (least ignores nulls).
+            -- Listed for as long as failed runs are, by when the scheduler found them late.
+            (SELECT 'missed', r.dag_id, r.run_id, NULL, NULL, r.deadline_at, false, count(*) OVER (), NULL
+             FROM dag_run r
+             WHERE r.deadline_missed_at >= @failed_since
+             ORDER BY r.deadline_missed_at DESC, r.id DESC
+             LIMIT @limit)
+            UNION ALL
+            -- When the earliest of the time-bound memberships above changes (least ignores nulls).
             SELECT 'due', '', '', NULL, NULL, least(
                 (SELECT min(end_date) FROM dag_run WHERE state = 'failed' AND end_date >= @failed_since) + @failed_window,
+                (SELECT min(deadline_missed_at) FROM dag_run WHERE deadline_missed_at >= @failed_since) + @failed_window,
                 (SELECT min(greatest(queued_at, run_after)) FROM dag_run
                  WHERE state = 'queued' AND backfill_id IS NULL AND greatest(queued_at, run_after) >= @queued_before) + @queued_after,
                 (SELECT min(last_heartbeat_at) FROM task_instance WHERE state = 'running' AND last_heartbeat_at >= @silent_since) + @heartbeat_timeout),
@@ -110,6 +122,9 @@ public sealed class NeedsAttentionQuery(IDbContextFactory<DashboardDbContext> db
         }
 
         var due = rows.Single(r => r.Category == "due").Item.At;
-        return new NeedsAttention(Category("failed"), Category("retrying"), Category("queued"), Category("stuck"), due);
+        return new NeedsAttention(Category("failed"), Category("retrying"), Category("queued"), Category("stuck"), due)
+        {
+            MissedDeadlines = Category("missed"),
+        };
     }
 }

@@ -26,7 +26,10 @@ public sealed record NewDagRun(
 /// <summary>The trigger_dag task instance that created a run: its DAG, its run's run id and its task.</summary>
 public sealed record TriggeringTask(string DagId, string RunId, string TaskId);
 
-/// <summary>Creates runs, queued, with a task instance (no state yet) for every task of the given structure version.</summary>
+/// <summary>
+/// Creates runs, queued, with a task instance (no state yet) for every task of the given structure
+/// version, and each run's deadline from its DAG's.
+/// </summary>
 public static class DagRunCreation
 {
     /// <summary>
@@ -46,14 +49,19 @@ public static class DagRunCreation
             WITH new_runs AS (
                 INSERT INTO dag_run (dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end, run_after,
                     state, queued_at, clear_number, conf, backfill_id, triggered_by, triggering_user_name, dag_version_id, updated_at,
-                    triggering_dag_id, triggering_run_id, triggering_task_id)
+                    triggering_dag_id, triggering_run_id, triggering_task_id, deadline_at)
                 SELECT @dag, r.run_id, r.run_type, r.logical_date, r.interval_start, r.interval_end, r.run_after,
                     'queued', @now, 0, r.conf::jsonb, r.backfill_id, r.triggered_by, r.user_name, @version, @now,
-                    r.by_dag, r.by_run, r.by_task
+                    r.by_dag, r.by_run, r.by_task,
+                    -- The DAG's deadline as it is now, fixed for the run's life; null without one, and for a
+                    -- run without a logical date when the deadline counts from it.
+                    CASE d.deadline_reference WHEN 'logical_date' THEN r.logical_date WHEN 'queued_at' THEN @now
+                                              WHEN 'run_after' THEN r.run_after END + d.deadline_interval
                 FROM unnest(@run_ids, @run_types, @logical_dates, @interval_starts, @interval_ends, @run_afters,
                             @confs, @backfill_ids, @triggered_by, @user_names, @by_dags, @by_runs, @by_tasks)
                     AS r(run_id, run_type, logical_date, interval_start, interval_end, run_after, conf, backfill_id, triggered_by, user_name,
                          by_dag, by_run, by_task)
+                LEFT JOIN dag d ON d.dag_id = @dag
                 ON CONFLICT DO NOTHING
                 RETURNING id, run_id
             ), new_task_instances AS (

@@ -55,6 +55,38 @@ public static class DagRunTransitions
     }
 
     /// <summary>
+    /// Marks every run still unfinished at its deadline as having missed it, with its deadline_missed
+    /// notification in the same statement: one indexed query over the runs whose deadline is still to
+    /// be judged, however many DAGs there are. A run marked keeps its mark (it finished late, or was
+    /// cleared); a run another transaction holds is skipped, and taken on the next pass.
+    /// </summary>
+    /// <returns>How many runs were marked.</returns>
+    public static async Task<int> MarkDeadlinesMissedAsync(DashboardDbContext db, NotificationRoutes routes, DateTimeOffset now, CancellationToken ct)
+    {
+        var marked = await db.QueryAsync($"""
+            WITH due AS (
+                SELECT id FROM dag_run
+                WHERE deadline_at <= @now AND deadline_missed_at IS NULL AND state IN ('queued', 'running')
+                FOR UPDATE SKIP LOCKED
+            ), missed AS (
+                UPDATE dag_run r SET deadline_missed_at = @now, updated_at = @now
+                FROM due
+                WHERE r.id = due.id
+                RETURNING r.*
+            ), notified AS (
+                {NotificationOutbox.EnqueueSql("""
+                    SELECT 'deadline_missed', r.dag_id,
+                           jsonb_build_object('dag_id', r.dag_id, 'run_id', r.run_id, 'state', r.state, 'logical_date', r.logical_date,
+                                              'deadline_at', r.deadline_at, 'occurred_at', @now)
+                    FROM missed r
+                    """)}
+            )
+            SELECT count(*) FROM missed
+            """, r => r.GetInt64(0), ct, P("now", now), NotificationOutbox.DefaultsParameter(routes));
+        return (int)marked[0];
+    }
+
+    /// <summary>
     /// Finished → queued, so the scheduler decides the run's outcome again after a user changed one
     /// of its task instances by hand. Unlike a clear, this does not count as one.
     /// </summary>

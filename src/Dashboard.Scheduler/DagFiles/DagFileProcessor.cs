@@ -210,6 +210,9 @@ public sealed class DagFileProcessor(
         dag.Tags = [.. definition.Tags];
         dag.EditAccess = definition.EditAccess is { } editors ? [.. editors] : null;
         dag.Notifications = definition.Notifications is { } notifications ? JsonSerializer.Serialize(notifications, HashJson) : null;
+        dag.DeadlineReference = definition.Deadline?.Reference;
+        dag.DeadlineInterval = definition.Deadline?.Interval;
+        dag.MaxConsecutiveFailedDagRuns = definition.MaxConsecutiveFailedDagRuns;
         dag.FileLocation = location;
         dag.IsActive = true;
         var changed = db.Entry(dag).State == EntityState.Added || db.ChangeTracker.HasChanges();

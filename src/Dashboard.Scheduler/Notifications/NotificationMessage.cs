@@ -74,6 +74,7 @@ public sealed class NotificationMessage
                 NotificationEvent.RunFailure => $"Run failed: {run}",
                 NotificationEvent.RunSuccess => $"Run succeeded: {run}",
                 NotificationEvent.DeadlineMissed => $"Deadline missed: {run}",
+                NotificationEvent.DagAutoPaused => $"DAG paused after {Field("failed_runs")} failed runs in a row: {Field("dag_id")}",
                 NotificationEvent.ImportError => $"DAG file stopped importing: {Field("file")}",
                 NotificationEvent.Test => "Test notification",
                 _ => kind,

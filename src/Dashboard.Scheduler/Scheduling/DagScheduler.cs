@@ -8,6 +8,7 @@ using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Dashboard.Scheduler.Dependencies;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using static Dashboard.Core.Persistence.DbCommands;
 
 namespace Dashboard.Scheduler.Scheduling;
@@ -18,7 +19,8 @@ namespace Dashboard.Scheduler.Scheduling;
 /// forward. A transaction-scoped advisory lock gives the DAG to one scheduler at a time; runs are
 /// locked with SKIP LOCKED, so a user's Clear or Mark on a run simply makes the pass skip it.
 /// </summary>
-public sealed class DagScheduler(DagVersionCache versions, NotificationRoutes routes, DashboardMetrics metrics, TimeProvider clock)
+public sealed class DagScheduler(
+    DagVersionCache versions, NotificationRoutes routes, DashboardMetrics metrics, IOptions<SchedulerOptions> options, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<(string? Schedule, string Timezone), Timetable> timetables = new();
 
@@ -215,6 +217,12 @@ public sealed class DagScheduler(DagVersionCache versions, NotificationRoutes ro
             {
                 finished.Runs.Add(state);
             }
+        }
+
+        // Only a run failing now can complete a streak; the pause joins this pass's transaction.
+        if (finished.Runs.Contains(DagRunState.Failed) && (dag.MaxConsecutiveFailedDagRuns ?? options.Value.MaxConsecutiveFailedDagRuns) is > 0 and var limit)
+        {
+            await DagPauseTransitions.PauseAfterFailuresAsync(db, dag.DagId, limit, routes, now, ct);
         }
 
         return (new TransitionCounts(moved + scheduled, scheduled), finished);

@@ -12,8 +12,9 @@ using Microsoft.Extensions.Options;
 namespace Dashboard.Scheduler.Scheduling;
 
 /// <summary>
-/// One scheduler iteration: recover tries whose executor died, then give every active, unpaused DAG
-/// a <see cref="DagScheduler"/> pass. Any number of instances may run this against one database.
+/// One scheduler iteration: recover tries whose executor died, give every active, unpaused DAG a
+/// <see cref="DagScheduler"/> pass, then mark the runs past their deadline. Any number of instances
+/// may run this against one database.
 /// </summary>
 public sealed class SchedulerLoop(
     IDbContextFactory<DashboardDbContext> dbFactory,
@@ -96,6 +97,9 @@ public sealed class SchedulerLoop(
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             changed |= await BackfillTransitions.CompleteFinishedAsync(db, clock.GetUtcNow(), ct) > 0;
+
+            // After the DAG passes, so a run that finished in this pass has met its deadline.
+            changed |= await DagRunTransitions.MarkDeadlinesMissedAsync(db, routes, clock.GetUtcNow(), ct) > 0;
         }
 
         return changed;

@@ -53,7 +53,7 @@ public sealed class NotificationSettingsTests
             "Notifications:Channels:mail:Port must be from 1 to 65535.",
             "Notifications:Channels:mail:From must be an email address.",
             "Notifications:Channels:mail:To: 'not an address' is not an email address.",
-            "Notifications:Defaults:on_task_fail: unknown event; expected one of: on_task_failure, on_retry, on_run_failure, on_run_success, on_deadline_missed, on_import_error.",
+            "Notifications:Defaults:on_task_fail: unknown event; expected one of: on_task_failure, on_retry, on_run_failure, on_run_success, on_deadline_missed, on_dag_auto_paused, on_import_error.",
             "Notifications:Defaults:on_run_failure names the channel 'pager', which Notifications:Channels does not define.",
             "Notifications:Delivery:MaxAttempts must be from 1 to 100.",
             "Notifications:Delivery:SendTimeout must be positive and Notifications:Delivery:Lease at least twice as long, so no send outlives its claim.",
@@ -98,8 +98,8 @@ public sealed class NotificationSettingsTests
 
         Assert.Equal(
         [
-            "line 4: unknown key 'on_failure' in notifications; expected one of: on_task_failure, on_retry, on_run_failure, on_run_success, on_deadline_missed",
-            "line 5: unknown key 'on_import_error' in notifications; expected one of: on_task_failure, on_retry, on_run_failure, on_run_success, on_deadline_missed",
+            "line 4: unknown key 'on_failure' in notifications; expected one of: on_task_failure, on_retry, on_run_failure, on_run_success, on_deadline_missed, on_dag_auto_paused",
+            "line 5: unknown key 'on_import_error' in notifications; expected one of: on_task_failure, on_retry, on_run_failure, on_run_success, on_deadline_missed, on_dag_auto_paused",
             "line 6: 'bad name' in 'on_retry' is no channel name: letters, digits, '_', '-' and '.', at most 100",
             "line 6: 'on_retry' names the channel 'ops' twice",
         ], result.Errors.Select(e => e.ToString()));

@@ -160,6 +160,34 @@ public sealed class NeedsAttentionQueryTests
     }
 
     [Fact]
+    public async Task Runs_that_missed_their_deadline_in_the_last_24_hours_are_listed_finished_or_not_until_they_age_out()
+    {
+        var database = await DatabaseAsync();
+        await using (var db = database.CreateContext())
+        {
+            await TestData.AddDagAsync(db, "timed");
+            await MissedAsync(db, await TestData.AddRunAsync(db, "timed", "late_and_running", DagRunState.Running), Now.AddMinutes(-30));
+            await MissedAsync(db, await TestData.AddRunAsync(db, "timed", "late_then_done", DagRunState.Success, endDate: Now.AddMinutes(-5)), Now.AddHours(-2));
+            await MissedAsync(db, await TestData.AddRunAsync(db, "timed", "late_last_week", DagRunState.Success), Now.AddDays(-7));
+            var onTime = await TestData.AddRunAsync(db, "timed", "on_time", DagRunState.Running);
+            await db.ExecuteAsync("UPDATE dag_run SET deadline_at = @at WHERE id = @id", CancellationToken.None,
+                DbCommands.P("at", Now.AddHours(1)), DbCommands.P("id", onTime.Id));
+        }
+
+        var attention = await LoadAsync(database);
+
+        Assert.False(attention.IsEmpty);
+        Assert.Equal([("late_and_running", Now.AddMinutes(-31)), ("late_then_done", Now.AddHours(-2).AddMinutes(-1))],
+            attention.MissedDeadlines.Items.Select(i => (i.RunId, i.At!.Value)));
+        Assert.Equal(Now.AddHours(22), attention.NextChangeAt);
+    }
+
+    /// <summary>As the scheduler leaves a run found late a minute after its deadline.</summary>
+    private static Task MissedAsync(DashboardDbContext db, DagRun run, DateTimeOffset foundAt) =>
+        db.ExecuteAsync("UPDATE dag_run SET deadline_at = @due, deadline_missed_at = @found WHERE id = @id", CancellationToken.None,
+            DbCommands.P("due", foundAt.AddMinutes(-1)), DbCommands.P("found", foundAt), DbCommands.P("id", run.Id));
+
+    [Fact]
     public async Task Nothing_waits_on_the_clock_in_a_quiet_installation()
     {
         var database = await DatabaseAsync();

@@ -82,6 +82,21 @@ public sealed class AttentionPanelTests : ComponentTest
         Assert.Equal("false", page.QuerySelector("[data-testid='needs-attention']")!.GetAttribute("data-clear"));
     }
 
+    [Fact]
+    public void Missed_deadlines_link_to_their_run_and_say_when_it_was_due()
+    {
+        var late = new AttentionItem("hourly_feed", "scheduled__2025-06-15T09:00:00+00:00", null, null, Now.AddHours(-2), false);
+        var page = RenderPage(new NeedsAttention(AttentionList.Empty, AttentionList.Empty, AttentionList.Empty, AttentionList.Empty)
+        {
+            MissedDeadlines = new AttentionList([late], 1),
+        });
+
+        var item = page.QuerySelector("[data-testid='attention-missed-deadlines'] li[data-dag-id='hourly_feed']")!;
+        Assert.Equal("dags/hourly_feed/grid?run=scheduled__2025-06-15T09%3A00%3A00%2B00%3A00", item.QuerySelector("a")!.GetAttribute("href"));
+        Assert.Contains("due 2 h ago", item.TextContent);
+        Assert.Contains("Missed deadline", page.QuerySelector("[data-testid='attention-missed-deadlines']")!.TextContent);
+    }
+
     private AngleSharp.Dom.IDocument RenderPage(NeedsAttention report, IReadOnlyList<ImportError>? importErrors = null) =>
         RenderPage<AttentionPanel>(p => p
             .Add(a => a.Report, report)

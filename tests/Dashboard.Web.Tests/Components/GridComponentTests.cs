@@ -102,6 +102,33 @@ public sealed class GridComponentTests : ComponentTest
     }
 
     [Fact]
+    public void A_run_that_missed_its_deadline_has_a_labelled_alarm_on_its_header_and_one_that_did_not_has_none()
+    {
+        RenderHeader(deadlineMissed: null, out var onTime);
+        Assert.Null(onTime.GetAttribute("data-deadline-missed"));
+        Assert.Null(onTime.QuerySelector("[data-testid='deadline-missed']"));
+
+        RenderHeader("Deadline missed at 2026-11-20 03:00", out var late);
+        Assert.Equal("true", late.GetAttribute("data-deadline-missed"));
+        var marker = late.QuerySelector("[data-testid='deadline-missed']")!;
+        Assert.Equal(("img", "Deadline missed at 2026-11-20 03:00"), (marker.GetAttribute("role"), marker.GetAttribute("aria-label")));
+        Assert.EndsWith(", Deadline missed at 2026-11-20 03:00", late.GetAttribute("aria-label"), StringComparison.Ordinal);
+        Assert.EndsWith("\nDeadline missed at 2026-11-20 03:00", late.GetAttribute("title"), StringComparison.Ordinal);
+    }
+
+    private void RenderHeader(string? deadlineMissed, out AngleSharp.Dom.IElement header)
+    {
+        var page = RenderPage<GridRunHeader>(p => p
+            .Add(h => h.RunId, "scheduled__2026-11-20")
+            .Add(h => h.State, "success")
+            .Add(h => h.RunType, "scheduled")
+            .Add(h => h.DateLabel, "2026-11-20")
+            .Add(h => h.Tooltip, "scheduled__2026-11-20")
+            .Add(h => h.DeadlineMissed, deadlineMissed));
+        header = page.QuerySelector("[data-run-header]")!;
+    }
+
+    [Fact]
     public void Bars_scale_with_duration_among_visible_runs_and_never_vanish()
     {
         Assert.Equal(GridRunHeader.MaxBarHeight, GridRunHeader.BarHeightFor(120, 120));

@@ -17,8 +17,11 @@ public enum NotificationEvent
     RunFailure,
     RunSuccess,
 
-    /// <summary>A run missed its deadline: enqueued through <see cref="NotificationOutbox.EnqueueAsync"/> by whoever checks deadlines.</summary>
+    /// <summary>A run was still unfinished at its deadline, found by the scheduler's deadline check.</summary>
     DeadlineMissed,
+
+    /// <summary>The scheduler paused a DAG whose last runs all failed (<c>max_consecutive_failed_dag_runs</c>).</summary>
+    DagAutoPaused,
 
     /// <summary>A DAG file that imported (or is new) stopped importing. Only the settings' defaults route it: there is no DAG to ask.</summary>
     ImportError,
@@ -32,7 +35,7 @@ public static class NotificationEvents
     /// <summary>The events settings and DAG files may route, by their key (<c>on_task_failure</c>).</summary>
     public static readonly IReadOnlyDictionary<string, NotificationEvent> ByKey =
         new[] { NotificationEvent.TaskFailure, NotificationEvent.Retry, NotificationEvent.RunFailure, NotificationEvent.RunSuccess,
-                NotificationEvent.DeadlineMissed, NotificationEvent.ImportError }
+                NotificationEvent.DeadlineMissed, NotificationEvent.DagAutoPaused, NotificationEvent.ImportError }
             .ToDictionary(Key, e => e, StringComparer.Ordinal);
 
     /// <summary>The events a DAG file may route: all but the import error, which is about no DAG.</summary>

@@ -36,7 +36,7 @@ public static class NotificationOutbox
         "jsonb_build_object('dag_id', ti.dag_id, 'run_id', r.run_id, 'task_id', ti.task_id, 'try_number', ti.try_number, " +
         "'state', ti.state, 'logical_date', r.logical_date, 'occurred_at', @now)";
 
-    /// <summary>Enqueues events that no state change's statement carries (an import error, a missed deadline), in the caller's transaction.</summary>
+    /// <summary>Enqueues events that no state change's statement carries (an import error), in the caller's transaction.</summary>
     /// <returns>How many deliveries were enqueued.</returns>
     public static async Task<int> EnqueueAsync(
         DashboardDbContext db, NotificationRoutes routes, IReadOnlyCollection<OutboxEvent> events, DateTimeOffset now, CancellationToken ct)

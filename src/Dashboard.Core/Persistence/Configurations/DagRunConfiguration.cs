@@ -32,6 +32,18 @@ internal sealed class DagRunConfiguration : IEntityTypeConfiguration<DagRun>
             .HasFilter("state = 'failed'")
             .HasDatabaseName("ix_dag_run_failed_end_date");
 
+        // The scheduler's one query per pass for runs past their deadline. Only runs still to be judged
+        // are in it: a run leaves it when it is marked, and when it finishes (on time, or it would have
+        // been marked), so the runs that met their deadlines do not pile up in it.
+        builder.HasIndex(r => r.DeadlineAt)
+            .HasFilter("deadline_at IS NOT NULL AND deadline_missed_at IS NULL AND state IN ('queued', 'running')")
+            .HasDatabaseName("ix_dag_run_deadline_pending");
+
+        // The "needs attention" section lists the runs that missed their deadline lately.
+        builder.HasIndex(r => r.DeadlineMissedAt)
+            .HasFilter("deadline_missed_at IS NOT NULL")
+            .HasDatabaseName("ix_dag_run_deadline_missed_at");
+
         builder.HasIndex(r => r.BackfillId).HasDatabaseName("ix_dag_run_backfill");
 
         // The runs a trigger_dag task instance created: its own wait, the panels' links, and a clear that follows them.

@@ -276,6 +276,14 @@ namespace Dashboard.Core.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("current_version_id");
 
+                    b.Property<TimeSpan?>("DeadlineInterval")
+                        .HasColumnType("interval")
+                        .HasColumnName("deadline_interval");
+
+                    b.Property<string>("DeadlineReference")
+                        .HasColumnType("text")
+                        .HasColumnName("deadline_reference");
+
                     b.Property<string>("Description")
                         .HasColumnType("text")
                         .HasColumnName("description");
@@ -311,6 +319,10 @@ namespace Dashboard.Core.Persistence.Migrations
                     b.Property<int>("MaxActiveTasks")
                         .HasColumnType("integer")
                         .HasColumnName("max_active_tasks");
+
+                    b.Property<int?>("MaxConsecutiveFailedDagRuns")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_consecutive_failed_dag_runs");
 
                     b.Property<string>("Notifications")
                         .HasColumnType("json")
@@ -381,6 +393,14 @@ namespace Dashboard.Core.Persistence.Migrations
                     b.Property<DateTimeOffset?>("DataIntervalStart")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("data_interval_start");
+
+                    b.Property<DateTimeOffset?>("DeadlineAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deadline_at");
+
+                    b.Property<DateTimeOffset?>("DeadlineMissedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deadline_missed_at");
 
                     b.Property<DateTimeOffset?>("EndDate")
                         .HasColumnType("timestamp with time zone")
@@ -458,6 +478,14 @@ namespace Dashboard.Core.Persistence.Migrations
 
                     b.HasIndex("DagVersionId")
                         .HasDatabaseName("ix_dag_run_dag_version_id");
+
+                    b.HasIndex("DeadlineAt")
+                        .HasDatabaseName("ix_dag_run_deadline_pending")
+                        .HasFilter("deadline_at IS NOT NULL AND deadline_missed_at IS NULL AND state IN ('queued', 'running')");
+
+                    b.HasIndex("DeadlineMissedAt")
+                        .HasDatabaseName("ix_dag_run_deadline_missed_at")
+                        .HasFilter("deadline_missed_at IS NOT NULL");
 
                     b.HasIndex("EndDate")
                         .HasDatabaseName("ix_dag_run_failed_end_date")

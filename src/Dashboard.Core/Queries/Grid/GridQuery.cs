@@ -56,11 +56,11 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, D
         var rows = await db.QueryAsync("""
                 SELECT d.current_version_id,
                        r.id, r.run_id, r.run_type, r.state, r.logical_date, r.run_after, r.start_date, r.end_date, r.backfill_id, r.dag_version_id,
-                       v.version_number, r.has_note
+                       v.version_number, r.has_note, r.deadline_missed_at
                 FROM dag d
                 LEFT JOIN LATERAL (
                     SELECT id, run_id, run_type, state, logical_date, run_after, start_date, end_date, backfill_id, dag_version_id,
-                           note IS NOT NULL AS has_note
+                           note IS NOT NULL AS has_note, deadline_missed_at
                     FROM dag_run
                     WHERE dag_id = d.dag_id
                       AND (@type::text IS NULL OR run_type = @type)
@@ -77,7 +77,7 @@ public sealed class GridQuery(IDbContextFactory<DashboardDbContext> dbFactory, D
                     r.GetInt64(1), r.GetString(2), SnakeCase.ParseSnakeCase<DagRunType>(r.GetString(3)),
                     SnakeCase.ParseSnakeCase<DagRunState>(r.GetString(4)), r.NullableField<DateTimeOffset?>(5),
                     r.GetFieldValue<DateTimeOffset>(6), r.NullableField<DateTimeOffset?>(7), r.NullableField<DateTimeOffset?>(8),
-                    r.NullableField<int?>(9), r.NullableField<int?>(11), r.GetBoolean(12)),
+                    r.NullableField<int?>(9), r.NullableField<int?>(11), r.GetBoolean(12), r.NullableField<DateTimeOffset?>(13)),
                 VersionId: r.NullableField<int?>(10)),
             ct,
             P("dag", request.DagId),

@@ -6,6 +6,7 @@ namespace Dashboard.Core.Queries.Grid;
 /// <summary>A run column of the grid.</summary>
 /// <param name="VersionNumber">The number of the DAG version the run is on ("v3").</param>
 /// <param name="HasNote">The run has a note (the grid marks its header; the run panel shows it).</param>
+/// <param name="DeadlineMissedAt">When the scheduler found the run past its deadline, unfinished; null when it has not.</param>
 public sealed record GridRun(
     long Id,
     string RunId,
@@ -17,7 +18,8 @@ public sealed record GridRun(
     DateTimeOffset? EndDate,
     int? BackfillId,
     int? VersionNumber = null,
-    bool HasNote = false)
+    bool HasNote = false,
+    DateTimeOffset? DeadlineMissedAt = null)
 {
     /// <summary>The date a person recognises the run by: its logical date, or when it ran if it has none.</summary>
     public DateTimeOffset Date => LogicalDate ?? RunAfter;

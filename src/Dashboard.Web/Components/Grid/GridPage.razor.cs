@@ -428,6 +428,9 @@ public sealed partial class GridPage
     /// <summary>The run's date with its year, and its time when it is not midnight: what a person recognises the run by.</summary>
     private string DateLabel(GridRun run) => Times.Date(run.Date, _dag?.Timezone);
 
+    private string? DeadlineMissed(GridRun run) =>
+        run.DeadlineMissedAt is { } at ? $"Deadline missed at {Times.Time(at, _dag?.Timezone)}" : null;
+
     private string RunTooltip(GridRun run) =>
         string.Join('\n', new[]
         {
