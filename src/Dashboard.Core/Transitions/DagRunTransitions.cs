@@ -60,8 +60,12 @@ public static class DagRunTransitions
     /// be judged, however many DAGs there are. A run marked keeps its mark (it finished late, or was
     /// cleared); a run another transaction holds is skipped, and taken on the next pass.
     /// </summary>
-    /// <returns>How many runs were marked.</returns>
-    public static async Task<int> MarkDeadlinesMissedAsync(DashboardDbContext db, NotificationRoutes routes, DateTimeOffset now, CancellationToken ct)
+    /// <returns>
+    /// How many runs were marked, and the earliest deadline still to be judged (from the same index;
+    /// a skipped run's is already past), so the caller need not look again before it.
+    /// </returns>
+    public static async Task<(int Marked, DateTimeOffset? NextDue)> MarkDeadlinesMissedAsync(
+        DashboardDbContext db, NotificationRoutes routes, DateTimeOffset now, CancellationToken ct)
     {
         var marked = await db.QueryAsync($"""
             WITH due AS (
@@ -81,9 +85,13 @@ public static class DagRunTransitions
                     FROM missed r
                     """)}
             )
-            SELECT count(*) FROM missed
-            """, r => r.GetInt64(0), ct, P("now", now), NotificationOutbox.DefaultsParameter(routes));
-        return (int)marked[0];
+            SELECT (SELECT count(*) FROM missed),
+                   -- The statement's snapshot still shows the runs it marks as pending: leave them out.
+                   (SELECT min(deadline_at) FROM dag_run
+                    WHERE deadline_at IS NOT NULL AND deadline_missed_at IS NULL AND state IN ('queued', 'running')
+                      AND id NOT IN (SELECT id FROM missed))
+            """, r => ((int)r.GetInt64(0), r.NullableField<DateTimeOffset?>(1)), ct, P("now", now), NotificationOutbox.DefaultsParameter(routes));
+        return marked[0];
     }
 
     /// <summary>

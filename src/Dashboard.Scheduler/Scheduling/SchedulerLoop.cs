@@ -33,8 +33,17 @@ public sealed class SchedulerLoop(
     /// </summary>
     private static readonly TimeSpan QueueDepthInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A run made outside this loop's passes (a trigger, a backfill, another instance) that waits in
+    /// the queue is not seen by them; checking deadlines at least this often bounds how late its mark can be.
+    /// </summary>
+    private static readonly TimeSpan DeadlineRecheck = TimeSpan.FromSeconds(30);
+
     private DateTimeOffset nextRecovery = DateTimeOffset.MinValue;
     private DateTimeOffset nextQueueCount = DateTimeOffset.MinValue;
+
+    /// <summary>No deadline check before this: the earliest pending deadline the last check found, or the recheck.</summary>
+    private DateTimeOffset nextDeadlineCheck = DateTimeOffset.MinValue;
 
     // UTC ticks, 0 before the first pass: a long, so readiness probes on other threads never read half of it.
     private long lastPassCompletedTicks;
@@ -98,8 +107,16 @@ public sealed class SchedulerLoop(
         {
             changed |= await BackfillTransitions.CompleteFinishedAsync(db, clock.GetUtcNow(), ct) > 0;
 
-            // After the DAG passes, so a run that finished in this pass has met its deadline.
-            changed |= await DagRunTransitions.MarkDeadlinesMissedAsync(db, routes, clock.GetUtcNow(), ct) > 0;
+            // After the DAG passes, so a run that finished in this pass has met its deadline. Not every
+            // pass: only when one is due, or a pass changed runs (made one, or started one with a
+            // deadline earlier than the one known), so an idle scheduler does not probe the runs each second.
+            var now = clock.GetUtcNow();
+            if (changed || now >= nextDeadlineCheck)
+            {
+                var (marked, nextDue) = await DagRunTransitions.MarkDeadlinesMissedAsync(db, routes, now, ct);
+                changed |= marked > 0;
+                nextDeadlineCheck = nextDue is { } due && due < now + DeadlineRecheck ? due : now + DeadlineRecheck;
+            }
         }
 
         return changed;
