@@ -9,7 +9,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Web.Tests;
 
+/// <summary>
+/// The real app's meters are found by name through a listener that is global to the process, so an
+/// app host another test class runs at the same time feeds this one's exporter too: these tests run
+/// alone, after the parallel ones.
+/// </summary>
+[CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
 /// <summary>The real app with OTEL_METRICS_EXPORTER=prometheus: what a Prometheus server scraping it reads, and who may.</summary>
+[Collection(nameof(MetricsCollection))]
 public sealed class MetricsEndpointTests
 {
     [Fact]

@@ -9,6 +9,7 @@ using OpenTelemetry.Metrics;
 namespace Dashboard.Web.Tests;
 
 /// <summary>Which exporters the standard OTEL_* variables switch on: nothing unless asked, and OTEL_SDK_DISABLED over everything.</summary>
+[Collection(nameof(MetricsCollection))]
 public sealed class TelemetrySettingsTests
 {
     [Theory]
