@@ -126,6 +126,8 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(Cell(page, "extract_orders", bad)).ToHaveCountAsync(0);
         var group = page.Locator($"[data-cell][data-group-id='load'][data-run-id='{bad}']");
         await Expect(group).ToHaveAttributeAsync("data-state", "failed");
+        // A tooltip is worked out when the cell is hovered.
+        await group.HoverAsync();
         await Expect(group).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("failed: 1\nsuccess: 1"));
 
         // The cells go as soon as the rows are rebuilt; the browser remembers the group a moment later. Reload once it has.

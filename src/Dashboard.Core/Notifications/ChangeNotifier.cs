@@ -11,6 +11,16 @@ public sealed record ChangeBatch(IReadOnlySet<string> DagIds, IReadOnlySet<long>
     public bool Touches(string dagId) => Resync || DagIds.Contains(dagId);
 }
 
+/// <summary>A cache of database reads that a committed change can make stale.</summary>
+public interface IChangeInvalidator
+{
+    /// <summary>A change to <paramref name="dagId"/> (null: to nothing about one DAG), in run <paramref name="runId"/> (0: to the DAG itself).</summary>
+    void Invalidate(string? dagId, long runId);
+
+    /// <summary>Changes may have been missed: forget everything.</summary>
+    void InvalidateAll();
+}
+
 /// <summary>
 /// The in-process side of live updates: the PostgreSQL listener publishes every committed change
 /// here, and pages subscribe per DAG (or to all DAGs). Each subscription coalesces a burst into
@@ -22,6 +32,19 @@ public sealed class ChangeNotifier(TimeProvider time)
 
     private readonly Lock _gate = new();
     private ChangeSubscription[] _subscriptions = [];
+    private IChangeInvalidator[] _invalidators = [];
+
+    /// <summary>
+    /// Tells <paramref name="invalidator"/> of every change synchronously, before any subscriber hears
+    /// of it: a shared cache drops what the change made stale before a page can read it again.
+    /// </summary>
+    public void AddInvalidator(IChangeInvalidator invalidator)
+    {
+        lock (_gate)
+        {
+            _invalidators = [.. _invalidators, invalidator];
+        }
+    }
 
     /// <param name="dagId">The DAG to hear about, or null for every DAG.</param>
     /// <param name="onChanges">Called at most once per window, never concurrently with itself.</param>
@@ -42,6 +65,11 @@ public sealed class ChangeNotifier(TimeProvider time)
     /// </summary>
     public void Publish(string? dagId, long runId)
     {
+        foreach (var invalidator in Volatile.Read(ref _invalidators))
+        {
+            invalidator.Invalidate(dagId, runId);
+        }
+
         foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
             if (subscription.DagId is null || (dagId is not null && subscription.DagId == dagId))
@@ -54,6 +82,11 @@ public sealed class ChangeNotifier(TimeProvider time)
     /// <summary>Changes may have been missed: every subscriber reloads.</summary>
     public void PublishResync()
     {
+        foreach (var invalidator in Volatile.Read(ref _invalidators))
+        {
+            invalidator.InvalidateAll();
+        }
+
         foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
             subscription.AddResync();

@@ -228,7 +228,7 @@ public sealed class NoteServiceTests(GridDagFixture grid) : IClassFixture<GridDa
             .Where(c => c.Item3.HasNote).Select(c => (c.RunId, c.TaskId));
         Assert.Equal([(M, "start"), (D1, "extract.b")], noted.Order());
         Assert.Equal([D3], snapshot.Runs.Where(r => r.HasNote).Select(r => r.RunId));
-        Assert.Equal(24, Unsafe.SizeOf<GridCell>()); // the flag costs a grid of 100,000 cells no memory
+        Assert.Equal(1, Unsafe.SizeOf<GridCell>()); // the flag shares the cell's one byte with its state
         // The flag is all the grid carries: a cell with a note still says its state.
         Assert.Equal(TaskInstanceState.Failed, snapshot.Cell(snapshot.Tasks.ToList().FindIndex(t => t.TaskId == "extract.b"), snapshot.RunIndex(D1)).State);
     }

@@ -22,8 +22,8 @@ public sealed class GridLayoutTests
                 cells[t * runCount + r] = tasks[t].States[r] switch
                 {
                     "missing" => GridCell.Missing,
-                    TaskInstanceState state => new GridCell(GridCell.CodeOf(state), 1, 0, 0),
-                    _ => new GridCell(GridCell.NoStatusCode, 0, 0, 0),
+                    TaskInstanceState state => GridCell.Of(state),
+                    _ => GridCell.Of(null),
                 };
             }
         }
@@ -67,9 +67,10 @@ public sealed class GridLayoutTests
 
         var group = Assert.Single(rows);
         Assert.False(group.Expanded);
-        Assert.Equal([F, null, TaskInstanceState.Queued], group.GroupStates.Select(s => s.State));
-        Assert.Equal([(F, 1), (TaskInstanceState.UpstreamFailed, 1), (S, 1)], group.GroupStates[0].Counts());
-        Assert.Equal(2, group.GroupStates[2].Total);
+        Assert.Equal([F, null, TaskInstanceState.Queued], GridLayout.Draw(snapshot, rows).Select(c => c.State));
+        var first = GroupState.Of(group.GroupTasks.Select(task => snapshot.Cell(task, 0)));
+        Assert.Equal([(F, 1), (TaskInstanceState.UpstreamFailed, 1), (S, 1)], first.Counts());
+        Assert.Equal(2, GroupState.Of(group.GroupTasks.Select(task => snapshot.Cell(task, 2))).Total);
     }
 
     [Fact]
@@ -88,24 +89,42 @@ public sealed class GridLayoutTests
     }
 
     [Fact]
-    public void Only_the_rows_whose_cells_changed_draw_again_and_a_group_follows_its_tasks()
+    public void The_drawing_is_rows_by_runs_with_a_group_following_its_tasks_and_a_note_kept_on_a_task_only()
     {
-        var shown = Snapshot(("a", "g", [S, null]), ("b", null, [S, null]), ("c", null, [S, S]));
-        var next = Snapshot(("a", "g", [S, TaskInstanceState.Running]), ("b", null, [S, TaskInstanceState.Running]), ("c", null, [S, S]));
-        var before = GridLayout.Build(shown, GridLayoutOptions.Default);
-        var after = GridLayout.Build(next, GridLayoutOptions.Default);
+        var snapshot = Snapshot(("a", "g", [S, TaskInstanceState.Running]), ("b", null, ["missing", null]));
+        var noted = new GridSnapshot("dag", snapshot.Runs, snapshot.Tasks,
+            [GridCell.Of(S, hasNote: true), GridCell.Of(TaskInstanceState.Running), GridCell.Missing, GridCell.Of(null)], false, Now);
+        var rows = GridLayout.Build(noted, GridLayoutOptions.Default);
 
-        var changed = before.Zip(after).Where(p => !GridLayout.DrawsSame(shown, p.First, next, p.Second)).Select(p => p.First.Id);
-        Assert.Equal(["g", "a", "b"], changed);
+        var drawn = GridLayout.Draw(noted, rows);
+
+        Assert.Equal(["g", "a", "b"], rows.Select(r => r.Id));
+        Assert.Equal([GridCell.Of(S), GridCell.Of(TaskInstanceState.Running), GridCell.Of(S, hasNote: true), GridCell.Of(TaskInstanceState.Running),
+            GridCell.Missing, GridCell.Of(null)], drawn);
+    }
+
+    [Fact]
+    public void A_cell_is_one_byte_and_every_state_fits_its_code()
+    {
+        Assert.Equal(1, System.Runtime.CompilerServices.Unsafe.SizeOf<GridCell>());
+        foreach (var state in Enum.GetValues<TaskInstanceState>())
+        {
+            var cell = GridCell.Of(state, hasNote: true);
+            Assert.Equal((state, true, true), (cell.State!.Value, cell.HasNote, cell.Exists));
+            Assert.True(cell.Code <= GridCell.CodeMask);
+        }
+
+        Assert.Equal((false, null), (GridCell.Of(null).HasNote, GridCell.Of(null).State));
+        Assert.True(GridCell.Of(null).Exists);
+        Assert.False(GridCell.Missing.Exists);
     }
 
     [Fact]
     public void Group_priority_follows_airflow_and_ignores_tasks_without_an_instance()
     {
-        Assert.Equal(F, GroupState.Of([new GridCell(GridCell.CodeOf(S), 1, 0, 0), new GridCell(GridCell.CodeOf(F), 1, 0, 0)]).State);
-        Assert.Null(GroupState.Of([new GridCell(GridCell.CodeOf(S), 1, 0, 0), new GridCell(GridCell.NoStatusCode, 0, 0, 0)]).State);
-        Assert.Equal(TaskInstanceState.Running,
-            GroupState.Of([new GridCell(GridCell.CodeOf(TaskInstanceState.Running), 1, 0, 0), new GridCell(GridCell.CodeOf(TaskInstanceState.Restarting), 1, 0, 0)]).State);
+        Assert.Equal(F, GroupState.Of([GridCell.Of(S), GridCell.Of(F)]).State);
+        Assert.Null(GroupState.Of([GridCell.Of(S), GridCell.Of(null)]).State);
+        Assert.Equal(TaskInstanceState.Running, GroupState.Of([GridCell.Of(TaskInstanceState.Running), GridCell.Of(TaskInstanceState.Restarting)]).State);
         var nothing = GroupState.Of([GridCell.Missing, GridCell.Missing]);
         Assert.False(nothing.Exists);
         Assert.Equal(0, nothing.Total);

@@ -124,7 +124,7 @@ public sealed class GridQueryTests
     }
 
     [Fact]
-    public async Task Cells_carry_state_try_and_times_as_stored()
+    public async Task Cells_carry_the_state_and_a_hovered_cell_its_try_and_times_as_stored()
     {
         await using var engine = await EngineHarness.CreateAsync();
         await engine.AddDagAsync(Dag("{id: works, command: 'exit 0'}", "{id: breaks, command: 'exit 3'}"));
@@ -134,11 +134,67 @@ public sealed class GridQueryTests
         var grid = (await Query(engine).LoadAsync(new GridRequest("grid")))!;
 
         var works = await engine.TaskInstanceAsync("grid", runId, "works");
-        var cell = grid.Cell(grid.Tasks.ToList().FindIndex(t => t.TaskId == "works"), 0);
-        Assert.Equal((TaskInstanceState.Success, 1), (cell.State!.Value, (int)cell.TryNumber));
-        Assert.Equal(works.StartDate!.Value.UtcTicks, cell.StartDate!.Value.UtcTicks);
-        Assert.Equal(works.EndDate!.Value.UtcTicks, cell.EndDate!.Value.UtcTicks);
-        Assert.Equal(TaskInstanceState.Failed, grid.Cell(grid.Tasks.ToList().FindIndex(t => t.TaskId == "breaks"), 0).State);
+        Assert.Equal(TaskInstanceState.Success, grid.Cell(grid.TaskIndex("works"), 0).State);
+        Assert.Equal(TaskInstanceState.Failed, grid.Cell(grid.TaskIndex("breaks"), 0).State);
         Assert.Equal(DagRunState.Failed, grid.Runs.Single().State);
+        var detail = (await Query(engine).CellAsync(grid.Runs[0].Id, "works"))!;
+        Assert.Equal((TaskInstanceState.Success, 1, false), (detail.State, detail.TryNumber, detail.HasNote));
+        Assert.Equal(works.StartDate!.Value.UtcTicks, detail.StartDate!.Value.UtcTicks);
+        Assert.Equal(works.EndDate!.Value.UtcTicks, detail.EndDate!.Value.UtcTicks);
+        Assert.Null(await Query(engine).CellAsync(grid.Runs[0].Id, "no_such_task"));
+    }
+
+    [Fact]
+    public async Task Open_grids_share_one_read_and_a_change_re_reads_only_the_changed_runs_cells()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Dag("{id: a, kind: empty}", "{id: b, kind: empty, upstream: a}"), unpause: false);
+        var runs = await engine.CreateRunsAsync("grid", EngineHarness.RunFor(DagRunType.Scheduled, Day(1)), EngineHarness.RunFor(DagRunType.Scheduled, Day(2)));
+        var (first, second) = (runs.Values.First(), runs.Values.Last());
+        var request = new GridRequest("grid");
+
+        // Two grids asking at once get one snapshot, read once.
+        var together = await Task.WhenAll(Query(engine).LoadSharedAsync(request), Query(engine).LoadSharedAsync(request));
+        Assert.Same(together[0], together[1]);
+        Assert.Same(together[0], await Query(engine).LoadSharedAsync(request));
+
+        // Both runs change in the database, but only the second one's change is announced: only its cells are read again.
+        await using (var db = engine.CreateContext())
+        {
+            await db.ExecuteAsync("UPDATE task_instance SET state = 'failed' WHERE task_id = 'a'", CancellationToken.None);
+        }
+
+        engine.Notifier.Publish("grid", second);
+        var after = (await Query(engine).LoadSharedAsync(request))!;
+
+        Assert.NotSame(together[0], after);
+        Assert.Null(after.Cell(after.TaskIndex("a"), after.Runs.ToList().FindIndex(r => r.Id == first)).State);
+        Assert.Equal(TaskInstanceState.Failed, after.Cell(after.TaskIndex("a"), after.Runs.ToList().FindIndex(r => r.Id == second)).State);
+
+        // A person's own change is read at once, before its notification; losing notifications forgets everything.
+        Query(engine).Forget("grid");
+        var forgotten = (await Query(engine).LoadSharedAsync(request))!;
+        Assert.Equal(TaskInstanceState.Failed, forgotten.Cell(forgotten.TaskIndex("a"), forgotten.Runs.ToList().FindIndex(r => r.Id == first)).State);
+        engine.Notifier.PublishResync();
+        Assert.NotSame(forgotten, await Query(engine).LoadSharedAsync(request));
+    }
+
+    [Fact]
+    public async Task A_new_run_on_a_new_version_shows_in_the_shared_view_with_its_tasks()
+    {
+        await using var engine = await EngineHarness.CreateAsync();
+        await engine.AddDagAsync(Dag("{id: a, kind: empty}"), unpause: false);
+        var first = (await engine.CreateRunsAsync("grid", EngineHarness.RunFor(DagRunType.Scheduled, Day(1)))).Values.Single();
+        var request = new GridRequest("grid");
+        Assert.Single((await Query(engine).LoadSharedAsync(request))!.Runs);
+
+        await engine.AddDagAsync(Dag("{id: a, kind: empty}", "{id: added, kind: empty, upstream: a}"), unpause: false);
+        var second = (await engine.CreateRunsAsync("grid", EngineHarness.RunFor(DagRunType.Scheduled, Day(2)))).Values.Single();
+        engine.Notifier.Publish("grid", second);
+
+        var grid = (await Query(engine).LoadSharedAsync(request))!;
+        Assert.Equal([first, second], grid.Runs.Select(r => r.Id));
+        Assert.Equal(["a", "added"], grid.Tasks.Select(t => t.TaskId));
+        Assert.True(grid.Cell(grid.TaskIndex("added"), 1).Exists);
     }
 }

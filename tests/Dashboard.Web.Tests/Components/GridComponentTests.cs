@@ -1,10 +1,11 @@
 using Dashboard.Core.Domain;
 using Dashboard.Core.Queries.Grid;
 using Dashboard.Web.Components.Grid;
+using Dashboard.Web.Components.Shared;
 
 namespace Dashboard.Web.Tests.Components;
 
-/// <summary>The grid's pieces as they render: a row's cells, a run header and a group's aggregated cell.</summary>
+/// <summary>The grid's pieces: what travels to the browser, the tooltips it asks for, and a run header as it renders.</summary>
 public sealed class GridComponentTests : ComponentTest
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 20, 1, 0, 0, TimeSpan.Zero);
@@ -16,65 +17,65 @@ public sealed class GridComponentTests : ComponentTest
         new("dag", [Run("run_1")], [new GridTask("extract", "load"), new GridTask("transform", "load"), new GridTask("added_later", null)],
             cellsOfRun, false, Start.AddHours(1));
 
-    private AngleSharp.Dom.IDocument RenderRow(GridSnapshot snapshot, GridRow row, int selectedColumn = -1) =>
-        RenderPage<GridRowView>(p => p.Add(r => r.Snapshot, snapshot).Add(r => r.Row, row).Add(r => r.SelectedColumn, selectedColumn));
-
-    private static readonly GridCell Failed =
-        new(GridCell.CodeOf(TaskInstanceState.Failed), 2, Start.AddSeconds(5).UtcTicks, Start.AddSeconds(75).UtcTicks);
-
-    private static readonly GridCell Succeeded = new(GridCell.CodeOf(TaskInstanceState.Success), 1, Start.UtcTicks, Start.AddSeconds(4).UtcTicks);
-
     [Fact]
-    public void A_cell_carries_task_run_and_state_and_its_tooltip_says_try_start_end_and_duration()
+    public void A_task_cells_tooltip_says_try_start_end_and_duration_and_one_without_an_instance_says_why()
     {
-        var snapshot = Snapshot(Failed, Succeeded, GridCell.Missing);
-        var rows = GridLayout.Build(snapshot, GridLayoutOptions.Default);
+        var failed = new GridCellDetail(TaskInstanceState.Failed, 2, Start.AddSeconds(5), Start.AddSeconds(75), HasNote: true);
 
-        var page = RenderRow(snapshot, rows.Single(r => r.Id == "extract"), selectedColumn: 0);
-
-        var cell = page.QuerySelector("[data-cell]")!;
-        Assert.Equal(("extract", "run_1", "failed"), (cell.GetAttribute("data-task-id"), cell.GetAttribute("data-run-id"), cell.GetAttribute("data-state")));
-        Assert.Equal("gridcell", cell.GetAttribute("role"));
-        Assert.Contains("selected", cell.ClassList);
-        Assert.Contains("state-failed", cell.QuerySelector(".cell-badge")!.ClassList);
         Assert.Equal(
-            "extract\nState: failed\nTry: 2\nStarted: 2026-11-20 01:00:05\nEnded: 2026-11-20 01:01:15\nDuration: 1 min 10 s",
-            cell.GetAttribute("title"));
-        Assert.Equal("extract", page.QuerySelector("[role=rowheader]")!.TextContent.Trim());
+            "extract\nState: failed\nTry: 2\nStarted: 2026-11-20 01:00:05\nEnded: 2026-11-20 01:01:15\nDuration: 1 min 10 s\nHas a note",
+            GridTooltips.Task("extract", failed, TimeDisplay.Utc, null, Start.AddHours(1)));
+        Assert.Equal("transform\nState: no status", GridTooltips.Task("transform", new GridCellDetail(null, 0, null, null, false), TimeDisplay.Utc, null, Start));
+        Assert.Contains("did not exist when this run was created", GridTooltips.Task("added_later", null, TimeDisplay.Utc, null, Start));
     }
 
     [Fact]
-    public void A_task_with_no_instance_in_a_run_looks_different_from_no_status()
+    public void A_collapsed_groups_tooltip_counts_its_task_instances_by_state()
     {
-        var snapshot = Snapshot(Failed, new GridCell(GridCell.NoStatusCode, 0, 0, 0), GridCell.Missing);
-        var rows = GridLayout.Build(snapshot, GridLayoutOptions.Default);
-
-        var missing = (RenderRow(snapshot, rows.Single(r => r.Id == "added_later"))).QuerySelector("[data-cell]")!;
-        var none = (RenderRow(snapshot, rows.Single(r => r.Id == "transform"))).QuerySelector("[data-cell]")!;
-
-        Assert.Equal("missing", missing.GetAttribute("data-state"));
-        Assert.Contains("state-missing", missing.QuerySelector(".cell-badge")!.ClassList);
-        Assert.Contains("did not exist when this run was created", missing.GetAttribute("title"));
-        Assert.Equal("none", none.GetAttribute("data-state"));
-        Assert.Contains("state-none", none.QuerySelector(".cell-badge")!.ClassList);
-    }
-
-    [Fact]
-    public void A_collapsed_group_shows_its_aggregated_state_with_counts_and_a_toggle()
-    {
-        var snapshot = Snapshot(Failed, Succeeded, GridCell.Missing);
+        var snapshot = Snapshot(GridCell.Of(TaskInstanceState.Failed), GridCell.Of(TaskInstanceState.Success), GridCell.Missing);
         var group = GridLayout.Build(snapshot, new GridLayoutOptions(new HashSet<string> { "load" })).Single(r => r.IsGroup);
 
-        var page = RenderRow(snapshot, group);
+        Assert.Equal("load (2 task instances)\nfailed: 1\nsuccess: 1",
+            GridTooltips.Group("load", GroupState.Of(group.GroupTasks.Select(task => snapshot.Cell(task, 0)))));
+        Assert.Equal("load\nNo task instances in this run", GridTooltips.Group("load", GroupState.Of([GridCell.Missing])));
+    }
 
-        var cell = page.QuerySelector("[data-cell][data-group-id='load']")!;
-        Assert.Equal(("run_1", "failed"), (cell.GetAttribute("data-run-id"), cell.GetAttribute("data-state")));
-        Assert.Null(cell.GetAttribute("data-task-id"));
-        Assert.Equal("load (2 task instances)\nfailed: 1\nsuccess: 1", cell.GetAttribute("title"));
-        Assert.Contains("cell-group", cell.QuerySelector(".cell-badge")!.ClassList);
-        var toggle = page.QuerySelector("button[data-group-toggle='load']")!;
-        Assert.Equal(("false", "Expand group load"), (toggle.GetAttribute("aria-expanded"), toggle.GetAttribute("aria-label")));
-        Assert.Equal("2", page.QuerySelector(".group-size")!.TextContent);
+    [Fact]
+    public void The_model_is_the_run_and_row_tables_once_and_one_letter_per_cell()
+    {
+        var snapshot = Snapshot(GridCell.Of(TaskInstanceState.Failed, hasNote: true), GridCell.Of(null), GridCell.Missing);
+        var rows = GridLayout.Build(snapshot, GridLayoutOptions.Default);
+
+        var model = GridWire.Encode(snapshot, rows, GridLayout.Draw(snapshot, rows));
+
+        Assert.Equal(["run_1"], model.Runs);
+        Assert.Equal([["load", 0, 2, 1], ["extract", 1], ["transform", 1], ["added_later", 0]], model.Rows);
+        Assert.Equal(4, model.Cells.Length);
+        Assert.Equal(["failed", "failed", "none", "missing"], model.Cells.Select(c => model.States[GridWire.Alphabet.IndexOf(c) & GridCell.CodeMask]));
+        Assert.True((GridWire.Alphabet.IndexOf(model.Cells[1]) & GridCell.NoteFlag) != 0);
+        Assert.Equal(GridWire.Hash(snapshot, rows, GridLayout.Draw(snapshot, rows)), model.Id);
+        var json = GridWire.EmbeddedJsonOf(model);
+        Assert.DoesNotContain("<", json);
+        Assert.Contains($"\"cells\":\"{model.Cells}\"", json);
+    }
+
+    [Fact]
+    public void A_patch_names_only_the_changed_cells_down_each_column_and_a_model_id_follows_every_change()
+    {
+        GridCell S = GridCell.Of(TaskInstanceState.Success), F = GridCell.Of(TaskInstanceState.Failed), R = GridCell.Of(TaskInstanceState.Running);
+        // 6 rows × 2 runs, row by row.
+        GridCell[] before = [S, S, S, S, S, S, S, S, S, S, S, S];
+        GridCell[] after = [S, F, S, S, S, R, S, S, S, S, F, S];
+
+        Assert.Null(GridWire.Patch(before, [.. before], 2));
+        // Column 1: rows 0 and 2 are two rows apart, so they share a segment (row 1 unchanged rides along); column 0: row 5.
+        Assert.Equal($"0,5,{GridWire.Alphabet[F.Value]};1,0,{GridWire.Alphabet[F.Value]}{GridWire.Alphabet[S.Value]}{GridWire.Alphabet[R.Value]}",
+            GridWire.Patch(before, after, 2));
+
+        var snapshot = Snapshot(S, S, S);
+        var rows = GridLayout.Build(snapshot, GridLayoutOptions.Default);
+        var changed = Snapshot(S, F, S);
+        Assert.NotEqual(GridWire.Hash(snapshot, rows, GridLayout.Draw(snapshot, rows)), GridWire.Hash(changed, rows, GridLayout.Draw(changed, rows)));
     }
 
     [Fact]

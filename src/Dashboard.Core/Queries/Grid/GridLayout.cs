@@ -2,17 +2,20 @@ using Dashboard.Core.Domain;
 
 namespace Dashboard.Core.Queries.Grid;
 
-/// <summary>A row as drawn: a task, or a task group with one aggregated state per run.</summary>
+/// <summary>A row as drawn: a task, or a task group whose cells aggregate its tasks' (<see cref="GroupTasks"/>, snapshot task indexes).</summary>
 public sealed record GridRow(
     string Id,
     string Label,
     int Depth,
     int TaskIndex,
     IReadOnlyList<int> GroupTasks,
-    IReadOnlyList<GroupState> GroupStates,
     bool Expanded)
 {
     public bool IsGroup => TaskIndex < 0;
+
+    /// <summary>Draws like <paramref name="other"/> apart from its cells: same task or group, same place in the tree, same fold.</summary>
+    public bool SameShape(GridRow other) =>
+        Id == other.Id && Depth == other.Depth && TaskIndex == other.TaskIndex && Expanded == other.Expanded && GroupTasks.Count == other.GroupTasks.Count;
 }
 
 /// <summary>
@@ -47,54 +50,23 @@ public static class GridLayout
     }
 
     /// <summary>
-    /// Whether <paramref name="row"/> of <paramref name="snapshot"/> draws exactly what
-    /// <paramref name="shownRow"/> of <paramref name="shownSnapshot"/> drew: the same runs, and
-    /// cell for cell the same states, tries and times. An exact comparison, not a hash, so a row
-    /// whose cells changed always draws again; it costs one pass over the row.
+    /// What each row draws in each run, rows × runs, row-major: a task row its cell, a group row its
+    /// tasks' most urgent state (<see cref="GroupState.Aggregate"/>), without a note mark.
     /// </summary>
-    public static bool DrawsSame(GridSnapshot shownSnapshot, GridRow shownRow, GridSnapshot snapshot, GridRow row)
+    public static GridCell[] Draw(GridSnapshot snapshot, IReadOnlyList<GridRow> rows)
     {
-        if (shownRow.Id != row.Id || shownRow.Label != row.Label || shownRow.Depth != row.Depth
-            || shownRow.IsGroup != row.IsGroup || shownRow.Expanded != row.Expanded || !SameRuns(shownSnapshot, snapshot))
+        var runs = snapshot.Runs.Count;
+        var drawn = new GridCell[rows.Count * runs];
+        for (var row = 0; row < rows.Count; row++)
         {
-            return false;
-        }
-
-        for (var run = 0; run < snapshot.Runs.Count; run++)
-        {
-            var same = row.IsGroup
-                ? shownRow.GroupStates[run].SameAs(row.GroupStates[run])
-                : shownSnapshot.Cell(shownRow.TaskIndex, run) == snapshot.Cell(row.TaskIndex, run);
-            if (!same)
+            var gridRow = rows[row];
+            for (var run = 0; run < runs; run++)
             {
-                return false;
+                drawn[row * runs + run] = gridRow.IsGroup ? GroupState.Aggregate(snapshot, gridRow.GroupTasks, run) : snapshot.Cell(gridRow.TaskIndex, run);
             }
         }
 
-        return true;
-    }
-
-    private static bool SameRuns(GridSnapshot a, GridSnapshot b)
-    {
-        if (ReferenceEquals(a, b))
-        {
-            return true;
-        }
-
-        if (a.Runs.Count != b.Runs.Count)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < a.Runs.Count; i++)
-        {
-            if (a.Runs[i].Id != b.Runs[i].Id)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return drawn;
     }
 
     /// <summary>Every group path in the snapshot, for "expand all" and "collapse all".</summary>
@@ -148,7 +120,7 @@ public static class GridLayout
             {
                 if (Shows(snapshot, options, node.TaskIndex))
                 {
-                    rows.Add(new GridRow(node.Id, node.Label, depth, node.TaskIndex, [], [], false));
+                    rows.Add(new GridRow(node.Id, node.Label, depth, node.TaskIndex, [], false));
                 }
 
                 continue;
@@ -160,10 +132,7 @@ public static class GridLayout
             }
 
             var expanded = !options.CollapsedGroups.Contains(node.Id);
-            var states = Enumerable.Range(0, snapshot.Runs.Count)
-                .Select(run => GroupState.Of(node.Tasks.Select(task => snapshot.Cell(task, run))))
-                .ToList();
-            rows.Add(new GridRow(node.Id, node.Label, depth, -1, node.Tasks, states, expanded));
+            rows.Add(new GridRow(node.Id, node.Label, depth, -1, node.Tasks, expanded));
             if (expanded)
             {
                 Emit(node, depth + 1, snapshot, options, rows);

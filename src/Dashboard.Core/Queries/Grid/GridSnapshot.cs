@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Dashboard.Core.Domain;
 
 namespace Dashboard.Core.Queries.Grid;
@@ -33,37 +32,40 @@ public sealed record GridRun(
 public sealed record GridTask(string TaskId, string? GroupId);
 
 /// <summary>
-/// One (task, run) cell, packed small because a grid holds runs × tasks of them.
-/// <see cref="Code"/> 0 means the run has no task instance for the task (the task was added after
-/// the run was created), 1 means Airflow's "no status", and 2 + n means <see cref="TaskInstanceState"/> n.
-/// <see cref="HasNote"/> says the task instance has a note; with the runtime free to order the fields,
-/// it shares the first word with the code and the try, so a cell stays 24 bytes.
+/// One (task, run) cell in one byte, because that is all the grid needs to draw it and a grid holds
+/// runs × tasks of them. The low four bits are the <see cref="Code"/>: 0 means the run has no task
+/// instance for the task (the task was added after the run was created), 1 means Airflow's
+/// "no status", and 2 + n means <see cref="TaskInstanceState"/> n. <see cref="NoteFlag"/> says the
+/// task instance has a note. Tries and times are read when a cell is looked at, not kept for all.
 /// </summary>
-[StructLayout(LayoutKind.Auto)]
-public readonly record struct GridCell(byte Code, short TryNumber, long StartTicks, long EndTicks, bool HasNote = false)
+public readonly record struct GridCell(byte Value)
 {
     public const byte MissingCode = 0;
     public const byte NoStatusCode = 1;
+    public const byte NoteFlag = 0x10;
+    public const byte CodeMask = 0x0F;
 
     public static readonly GridCell Missing = default;
 
+    public static GridCell Of(TaskInstanceState? state, bool hasNote = false) =>
+        new((byte)(CodeOf(state) | (hasNote ? NoteFlag : 0)));
+
     public static byte CodeOf(TaskInstanceState? state) => state is { } s ? (byte)(s + 2) : NoStatusCode;
+
+    /// <summary>The state part alone: <see cref="MissingCode"/>, <see cref="NoStatusCode"/> or 2 + the state.</summary>
+    public byte Code => (byte)(Value & CodeMask);
 
     public bool Exists => Code != MissingCode;
 
+    public bool HasNote => (Value & NoteFlag) != 0;
+
     public TaskInstanceState? State => Code > NoStatusCode ? (TaskInstanceState)(Code - 2) : null;
-
-    public DateTimeOffset? StartDate => StartTicks == 0 ? null : new DateTimeOffset(StartTicks, TimeSpan.Zero);
-
-    public DateTimeOffset? EndDate => EndTicks == 0 ? null : new DateTimeOffset(EndTicks, TimeSpan.Zero);
-
-    public double? DurationSeconds(DateTimeOffset now) =>
-        StartTicks == 0 ? null : Math.Max(0, ((EndTicks == 0 ? now.UtcTicks : EndTicks) - StartTicks) / (double)TimeSpan.TicksPerSecond);
 }
 
 /// <summary>
 /// What the grid shows for one DAG: a window of runs (oldest first, as drawn left to right), the
-/// task rows in topological order and a dense runs × tasks matrix of cells.
+/// task rows in topological order and a dense tasks × runs matrix of one-byte cells. Immutable, so
+/// every open grid of the same view can share one.
 /// </summary>
 public sealed class GridSnapshot(
     string dagId, IReadOnlyList<GridRun> runs, IReadOnlyList<GridTask> tasks, GridCell[] cells, bool hasOlder, DateTimeOffset loadedAt)
@@ -78,7 +80,7 @@ public sealed class GridSnapshot(
     /// <summary>More runs match the filters before the oldest one shown.</summary>
     public bool HasOlder => hasOlder;
 
-    /// <summary>The "now" running durations were measured against.</summary>
+    /// <summary>When the runs were read: the "now" running durations are measured against.</summary>
     public DateTimeOffset LoadedAt => loadedAt;
 
     public GridCell Cell(int task, int run) => cells[task * runs.Count + run];
@@ -88,6 +90,19 @@ public sealed class GridSnapshot(
         for (var i = 0; i < runs.Count; i++)
         {
             if (runs[i].RunId == runId)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    public int TaskIndex(string taskId)
+    {
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            if (tasks[i].TaskId == taskId)
             {
                 return i;
             }

@@ -38,7 +38,7 @@ public sealed class GroupState
 
     public bool Exists => Code != GridCell.MissingCode;
 
-    public TaskInstanceState? State => new GridCell(Code, 0, 0, 0).State;
+    public TaskInstanceState? State => new GridCell(Code).State;
 
     public void Add(GridCell cell)
     {
@@ -59,9 +59,6 @@ public sealed class GroupState
     public IEnumerable<(TaskInstanceState? State, int Count)> Counts() =>
         Priority.Select(s => (s, _counts[GridCell.CodeOf(s)])).Where(c => c.Item2 > 0);
 
-    /// <summary>The same aggregate: the same state and the same count in every state.</summary>
-    public bool SameAs(GroupState other) => Code == other.Code && Total == other.Total && _counts.AsSpan().SequenceEqual(other._counts);
-
     public static GroupState Of(IEnumerable<GridCell> cells)
     {
         var state = new GroupState();
@@ -71,6 +68,22 @@ public sealed class GroupState
         }
 
         return state;
+    }
+
+    /// <summary>The most urgent state of <paramref name="tasks"/> in <paramref name="run"/>, as a cell: what a collapsed group draws, without counting.</summary>
+    public static GridCell Aggregate(GridSnapshot snapshot, IReadOnlyList<int> tasks, int run)
+    {
+        var code = GridCell.MissingCode;
+        foreach (var task in tasks)
+        {
+            var cell = snapshot.Cell(task, run).Code;
+            if (cell != GridCell.MissingCode && (code == GridCell.MissingCode || RankByCode[cell] < RankByCode[code]))
+            {
+                code = cell;
+            }
+        }
+
+        return new GridCell(code);
     }
 
     private static int[] BuildRanks()

@@ -176,7 +176,7 @@ public sealed partial class GraphPage
             {
                 if (snapshot.States.TryGetValue(task, out var taskState))
                 {
-                    state.Add(new GridCell(GridCell.CodeOf(taskState), 0, 0, 0));
+                    state.Add(GridCell.Of(taskState));
                 }
             }
         }
@@ -197,7 +197,7 @@ public sealed partial class GraphPage
         {
             if (_snapshot.States.TryGetValue(task, out var taskState))
             {
-                state.Add(new GridCell(GridCell.CodeOf(taskState), 0, 0, 0));
+                state.Add(GridCell.Of(taskState));
             }
         }
 

@@ -12,19 +12,42 @@ using MudBlazor;
 namespace Dashboard.Web.Components.Grid;
 
 /// <summary>
-/// The grid: runs as columns, tasks as rows. It loads one <see cref="GridSnapshot"/> for the view
-/// in the URL, through a <see cref="LiveView"/> that re-loads it whenever this DAG changed
-/// (coalesced, so a burst is one re-query) and never lets two loads overlap, and it lets unchanged
-/// rows skip rendering.
+/// The grid: runs as columns, tasks as rows. It loads the <see cref="GridSnapshot"/> of the view in
+/// the URL, shared with every open grid of the same view (<see cref="GridQuery.LoadSharedAsync"/>),
+/// through a <see cref="LiveView"/> that re-loads it whenever this DAG changed (coalesced, so a burst
+/// is one re-load) and never lets two loads overlap.
 /// </summary>
+/// <remarks>
+/// The cells are drawn by wwwroot/js/grid.js, which holds a copy of what this page draws
+/// (<see cref="GridWire.Model"/>). The prerendered page embeds it once; the browser then tells the
+/// circuit which model it holds (<see cref="Sync"/>), so it is not sent again when it is current.
+/// After that a re-load that keeps the rows and runs renders only a patch of the cells that changed,
+/// as an attribute in the same render batch as the run headers; any other re-load renders a new model
+/// id, and the browser asks for that model.
+/// </remarks>
 public sealed partial class GridPage
 {
     public const int GridRowHeight = 28;
-    private const int PrerenderedRows = 40;
 
     private DagHeader? _dag;
     private GridSnapshot? _snapshot;
     private List<GridRow> _rows = [];
+    private GridCell[] _drawn = [];
+
+    /// <summary>What the browser holds since its last <see cref="Sync"/>, with the patches rendered since; null before it synced.</summary>
+    private BrowserCopy? _browser;
+
+    /// <summary>The id of the model the browser should hold (data-model).</summary>
+    private string? _modelId;
+
+    /// <summary>The last patch rendered (data-patch): "{model id}.{sequence}:{segments}".</summary>
+    private string? _patch;
+
+    /// <summary>A selection set here rather than in the browser (data-selection): [epoch, row, run, anchor row, anchor run].</summary>
+    private string? _selection;
+    private int _selectionEpoch;
+    private (string TaskId, string RunId)? _urlCell;
+    private bool _ready;
     private IReadOnlyList<string> _groupIds = [];
     private HashSet<string> _collapsed = [];
     private GridView _view = GridView.Default;
@@ -40,11 +63,11 @@ public sealed partial class GridPage
     /// <summary>Completes when the URL this page last navigated to has arrived as parameters.</summary>
     private TaskCompletionSource _navigated = CompletedNavigation();
 
-    private Virtualize<GridRow>? _virtualize;
     private DagPanels? _panels;
     private LiveView _live = null!;
     private ElementReference _gridElement;
     private bool _attaching;
+    private string? _attachedTo;
     private IJSObjectReference? _module;
     private IJSObjectReference? _listeners;
     private DotNetObjectReference<GridPage>? _self;
@@ -92,10 +115,13 @@ public sealed partial class GridPage
         _navigated.TrySetResult();
         _view = GridView.Parse(RunsParameter, OffsetParameter, RunTypeParameter, RunStateParameter, TaskStateParameter, FailedParameter, TaskTextParameter,
             TaskParameter, RunParameter);
-        if (_view.TaskId is { } task && _view.RunId is { } run)
+        var urlCell = _view.TaskId is { } task && _view.RunId is { } run ? (task, run) : ((string, string)?)null;
+        if (urlCell is not null && urlCell != _urlCell)
         {
-            _selected = (task, run);
+            SelectHere(urlCell, null);
         }
+
+        _urlCell = urlCell;
 
         // The router keeps this page when only the DAG in the URL changes: then it follows the new one.
         if (RendererInfo.IsInteractive)
@@ -109,7 +135,7 @@ public sealed partial class GridPage
         }
         else
         {
-            await BuildRowsAsync();
+            BuildRows();
         }
     }
 
@@ -118,51 +144,100 @@ public sealed partial class GridPage
     {
         var request = _view.Request(DagId);
         var dag = await Dags.HeaderAsync(DagId);
-        var snapshot = dag is null ? null : await Grid.LoadAsync(request);
+        var snapshot = dag is null ? null : await Grid.LoadSharedAsync(request);
         (_dag, _snapshot, _loadedRequest, _loaded) = (dag, snapshot, request, true);
-        await BuildRowsAsync();
+        BuildRows();
     }
 
-    /// <summary>Lays the snapshot out as rows and has the virtualized list fetch the rows it shows again.</summary>
-    private async Task BuildRowsAsync()
+    /// <summary>Lays the snapshot out as rows and decides what the browser gets: a patch of its copy when the rows and runs are the same, else a new model.</summary>
+    private void BuildRows()
     {
         if (_snapshot is null)
         {
-            _rows = [];
+            (_rows, _drawn) = ([], []);
             return;
         }
 
         _groupIds = GridLayout.GroupIds(_snapshot);
         _rows = GridLayout.Build(_snapshot, _view.LayoutOptions(_collapsed));
+        _drawn = GridLayout.Draw(_snapshot, _rows);
         _longestRun = _snapshot.Runs.Select(r => r.DurationSeconds(_snapshot.LoadedAt) ?? 0).DefaultIfEmpty(0).Max();
-        if (_virtualize is not null)
+        if (_browser is { } browser && browser.SameShape(_snapshot, _rows))
         {
-            await _virtualize.RefreshDataAsync();
+            if (GridWire.Patch(browser.Drawn, _drawn, _snapshot.Runs.Count) is { } patch)
+            {
+                browser.Drawn = _drawn;
+                browser.Sequence++;
+                _patch = $"{browser.Id}.{browser.Sequence}:{patch}";
+            }
+
+            _modelId = browser.Id;
+        }
+        else
+        {
+            _modelId = GridWire.Hash(_snapshot, _rows, _drawn);
         }
     }
 
-    private ValueTask<ItemsProviderResult<GridRow>> ProvideRows(ItemsProviderRequest request) =>
-        ValueTask.FromResult(new ItemsProviderResult<GridRow>(
-            _rows.Skip(request.StartIndex).Take(request.Count), _rows.Count));
+    /// <summary>The model in the prerendered page, for the browser to draw before the circuit starts, and the script that draws it.</summary>
+    private MarkupString? PrerenderedModel() =>
+        _snapshot is null
+            ? null
+            : new MarkupString(
+                $"""<script type="application/json" data-grid-model>{GridWire.EmbeddedJsonOf(GridWire.Encode(_snapshot, _rows, _drawn))}</script>""" +
+                """<script type="module" src="js/grid.js"></script>""");
+
+    /// <summary>
+    /// The browser holds the model <paramref name="held"/> (null: none, or one it patched since): the
+    /// model to draw, or null when it holds the current one. From now on changes reach it as patches.
+    /// </summary>
+    [JSInvokable]
+    public GridWire.Model? Sync(string? held)
+    {
+        if (_snapshot is null)
+        {
+            return null;
+        }
+
+        var current = GridWire.Hash(_snapshot, _rows, _drawn);
+        _browser = new BrowserCopy(current, _snapshot.Runs.Select(r => r.RunId).ToList(), _rows, _drawn);
+        (_modelId, _patch) = (current, null);
+        StateHasChanged();
+        return held == current ? null : GridWire.Encode(_snapshot, _rows, _drawn);
+    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        // Renders follow each other quickly at start; the flag is set before the first await so only one attaches.
-        if (!_attaching && _snapshot is { Runs.Count: > 0 })
+        // The grid element comes and goes with the runs in view; renders follow each other quickly, so the flag is set before the first await.
+        if (!RendererInfo.IsInteractive || _attaching || _snapshot is not { Runs.Count: > 0 } || _attachedTo == _gridElement.Id)
         {
-            _attaching = true;
-            _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/grid.js");
-            _self = DotNetObjectReference.Create(this);
-            _listeners = await _module.InvokeAsync<IJSObjectReference>("attach", _gridElement, _self);
+            return;
+        }
+
+        _attaching = true;
+        try
+        {
+            _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/grid.js");
+            _self ??= DotNetObjectReference.Create(this);
+            await BrowserModule.ReleaseAsync(_listeners, null);
             var remembered = await _module.InvokeAsync<string[]?>("loadCollapsed", StorageKey);
             if (remembered is { Length: > 0 })
             {
                 _collapsed = [.. remembered];
-                await BuildRowsAsync();
+                BuildRows();
             }
 
-            // Also flips data-ready, which tells automation that clicks and keys now reach the grid.
+            var element = _gridElement;
+            _listeners = await _module.InvokeAsync<IJSObjectReference>("attach", element, _self);
+            _attachedTo = element.Id;
+
+            // data-ready tells automation (and the tests) that the cells are drawn and clicks and keys reach the grid.
+            _ready = true;
             StateHasChanged();
+        }
+        finally
+        {
+            _attaching = false;
         }
     }
 
@@ -184,7 +259,7 @@ public sealed partial class GridPage
     private async Task SetCollapsedAsync(IEnumerable<string> groups)
     {
         _collapsed = [.. groups];
-        await BuildRowsAsync();
+        BuildRows();
         if (_module is not null)
         {
             await _module.InvokeVoidAsync("saveCollapsed", StorageKey, _collapsed.ToArray());
@@ -206,8 +281,7 @@ public sealed partial class GridPage
     [JSInvokable]
     public async Task OpenCell(string rowId, string runId)
     {
-        _selected = (rowId, runId);
-        _anchor = null;
+        SelectHere((rowId, runId), null);
         if (_rows.FirstOrDefault(r => r.Id == rowId) is { IsGroup: true })
         {
             await ToggleGroup(rowId);
@@ -220,26 +294,38 @@ public sealed partial class GridPage
     [JSInvokable]
     public void OpenRun(string runId)
     {
-        _anchor = null;
+        if (_anchor is not null)
+        {
+            SelectHere(_selected, null);
+        }
+
         Navigate(_view with { TaskId = null, RunId = runId });
     }
 
-    /// <summary>Shift-click: the rectangle from the selected cell (or the anchor already set) to this one.</summary>
+    /// <summary>
+    /// The browser moved the selection (a click, shift-click, drag or arrow key): the selected cell and,
+    /// for a rectangle, its other corner. The browser has drawn it already, so only the selection bar renders.
+    /// </summary>
     [JSInvokable]
-    public void SelectTo(string rowId, string runId)
+    public void Select(string rowId, string runId, string? anchorRowId, string? anchorRunId)
     {
-        _anchor ??= _selected ?? (rowId, runId);
+        var hadRectangle = _anchor is not null;
         _selected = (rowId, runId);
-        StateHasChanged();
+        _anchor = anchorRowId is not null && anchorRunId is not null ? (anchorRowId, anchorRunId) : null;
+        if (hadRectangle || _anchor is not null)
+        {
+            StateHasChanged();
+        }
     }
 
-    /// <summary>A rectangle dragged from one cell to another.</summary>
-    [JSInvokable]
-    public void SelectRange(string fromRowId, string fromRunId, string toRowId, string toRunId)
+    /// <summary>A selection the page sets (the URL's cell, a rectangle dropped), which the browser draws when it sees the new epoch.</summary>
+    private void SelectHere((string RowId, string RunId)? selected, (string RowId, string RunId)? anchor)
     {
-        _anchor = (fromRowId, fromRunId);
-        _selected = (toRowId, toRunId);
-        StateHasChanged();
+        (_selected, _anchor) = (selected, anchor);
+        _selection = System.Text.Json.JsonSerializer.Serialize(new object?[]
+        {
+            ++_selectionEpoch, selected?.RowId, selected?.RunId, anchor?.RowId, anchor?.RunId,
+        });
     }
 
     /// <summary>Esc: drop a multi-selection first, then close the panel.</summary>
@@ -248,7 +334,7 @@ public sealed partial class GridPage
     {
         if (_anchor is not null)
         {
-            _anchor = null;
+            SelectHere(_selected, null);
             StateHasChanged();
         }
         else if (_view.HasPanel)
@@ -314,7 +400,8 @@ public sealed partial class GridPage
     {
         if (applied)
         {
-            _anchor = null;
+            SelectHere(_selected, null);
+            Grid.Forget(DagId);
             await _live.ReloadAsync();
             _panelVersion++;
             StateHasChanged();
@@ -336,7 +423,7 @@ public sealed partial class GridPage
             for (var column = rectangle.Columns.Start.Value; column <= rectangle.Columns.End.Value; column++)
             {
                 var runId = _snapshot.Runs[column].RunId;
-                if (gridRow.IsGroup ? gridRow.GroupStates[column].Exists : _snapshot.Cell(gridRow.TaskIndex, column).Exists)
+                if (_drawn[row * _snapshot.Runs.Count + column].Exists)
                 {
                     targets.Add(gridRow.IsGroup ? TaskTarget.Group(runId, gridRow.Id) : TaskTarget.Task(runId, gridRow.Id));
                 }
@@ -359,27 +446,6 @@ public sealed partial class GridPage
             new Range(Math.Min(start.Column, end.Column), Math.Max(start.Column, end.Column)));
     }
 
-    /// <summary>
-    /// Moves the selected cell, or with <paramref name="extend"/> the moving corner of the selected
-    /// rectangle; returns where it is now so the browser can scroll it into view.
-    /// </summary>
-    [JSInvokable]
-    public GridPosition? Move(int columns, int rows, bool extend)
-    {
-        if (_snapshot is null || _rows.Count == 0 || _snapshot.Runs.Count == 0)
-        {
-            return null;
-        }
-
-        _anchor = extend ? _anchor ?? _selected : null;
-        var (row, column) = SelectedPosition() ?? (0, _snapshot.Runs.Count - 1);
-        row = Math.Clamp(row + rows, 0, _rows.Count - 1);
-        column = Math.Clamp(column + columns, 0, _snapshot.Runs.Count - 1);
-        _selected = (_rows[row].Id, _snapshot.Runs[column].RunId);
-        StateHasChanged();
-        return new GridPosition(row, column);
-    }
-
     [JSInvokable]
     public async Task OpenSelected()
     {
@@ -388,8 +454,6 @@ public sealed partial class GridPage
             await OpenCell(selected.RowId, selected.RunId);
         }
     }
-
-    public sealed record GridPosition(int Row, int Column);
 
     private (int Row, int Column)? SelectedPosition() => _selected is { } selected ? PositionOf(selected) : null;
 
@@ -403,26 +467,6 @@ public sealed partial class GridPage
         var row = _rows.FindIndex(r => r.Id == cell.RowId);
         var column = _snapshot.RunIndex(cell.RunId);
         return row < 0 || column < 0 ? null : (row, column);
-    }
-
-    private int SelectedColumnOf(GridRow row) =>
-        _selected is { } selected && selected.RowId == row.Id && _snapshot is not null ? _snapshot.RunIndex(selected.RunId) : -1;
-
-    /// <summary>The rows and columns of a multi-selection, worked out once per render; null when one cell (or none) is selected.</summary>
-    private SelectionBand? Band()
-    {
-        if (_anchor is null || SelectedRectangle() is not { } rectangle)
-        {
-            return null;
-        }
-
-        var rows = _rows.Take(rectangle.Rows.End.Value + 1).Skip(rectangle.Rows.Start.Value).Select(r => r.Id).ToHashSet();
-        return new SelectionBand(rows, rectangle.Columns.Start.Value, rectangle.Columns.End.Value);
-    }
-
-    private sealed record SelectionBand(HashSet<string> RowIds, int FromColumn, int ToColumn)
-    {
-        public (int From, int To) ColumnsOf(GridRow row) => RowIds.Contains(row.Id) ? (FromColumn, ToColumn) : (-1, -1);
     }
 
     /// <summary>The run's date with its year, and its time when it is not midnight: what a person recognises the run by.</summary>
@@ -442,6 +486,60 @@ public sealed partial class GridPage
             run.StartDate is { } start ? $"Started: {Times.Time(start, _dag?.Timezone)}" : "Not started",
             run.EndDate is { } end ? $"Ended: {Times.Time(end, _dag?.Timezone)}" : "",
         }.Where(line => line.Length > 0));
+
+    /// <summary>A cell's tooltip, worked out when the browser shows it: a task's try and times, or a group's count per state.</summary>
+    [JSInvokable]
+    public async Task<string?> Describe(string rowId, string runId)
+    {
+        var snapshot = _snapshot;
+        var row = _rows.Find(r => r.Id == rowId);
+        var run = snapshot?.RunIndex(runId) ?? -1;
+        if (snapshot is null || row is null || run < 0)
+        {
+            return null;
+        }
+
+        return row.IsGroup
+            ? GridTooltips.Group(row.Id, GroupState.Of(row.GroupTasks.Select(task => snapshot.Cell(task, run))))
+            : GridTooltips.Task(row.Id, await Grid.CellAsync(snapshot.Runs[run].Id, row.Id), Times, _dag?.Timezone, Time.GetUtcNow());
+    }
+
+    /// <summary>What the browser holds: the model it synced and the patches rendered since.</summary>
+    private sealed class BrowserCopy(string id, IReadOnlyList<string> runIds, IReadOnlyList<GridRow> rows, GridCell[] drawn)
+    {
+        public string Id => id;
+
+        public GridCell[] Drawn { get; set; } = drawn;
+
+        public int Sequence { get; set; }
+
+        /// <summary>The same runs and rows, so a patch of the cells brings the browser up to date.</summary>
+        public bool SameShape(GridSnapshot snapshot, IReadOnlyList<GridRow> next)
+        {
+            if (snapshot.Runs.Count != runIds.Count || next.Count != rows.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < runIds.Count; i++)
+            {
+                if (snapshot.Runs[i].RunId != runIds[i])
+                {
+                    return false;
+                }
+            }
+
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (!rows[i].SameShape(next[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

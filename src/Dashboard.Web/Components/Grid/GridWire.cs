@@ -1,0 +1,142 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Dashboard.Core.Domain;
+using Dashboard.Core.Queries.Grid;
+using Dashboard.Web.Components.Shared;
+
+namespace Dashboard.Web.Components.Grid;
+
+/// <summary>
+/// The grid as it travels to the browser, where wwwroot/js/grid.js draws it: a <see cref="Model"/>
+/// (the run and row tables once, then one character per cell) when the browser needs all of it, and
+/// after that only patches of the cells that changed.
+/// </summary>
+public static class GridWire
+{
+    /// <summary>One character per <see cref="GridCell.Value"/> (state code and note flag): letters only, so no HTML, JSON or attribute escaping touches it.</summary>
+    public const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    /// <summary>The name of each cell code, as <c>data-state</c> and the CSS classes use it: "missing", "none", then the states.</summary>
+    public static readonly IReadOnlyList<string> StateNames =
+        ["missing", "none", .. Enum.GetValues<TaskInstanceState>().Select(s => States.Name(s))];
+
+    private static readonly JsonSerializerOptions EmbeddedJson = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.Default };
+
+    /// <summary>
+    /// Everything the browser draws from. A row is <c>[id, depth]</c> for a task and
+    /// <c>[id, depth, tasks, expanded]</c> for a group (expanded 1 or 0); <see cref="Cells"/> is
+    /// rows × runs characters, row by row.
+    /// </summary>
+    /// <param name="Id">A hash of the content: a browser holding a model with this id holds this content.</param>
+    public sealed record Model(string Id, IReadOnlyList<string> States, IReadOnlyList<string> Runs, IReadOnlyList<object[]> Rows, string Cells);
+
+    public static Model Encode(GridSnapshot snapshot, IReadOnlyList<GridRow> rows, GridCell[] drawn) =>
+        new(Hash(snapshot, rows, drawn), StateNames, snapshot.Runs.Select(r => r.RunId).ToList(), rows.Select(Row).ToList(), Characters(drawn));
+
+    /// <summary>The model as JSON that is safe inside a <c>&lt;script&gt;</c> element of the prerendered page.</summary>
+    public static string EmbeddedJsonOf(Model model) => JsonSerializer.Serialize(model, EmbeddedJson);
+
+    private static object[] Row(GridRow row) =>
+        row.IsGroup ? [row.Id, row.Depth, row.GroupTasks.Count, row.Expanded ? 1 : 0] : [row.Id, row.Depth];
+
+    private static string Characters(GridCell[] drawn) =>
+        string.Create(drawn.Length, drawn, (chars, cells) =>
+        {
+            for (var i = 0; i < cells.Length; i++)
+            {
+                chars[i] = Alphabet[cells[i].Value];
+            }
+        });
+
+    /// <summary>FNV-1a over the runs, the rows and the cells: the model's id, without building the model.</summary>
+    public static string Hash(GridSnapshot snapshot, IReadOnlyList<GridRow> rows, GridCell[] drawn)
+    {
+        var hash = 14695981039346656037UL;
+        void Add(int value)
+        {
+            hash = (hash ^ (uint)value) * 1099511628211UL;
+        }
+
+        void AddText(string text)
+        {
+            foreach (var c in text)
+            {
+                Add(c);
+            }
+
+            Add(-1);
+        }
+
+        foreach (var run in snapshot.Runs)
+        {
+            AddText(run.RunId);
+        }
+
+        Add(-2);
+        foreach (var row in rows)
+        {
+            AddText(row.Id);
+            Add(row.Depth);
+            Add(row.IsGroup ? row.GroupTasks.Count : -1);
+            Add(row.Expanded ? 1 : 0);
+        }
+
+        Add(-3);
+        foreach (var cell in drawn)
+        {
+            Add(cell.Value);
+        }
+
+        return hash.ToString("x16");
+    }
+
+    /// <summary>
+    /// The cells that differ between two drawings of the same rows and runs, as
+    /// <c>column,row,codes</c> segments joined by <c>;</c>: a run of changed cells down one column is
+    /// one segment, and two changes a cell or two apart share one. Null when nothing changed.
+    /// </summary>
+    public static string? Patch(GridCell[] before, GridCell[] after, int runs)
+    {
+        if (before.AsSpan().SequenceEqual(after))
+        {
+            return null;
+        }
+
+        const int MaxGap = 2;
+        var rows = runs == 0 ? 0 : after.Length / runs;
+        var patch = new StringBuilder();
+        for (var column = 0; column < runs; column++)
+        {
+            var row = 0;
+            while (row < rows)
+            {
+                if (before[row * runs + column] == after[row * runs + column])
+                {
+                    row++;
+                    continue;
+                }
+
+                // Extend the segment while changes keep coming within MaxGap rows.
+                var end = row;
+                for (var next = row + 1; next < rows && next <= end + MaxGap + 1; next++)
+                {
+                    if (before[next * runs + column] != after[next * runs + column])
+                    {
+                        end = next;
+                    }
+                }
+
+                patch.Append(patch.Length == 0 ? "" : ";").Append(column).Append(',').Append(row).Append(',');
+                for (var r = row; r <= end; r++)
+                {
+                    patch.Append(Alphabet[after[r * runs + column].Value]);
+                }
+
+                row = end + 1;
+            }
+        }
+
+        return patch.ToString();
+    }
+}
