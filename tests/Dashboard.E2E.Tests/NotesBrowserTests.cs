@@ -66,6 +66,8 @@ public sealed class NotesBrowserTests(BrowserFixture browser) : IClassFixture<Br
 
         // The watching page hears of it through the notifications: the cell gets its mark, and says so.
         await Expect(Cell(watcher, "load")).ToHaveAttributeAsync("data-has-note", "true");
+        // A cell's label is given when it is hovered or selected, not to every cell drawn.
+        await Cell(watcher, "load").HoverAsync();
         await Expect(Cell(watcher, "load")).ToHaveAttributeAsync("aria-label", $"load on {_run}: none, has a note");
         await Expect(Cell(watcher, "extract")).Not.ToHaveAttributeAsync("data-has-note", "true");
 

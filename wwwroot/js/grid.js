@@ -146,6 +146,9 @@ class GridDrawing {
         }
         let cell = label.nextElementSibling;
         for (let column = 0; column < runs; column++, cell = cell.nextElementSibling) {
+            // A reused element's tooltip and label were another row's.
+            cell.removeAttribute('title');
+            cell.removeAttribute('aria-label');
             cell._column = column;
             cell.dataset.rowId = row.id;
             cell.dataset.runId = model.runs[column];
@@ -226,8 +229,11 @@ class GridDrawing {
                 cell.dataset.state = state;
                 cell._group = row.group;
                 cell.firstElementChild.className = `cell-badge${row.group ? ' cell-group' : ''} state-${state}`;
-                // The tooltip described the state before; the next hover asks again.
+                // The tooltip described the state before; the next hover asks again. A label already given follows at once.
                 cell.removeAttribute('title');
+                if (cell.hasAttribute('aria-label')) {
+                    cell.setAttribute('aria-label', this.labelOf(row.id, model.runs[column], state, note));
+                }
             }
             if (note) {
                 cell.dataset.hasNote = 'true';
@@ -235,7 +241,7 @@ class GridDrawing {
                 delete cell.dataset.hasNote;
             }
             if (selected) {
-                this.activate(cell, row, column, state, note);
+                this.activate(cell, this.labelOf(row.id, model.runs[column], state, note));
             }
         }
     }
@@ -250,20 +256,24 @@ class GridDrawing {
         }
     }
 
-    /** The selected cell is what a screen reader announces: the grid names it as its active descendant. */
-    activate(cell, row, column, state, note) {
+    /** What a screen reader says for a cell: given to the selected cell and to a hovered one, not to every cell drawn. */
+    labelOf(rowId, runId, state, note) {
+        return `${rowId} on ${runId}: ${state}${note ? ', has a note' : ''}`;
+    }
+
+    /** The selected cell is the grid's active descendant, so a screen reader announces it as the selection moves. */
+    activate(cell, label) {
         if (this.activeCell && this.activeCell !== cell) {
             this.deactivate();
         }
         this.activeCell = cell;
-        cell.id = `${this.body.id || 'grid'}-active-cell`;
-        cell.setAttribute('aria-label', `${row.id} on ${this.model.runs[column]}: ${state}${note ? ', has a note' : ''}`);
+        cell.id = 'grid-active-cell';
+        cell.setAttribute('aria-label', label);
         this.root.setAttribute('aria-activedescendant', cell.id);
     }
 
     deactivate() {
         this.activeCell?.removeAttribute('id');
-        this.activeCell?.removeAttribute('aria-label');
         this.activeCell = null;
         this.root.removeAttribute('aria-activedescendant');
     }
@@ -391,12 +401,13 @@ class GridDrawing {
         scrollIntoView(this.root, row, column, model.rowHeight);
     }
 
-    /** Hovered: the tooltip, asked for once per state a cell shows. */
+    /** Hovered: its label at once, and its tooltip, asked for once per state the cell shows. */
     async describe(cell) {
+        const { rowId, runId, state } = cell.dataset;
+        cell.setAttribute('aria-label', this.labelOf(rowId, runId, state, cell.dataset.hasNote === 'true'));
         if (!this.dotnet || cell.title || cell._describing) {
             return;
         }
-        const { rowId, runId, state } = cell.dataset;
         cell._describing = true;
         try {
             const text = await this.dotnet.invokeMethodAsync('Describe', rowId, runId);
