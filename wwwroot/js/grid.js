@@ -434,6 +434,7 @@ function drawingOf(body) {
 }
 
 // Loaded by the prerendered page: draw its grid now, and the circuit's copy of it the moment it replaces the page.
+let adopt = null;
 const embedded = document.querySelectorAll('script[data-grid-model]');
 if (embedded.length > 0) {
     for (const script of embedded) {
@@ -441,7 +442,7 @@ if (embedded.length > 0) {
         prerendered.set(model.id, model);
         drawingOf(script.parentElement);
     }
-    const adopt = new MutationObserver(() => {
+    adopt = new MutationObserver(() => {
         for (const body of document.querySelectorAll('[data-grid-body]')) {
             if (!grids.has(body) && prerendered.has(body.dataset.model)) {
                 drawingOf(body);
@@ -456,6 +457,8 @@ if (embedded.length > 0) {
 
 /** Called once the circuit renders the grid: its events, then the model the server has, unless this browser holds it already. */
 export async function attach(root, dotnet) {
+    // Adopted already, or the circuit's model differs from the prerendered one: either way, watching the page is over.
+    adopt?.disconnect();
     const body = root.querySelector('[data-grid-body]');
     const drawing = drawingOf(body);
     drawing.dotnet = dotnet;

@@ -164,6 +164,7 @@ public sealed partial class GridPage
         _longestRun = _snapshot.Runs.Select(r => r.DurationSeconds(_snapshot.LoadedAt) ?? 0).DefaultIfEmpty(0).Max();
         if (_browser is { } browser && browser.SameShape(_snapshot, _rows))
         {
+            browser.Rows = _rows;
             if (GridWire.Patch(browser.Drawn, _drawn, _snapshot.Runs.Count) is { } patch)
             {
                 browser.Drawn = _drawn;
@@ -511,12 +512,15 @@ public sealed partial class GridPage
 
         public GridCell[] Drawn { get; set; } = drawn;
 
+        /// <summary>Rows shaped as the browser's; the latest such list, so an older one is not kept alive.</summary>
+        public IReadOnlyList<GridRow> Rows { get; set; } = rows;
+
         public int Sequence { get; set; }
 
         /// <summary>The same runs and rows, so a patch of the cells brings the browser up to date.</summary>
         public bool SameShape(GridSnapshot snapshot, IReadOnlyList<GridRow> next)
         {
-            if (snapshot.Runs.Count != runIds.Count || next.Count != rows.Count)
+            if (snapshot.Runs.Count != runIds.Count || next.Count != Rows.Count)
             {
                 return false;
             }
@@ -529,9 +533,9 @@ public sealed partial class GridPage
                 }
             }
 
-            for (var i = 0; i < rows.Count; i++)
+            for (var i = 0; i < Rows.Count; i++)
             {
-                if (!rows[i].SameShape(next[i]))
+                if (!Rows[i].SameShape(next[i]))
                 {
                     return false;
                 }
