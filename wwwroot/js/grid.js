@@ -58,7 +58,7 @@ class GridDrawing {
         this.epoch = -1;         // of the last selection the server set
         this.dotnet = null;
         this.syncing = false;
-        this.syncAgain = false;
+        this.pending = null;     // a sync asked for while one ran: true to force it, 'check' to see whether it is still needed
         this.activeCell = null;
         grids.set(body, this);
         this.watch = new MutationObserver(records => this.onServerChange(records));
@@ -353,7 +353,7 @@ class GridDrawing {
             return;
         }
         if (this.syncing) {
-            this.syncAgain = true;
+            this.pending = force || this.pending === true ? true : 'check';
             return;
         }
         this.syncing = true;
@@ -362,16 +362,19 @@ class GridDrawing {
             const model = await this.dotnet.invokeMethodAsync('Sync', held);
             if (model) {
                 this.setModel(model);
-            } else if (this.model && this.model.seq !== 0) {
-                // Patched while the answer was on its way: what is held is no longer what was vouched for.
-                this.syncAgain = true;
+            } else if (this.model) {
+                // The server holds what this browser holds, patches that came meanwhile included, and numbers its patches from here.
+                this.model.seq = 0;
             }
         } finally {
             this.syncing = false;
         }
-        if (this.syncAgain) {
-            this.syncAgain = false;
+        const pending = this.pending;
+        this.pending = null;
+        if (pending === true) {
             await this.sync(true);
+        } else if (pending === 'check' && this.body.dataset.model !== this.model?.id) {
+            await this.sync(false);
         }
     }
 
@@ -507,6 +510,7 @@ export async function attach(root, dotnet) {
     const onMouseOver = event => {
         const cell = drawing.cellAt(event.target);
         if (!cell) {
+            onHeaderOver(event);
             return;
         }
         if (dragStart && (event.buttons & 1) !== 0 && cell !== dragEnd) {
@@ -517,6 +521,16 @@ export async function attach(root, dotnet) {
             }
         } else if (!dragStart) {
             drawing.describe(cell);
+        }
+    };
+
+    // Asked for on every entry into a header: Blazor re-renders the header as its run changes, but not this title.
+    const onHeaderOver = async event => {
+        const header = event.target.closest('[data-run-header]');
+        if (header && !header.contains(event.relatedTarget) && !header._describing) {
+            header._describing = true;
+            header.title = await dotnet.invokeMethodAsync('DescribeRun', header.dataset.runId) ?? '';
+            header._describing = false;
         }
     };
 

@@ -102,5 +102,8 @@ public sealed class GridPageTests : ComponentTest
         Assert.StartsWith("transform\nState: failed\nTry: 1", failed);
         Assert.Null(await page.InvokeAsync(() => page.Instance.Describe("no_such_task", PipelineDag.Runs["d1"])));
         Assert.Null(await page.InvokeAsync(() => page.Instance.Describe("transform", "no_such_run")));
+        var run = await page.InvokeAsync(() => page.Instance.DescribeRun(PipelineDag.Runs["m"]));
+        Assert.StartsWith($"{PipelineDag.Runs["m"]}\nState: running\nType: manual\nDAG version: v1\nRun after: 2026-01-05 12:00:00", run);
+        Assert.Null(await page.InvokeAsync(() => page.Instance.DescribeRun("no_such_run")));
     }
 }

@@ -476,17 +476,23 @@ public sealed partial class GridPage
     private string? DeadlineMissed(GridRun run) =>
         run.DeadlineMissedAt is { } at ? $"Deadline missed at {Times.Time(at, _dag?.Timezone)}" : null;
 
-    private string RunTooltip(GridRun run) =>
-        string.Join('\n', new[]
-        {
-            run.RunId,
-            $"State: {States.Name(run.State)}",
-            $"Type: {Dashboard.Core.Persistence.SnakeCase.ToSnakeCase(run.RunType)}",
-            run.VersionNumber is { } version ? $"DAG version: v{version}" : "",
-            run.LogicalDate is { } date ? $"Logical date: {Times.Time(date, _dag?.Timezone)}" : $"Run after: {Times.Time(run.RunAfter, _dag?.Timezone)}",
-            run.StartDate is { } start ? $"Started: {Times.Time(start, _dag?.Timezone)}" : "Not started",
-            run.EndDate is { } end ? $"Ended: {Times.Time(end, _dag?.Timezone)}" : "",
-        }.Where(line => line.Length > 0));
+    /// <summary>A run header's tooltip, worked out when it is hovered.</summary>
+    [JSInvokable]
+    public string? DescribeRun(string runId) =>
+        _snapshot?.Runs.FirstOrDefault(r => r.RunId == runId) is not { } run
+            ? null
+            : string.Join('\n', new[]
+            {
+                run.RunId,
+                $"State: {States.Name(run.State)}",
+                $"Type: {Dashboard.Core.Persistence.SnakeCase.ToSnakeCase(run.RunType)}",
+                run.VersionNumber is { } version ? $"DAG version: v{version}" : "",
+                run.LogicalDate is { } date ? $"Logical date: {Times.Time(date, _dag?.Timezone)}" : $"Run after: {Times.Time(run.RunAfter, _dag?.Timezone)}",
+                run.StartDate is { } start ? $"Started: {Times.Time(start, _dag?.Timezone)}" : "Not started",
+                run.EndDate is { } end ? $"Ended: {Times.Time(end, _dag?.Timezone)}" : "",
+                run.HasNote ? "Has a note" : "",
+                DeadlineMissed(run) ?? "",
+            }.Where(line => line.Length > 0));
 
     /// <summary>A cell's tooltip, worked out when the browser shows it: a task's try and times, or a group's count per state.</summary>
     [JSInvokable]
