@@ -35,13 +35,13 @@ internal static class GraphBenchmark
         Progress("Starting a throw-away PostgreSQL cluster and the app");
         await using var sandbox = await BenchSandbox.CreateAsync();
         ct.ThrowIfCancellationRequested();
-        await File.WriteAllTextAsync(Path.Combine(sandbox.DagFolder, $"{GridDataSet.DagId}.yaml"), GeneratedDag.Yaml(GridDataSet.DagId, tasks), ct);
+        await File.WriteAllTextAsync(Path.Combine(sandbox.DagFolder, $"{GridDataSet.Standard.DagId}.yaml"), GeneratedDag.Yaml(GridDataSet.Standard.DagId, tasks), ct);
         await using var app = await DashboardAppHost.StartAsync(sandbox.ConnectionString, new Dictionary<string, string?> { ["Dags:Folder"] = sandbox.DagFolder });
         await using var db = NpgsqlDataSource.Create(sandbox.ConnectionString);
         await BenchSandbox.LoadDagsAsync(app.Services, ct);
-        await GridDataSet.SeedAsync(db, ct);
+        await GridDataSet.Standard.SeedAsync(db, ct);
 
-        var snapshot = await app.Services.GetRequiredService<GraphQuery>().LoadAsync(GridDataSet.DagId, null, ct)
+        var snapshot = await app.Services.GetRequiredService<GraphQuery>().LoadAsync(GridDataSet.Standard.DagId, null, ct)
                        ?? throw new InvalidOperationException("The graph found no DAG.");
         var model = snapshot.Version ?? throw new InvalidOperationException("The DAG has no version.");
         if (model.Tasks.Count != tasks.Count)
@@ -114,8 +114,8 @@ internal static class GraphBenchmark
     /// </summary>
     private static async Task<PageTimes> MeasurePagesAsync(BrowserFixture browser, DashboardAppHost app, int repeats, CancellationToken ct)
     {
-        var graphUrl = new Uri(app.BaseAddress, $"/dags/{GridDataSet.DagId}/graph").ToString();
-        var gridUrl = new Uri(app.BaseAddress, $"/dags/{GridDataSet.DagId}/grid").ToString();
+        var graphUrl = new Uri(app.BaseAddress, $"/dags/{GridDataSet.Standard.DagId}/graph").ToString();
+        var gridUrl = new Uri(app.BaseAddress, $"/dags/{GridDataSet.Standard.DagId}/grid").ToString();
         var nodes = 0;
         for (var i = 0; i < 2; i++)
         {
@@ -177,7 +177,7 @@ internal static class GraphBenchmark
         var page = await browser.NewPageAsync(app);
         try
         {
-            await page.GotoAsync(new Uri(app.BaseAddress, $"/dags/{GridDataSet.DagId}/graph").ToString());
+            await page.GotoAsync(new Uri(app.BaseAddress, $"/dags/{GridDataSet.Standard.DagId}/graph").ToString());
             await page.Locator(GraphReady).WaitForAsync(new() { Timeout = (float)Limit.TotalMilliseconds });
             var first = await ExpandAsync(page);
             var warm = new List<double>();
@@ -215,7 +215,7 @@ internal static class GraphBenchmark
         var pagePass = pages.ReadyRatio <= PageRatioTarget;
         var busyBefore = otherLoad is { } load ? Number(load * 100, "0") + " %" : "unknown";
         Console.WriteLine();
-        Console.WriteLine($"Graph, {Stages * TasksPerStage:N0} tasks in {Stages} stage groups with nested groups, {GridDataSet.Runs} runs, median of {options.Repeats} " +
+        Console.WriteLine($"Graph, {Stages * TasksPerStage:N0} tasks in {Stages} stage groups with nested groups, {GridDataSet.Standard.Runs} runs, median of {options.Repeats} " +
                           $"({DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, {busyBefore} other load at start)");
         Console.WriteLine();
         Console.WriteLine("Server layout (`GraphLayouter.Compute`, milliseconds; first: the first call in the process, JIT included; cached: `GraphLayoutCache.Get` on the same key):");

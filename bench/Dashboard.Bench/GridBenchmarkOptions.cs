@@ -7,7 +7,7 @@ internal sealed record GridBenchmarkOptions(int Repeats, int Pages, int Changes)
 {
     public static GridBenchmarkOptions? Parse(IReadOnlyList<string> args)
     {
-        var options = new GridBenchmarkOptions(21, 10, 41);
+        var options = new GridBenchmarkOptions(9, 10, 41);
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])

@@ -5,23 +5,30 @@ using Npgsql;
 namespace Dashboard.Bench;
 
 /// <summary>
-/// The grid benchmark's data: a DAG of <see cref="Tasks"/> tasks in <see cref="Groups"/> task groups,
-/// loaded by the real DAG-file processor from a generated YAML file, and <see cref="Runs"/> finished
-/// and running runs with a task instance for every task, inserted set-based.
+/// A grid benchmark DAG: <see cref="Tasks"/> tasks in <see cref="Groups"/> task groups, loaded by the
+/// real DAG-file processor from a generated YAML file, and <see cref="Runs"/> finished and running
+/// runs with a task instance for every task, inserted set-based.
 /// </summary>
-internal static class GridDataSet
+internal sealed record GridDataSet(string DagId, int Groups, int TasksPerGroup, int Runs)
 {
-    public const string DagId = "bench_grid";
-    public const int Groups = 20;
-    public const int TasksPerGroup = 50;
-    public const int Tasks = Groups * TasksPerGroup;
-    public const int Runs = 100;
+    /// <summary>The grid benchmark's first DAG; the Graph benchmark colours its own DAG of the same id with these runs.</summary>
+    public static readonly GridDataSet Standard = new("bench_grid", 20, 50, 100);
+
+    /// <summary>Five times the tasks: the size where a grid that draws every row, or sends every cell as markup, gives out.</summary>
+    public static readonly GridDataSet Large = new("bench_grid_5k", 100, 50, 100);
+
+    private const int SeedTimeoutSeconds = 600;
+
+    public int Tasks => Groups * TasksPerGroup;
+
+    /// <summary>The grid's rows with every group expanded (the page's default): a row per group and per task.</summary>
+    public int Rows => Groups + Tasks;
 
     /// <summary>
     /// Every task is an empty task in a group. A group fans out from its first task, and each group's
     /// first task waits for the previous group's, so the DAG has realistic depth and width.
     /// </summary>
-    public static string Yaml()
+    public string Yaml()
     {
         var yaml = new StringBuilder($"""
             dag_id: {DagId}
@@ -42,9 +49,12 @@ internal static class GridDataSet
         return yaml.ToString();
     }
 
-    public static string GroupId(int group) => $"stage_{group:00}";
+    /// <summary>Zero-padded to the widest group number, so the groups sort as they are numbered.</summary>
+    public string GroupId(int group) => "stage_" + group.ToString(GroupNumberFormat, CultureInfo.InvariantCulture);
 
-    public static string TaskId(int group, int task) => $"stage_{group:00}_task_{task:000}";
+    private string GroupNumberFormat => new('0', Math.Max(2, Groups.ToString(CultureInfo.InvariantCulture).Length));
+
+    public string TaskId(int group, int task) => $"{GroupId(group)}_task_{task:000}";
 
     /// <summary>
     /// <see cref="Runs"/> daily scheduled runs of the current version, oldest first: every ninth one
@@ -53,9 +63,11 @@ internal static class GridDataSet
     /// skips and retried successes; the running run is done for its first tasks, running, queued
     /// and scheduled in the middle, and has not started the rest.
     /// </summary>
-    public static async Task SeedAsync(NpgsqlDataSource db, CancellationToken ct)
+    public async Task SeedAsync(NpgsqlDataSource db, CancellationToken ct)
     {
+        // Half a million rows take longer than the default 30 s command timeout on a busy machine.
         await using var batch = db.CreateBatch();
+        batch.Timeout = SeedTimeoutSeconds;
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             INSERT INTO dag_run (dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end, run_after, state,
                                  queued_at, start_date, end_date, clear_number, conf, triggered_by, dag_version_id, updated_at)
@@ -101,11 +113,12 @@ internal static class GridDataSet
         await batch.ExecuteNonQueryAsync(ct);
 
         await using var analyze = db.CreateCommand("VACUUM ANALYZE dag_run, task_instance, dag_task");
+        analyze.CommandTimeout = SeedTimeoutSeconds;
         await analyze.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>The ids of the newest <paramref name="count"/> runs, as the grid picks its window.</summary>
-    public static async Task<long[]> NewestRunIdsAsync(NpgsqlDataSource db, int count, CancellationToken ct)
+    public async Task<long[]> NewestRunIdsAsync(NpgsqlDataSource db, int count, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
             $"SELECT id FROM dag_run WHERE dag_id = '{DagId}' ORDER BY run_after DESC, id DESC LIMIT {count}");
@@ -120,7 +133,7 @@ internal static class GridDataSet
     }
 
     /// <summary>State counts, for the report: what the data set holds.</summary>
-    public static async Task<List<(string State, long Count)>> StateMixAsync(NpgsqlDataSource db, CancellationToken ct)
+    public async Task<List<(string State, long Count)>> StateMixAsync(NpgsqlDataSource db, CancellationToken ct)
     {
         await using var command = db.CreateCommand(
             $"SELECT coalesce(state, 'none'), count(*) FROM task_instance WHERE dag_id = '{DagId}' GROUP BY 1 ORDER BY 2 DESC");
@@ -132,35 +145,5 @@ internal static class GridDataSet
         }
 
         return mix;
-    }
-}
-
-/// <summary>One task-instance row as the raw-SQL baseline reads it.</summary>
-internal sealed record RawTaskInstance(long RunId, string TaskId, string? State, int TryNumber, DateTimeOffset? StartDate, DateTimeOffset? EndDate);
-
-/// <summary>The floor for reading the grid's cells: the same rows and columns with a plain command and reader, into a list.</summary>
-internal static class RawGridRead
-{
-    public static async Task<List<RawTaskInstance>> ReadAsync(NpgsqlDataSource db, long[] runIds, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand(
-            "SELECT dag_run_id, task_id, state, try_number, start_date, end_date FROM task_instance WHERE dag_run_id = ANY(@runs)",
-            connection);
-        command.Parameters.Add(new NpgsqlParameter<long[]>("runs", runIds));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<RawTaskInstance>();
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new RawTaskInstance(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetInt32(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
-                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5)));
-        }
-
-        return rows;
     }
 }

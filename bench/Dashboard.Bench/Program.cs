@@ -3,7 +3,7 @@ using Dashboard.Bench;
 
 const string Usage = """
     Usage: dotnet run -c Release --project bench/Dashboard.Bench -- scheduler [--repeats N] [--profile]
-           dotnet run -c Release --project bench/Dashboard.Bench -- grid [--repeats N] [--pages N]
+           dotnet run -c Release --project bench/Dashboard.Bench -- grid [--repeats N] [--pages N] [--changes N]
            dotnet run -c Release --project bench/Dashboard.Bench -- clear [--repeats N]
            dotnet run -c Release --project bench/Dashboard.Bench -- backfill [--repeats N]
            dotnet run -c Release --project bench/Dashboard.Bench -- graph [--repeats N]
@@ -13,9 +13,10 @@ const string Usage = """
       --repeats N  measurements per scenario, the median is reported (default 5)
       --profile    also count the engine's database commands per task instance, by statement
 
-      grid         the grid page on 100 runs × 1,000 tasks: model build, first page, bytes per live change
-                   and memory per open page, each against a baseline measured in the same run
-      --repeats N  timings per measurement, the median is reported (default 21)
+      grid         the grid page at 1,000 tasks × 25 and 100 runs and 5,000 tasks × 100 runs: load times in
+                   Chromium, first-render bytes per cell, live changes, memory per open page, scrolling
+                   5,000 rows and the model build, each against a baseline measured in the same run
+      --repeats N  page loads and model builds per measurement, the median is reported (default 9)
       --pages N    browser pages open at once for the memory measurement (default 10)
       --changes N  single committed cell changes timed from commit to the browser (default 41)
 
