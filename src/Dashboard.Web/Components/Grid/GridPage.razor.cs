@@ -64,6 +64,8 @@ public sealed partial class GridPage
     private TaskCompletionSource _navigated = CompletedNavigation();
 
     private DagPanels? _panels;
+    private Region? _matrix;
+    private PageShape? _shownShape;
     private LiveView _live = null!;
     private ElementReference _gridElement;
     private bool _attaching;
@@ -108,7 +110,39 @@ public sealed partial class GridPage
 
     private string StorageKey => $"dashboard.grid.collapsed.{DagId}";
 
-    protected override void OnInitialized() => _live = Live.Create(InvokeAsync, LoadAsync, StateHasChanged);
+    protected override void OnInitialized() => _live = Live.Create(InvokeAsync, LoadAsync, RenderLoaded);
+
+    /// <summary>
+    /// After a load: only the matrix renders again when nothing around it changed (the usual live
+    /// change: a few cells and a run header), so the browser gets one small render batch.
+    /// </summary>
+    private void RenderLoaded()
+    {
+        var shape = new PageShape(_dag, _snapshot?.HasOlder, _groupIds.Count, _snapshot?.Runs.Count, _anchor is not null, _live.Failure);
+        if (_matrix is not null && _shownShape is { } shown && shown.SameAs(shape))
+        {
+            _matrix.Refresh();
+        }
+        else
+        {
+            StateHasChanged();
+        }
+
+        _shownShape = shape;
+    }
+
+    /// <summary>What a load can change on the page outside the matrix: the DAG's header and tabs, the toolbar, the selection bar, the failure notice.</summary>
+    private sealed record PageShape(DagHeader? Dag, bool? HasOlder, int Groups, int? Runs, bool Selecting, Exception? Failure)
+    {
+        public bool SameAs(PageShape other) => this with { Dag = null } == other with { Dag = null } && SameDag(Dag, other.Dag);
+
+        // The header is a record, but its lists compare by reference and every load reads new ones.
+        private static bool SameDag(DagHeader? a, DagHeader? b) =>
+            a is null || b is null
+                ? a is null && b is null
+                : a with { Tags = b.Tags, EditAccess = b.EditAccess } == b && a.Tags.SequenceEqual(b.Tags)
+                  && (a.EditAccess ?? []).SequenceEqual(b.EditAccess ?? []);
+    }
 
     protected override async Task OnParametersSetAsync()
     {
