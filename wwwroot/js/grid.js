@@ -52,7 +52,7 @@ class GridDrawing {
         this.body = body;
         this.model = null;
         this.rows = new Map();   // row index → row element in the DOM
-        this.pool = [];          // row elements out of view, kept for reuse
+        this.pool = [];          // row elements scrolled out of view, for the rows scrolling in during one draw
         this.selected = null;    // { rowId, runId }
         this.anchor = null;      // the other corner of a rectangle, or null
         this.epoch = -1;         // of the last selection the server set
@@ -74,7 +74,6 @@ class GridDrawing {
         this.model = decode(model);
         this.model.rowHeight = parseFloat(getComputedStyle(this.root).getPropertyValue('--grid-row-height')) || 28;
         for (const element of this.rows.values()) {
-            element.remove();
             this.pool.push(element);
         }
         this.rows.clear();
@@ -82,7 +81,11 @@ class GridDrawing {
         this.draw();
     }
 
-    /** Draws the rows in view (and a few more), reusing the elements of rows that left it. */
+    /**
+     * Draws the rows in view (and a few more). A row scrolled out of view lends its element to a row
+     * scrolling in: the elements stay in the page and only their attributes change, which costs the
+     * browser a small fraction of styling new elements against the page's stylesheets.
+     */
     draw() {
         const model = this.model;
         if (!model) {
@@ -95,18 +98,25 @@ class GridDrawing {
         for (const [index, element] of this.rows) {
             if (index < first || index > last) {
                 this.rows.delete(index);
-                element.remove();
                 this.pool.push(element);
             }
         }
         for (let index = first; index <= last; index++) {
             if (!this.rows.has(index)) {
-                const element = this.pool.pop() ?? document.createElement('div');
+                let element = this.pool.pop();
+                if (!element) {
+                    element = document.createElement('div');
+                    this.body.appendChild(element);
+                }
                 this.fillRow(element, index);
                 this.rows.set(index, element);
-                this.body.appendChild(element);
             }
         }
+        // Left over only when fewer rows are in view than before (the end of the grid, a smaller model): gone, not hidden with stale ids.
+        for (const element of this.pool) {
+            element.remove();
+        }
+        this.pool.length = 0;
     }
 
     fillRow(element, index) {
@@ -131,7 +141,7 @@ class GridDrawing {
             element.appendChild(label);
         }
         label.style.paddingLeft = `${0.5 + row.depth * 1.1}rem`;
-        label.replaceChildren(...this.labelContent(row));
+        this.fillLabel(label, row);
 
         const runs = model.runs.length;
         while (element.childElementCount - 1 > runs) {
@@ -163,27 +173,40 @@ class GridDrawing {
         this.paintRow(element);
     }
 
-    labelContent(row) {
-        const name = document.createElement('span');
+    /** The task's name, or the group's toggle, name and size; changed in place when the element showed the same kind of row. */
+    fillLabel(label, row) {
+        if (label._group !== row.group) {
+            label.replaceChildren(...this.labelContent(row));
+            label._group = row.group;
+        }
+        const name = row.group ? label.children[1] : label.firstElementChild;
         name.textContent = row.label;
         if (!row.group) {
-            name.className = 'task-name';
             name.title = row.label;
-            return [name];
+            return;
         }
-        name.className = 'group-name';
         name.title = `Task group ${row.id}: ${row.size} tasks`;
-        const toggle = document.createElement('button');
-        toggle.type = 'button';
-        toggle.className = 'group-toggle';
+        const toggle = label.firstElementChild;
         toggle.dataset.groupToggle = row.id;
         toggle.setAttribute('aria-expanded', row.expanded ? 'true' : 'false');
         toggle.setAttribute('aria-label', `${row.expanded ? 'Collapse' : 'Expand'} group ${row.id}`);
-        toggle.innerHTML = '<svg class="mud-icon-root mud-svg-icon mud-icon-size-small" focusable="false" viewBox="0 0 24 24" aria-hidden="true">'
-            + `<path d="${row.expanded ? EXPAND_MORE : CHEVRON_RIGHT}"></path></svg>`;
+        toggle.querySelector('path').setAttribute('d', row.expanded ? EXPAND_MORE : CHEVRON_RIGHT);
+        label.lastElementChild.textContent = row.size;
+    }
+
+    labelContent(row) {
+        const name = document.createElement('span');
+        if (!row.group) {
+            name.className = 'task-name';
+            return [name];
+        }
+        name.className = 'group-name';
+        const toggle = document.createElement('button');
+        toggle.type = 'button';
+        toggle.className = 'group-toggle';
+        toggle.innerHTML = '<svg class="mud-icon-root mud-svg-icon mud-icon-size-small" focusable="false" viewBox="0 0 24 24" aria-hidden="true"><path></path></svg>';
         const size = document.createElement('span');
         size.className = 'group-size';
-        size.textContent = row.size;
         return [toggle, name, size];
     }
 
