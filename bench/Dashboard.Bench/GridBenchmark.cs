@@ -68,7 +68,7 @@ internal static class GridBenchmark
         var browser = new BrowserFixture();
         await browser.InitializeAsync();
         LoadTimes loads;
-        List<FirstRenderBytes> bytes;
+        FirstRenderBytesResult bytes;
         MemoryResult memory;
         TrafficResult traffic;
         ScrollResult scrolling;
@@ -110,7 +110,7 @@ internal static class GridBenchmark
 
 internal sealed record GridResults(
     LoadTimes Loads,
-    List<FirstRenderBytes> Bytes,
+    FirstRenderBytesResult Bytes,
     TrafficResult Traffic,
     MemoryResult Memory,
     ScrollResult Scrolling,

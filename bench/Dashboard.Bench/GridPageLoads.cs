@@ -123,36 +123,46 @@ internal static class GridPageLoads
     /// socket has been quiet for a second. Static assets are left out: they are the same for any
     /// page and cached after the first.
     /// </summary>
-    public static async Task<List<FirstRenderBytes>> MeasureBytesAsync(
+    public static async Task<FirstRenderBytesResult> MeasureBytesAsync(
         BrowserFixture browser, DashboardAppHost app, CircuitCounter circuits, IReadOnlyList<GridScenario> scenarios, CancellationToken ct)
     {
+        var shell = await FirstRenderAsync(browser, app, circuits, TrivialPath, TrivialReady, ct);
+        Progress($"Trivial page first render: HTML {shell.Html:N0} bytes, WebSocket {shell.WebSocket.Bytes:N0} bytes in {shell.WebSocket.Frames} frames");
         var results = new List<FirstRenderBytes>();
         foreach (var scenario in scenarios)
         {
-            var page = await NewPageAsync(browser, app, circuits, ct);
-            try
-            {
-                var traffic = await WebSocketTraffic.AttachAsync(page);
-                var response = await page.GotoAsync(Url(app, scenario.Path))
-                               ?? throw new InvalidOperationException($"The navigation to {scenario.Path} had no response.");
-                await page.Locator(GridReady).WaitForAsync(new() { Timeout = LimitMs });
-                await traffic.WaitForQuietAsync(Settle, Limit, ct);
-                var html = (await response.BodyAsync()).Length;
-                var sizes = await response.Request.SizesAsync();
-                var bytes = new FirstRenderBytes(scenario, html, sizes.ResponseBodySize, traffic.Now());
-                results.Add(bytes);
-                Progress($"{scenario.Name} first render: HTML {bytes.HtmlBytes:N0} bytes ({bytes.HtmlTransferred:N0} transferred), " +
-                         $"WebSocket {bytes.WebSocket.Bytes:N0} bytes in {bytes.WebSocket.Frames} frames; {bytes.PerCell:0.00} bytes per cell");
-            }
-            finally
-            {
-                await CloseAsync([page]);
-            }
+            var (html, transferred, webSocket) = await FirstRenderAsync(browser, app, circuits, scenario.Path, GridReady, ct);
+            var bytes = new FirstRenderBytes(scenario, html, transferred, webSocket);
+            results.Add(bytes);
+            Progress($"{scenario.Name} first render: HTML {bytes.HtmlBytes:N0} bytes ({bytes.HtmlTransferred:N0} transferred), " +
+                     $"WebSocket {bytes.WebSocket.Bytes:N0} bytes in {bytes.WebSocket.Frames} frames; {bytes.PerCell:0.00} bytes per cell");
         }
 
-        return results;
+        return new FirstRenderBytesResult(shell.Html + shell.WebSocket.Bytes, results);
+    }
+
+    private static async Task<(long Html, long Transferred, WebSocketTraffic.Counts WebSocket)> FirstRenderAsync(
+        BrowserFixture browser, DashboardAppHost app, CircuitCounter circuits, string path, string ready, CancellationToken ct)
+    {
+        var page = await NewPageAsync(browser, app, circuits, ct);
+        try
+        {
+            var traffic = await WebSocketTraffic.AttachAsync(page);
+            var response = await page.GotoAsync(Url(app, path)) ?? throw new InvalidOperationException($"The navigation to {path} had no response.");
+            await page.Locator(ready).WaitForAsync(new() { Timeout = LimitMs });
+            await traffic.WaitForQuietAsync(Settle, Limit, ct);
+            var sizes = await response.Request.SizesAsync();
+            return ((await response.BodyAsync()).Length, sizes.ResponseBodySize, traffic.Now());
+        }
+        finally
+        {
+            await CloseAsync([page]);
+        }
     }
 }
+
+/// <param name="ShellBytes">The trivial page's first render (HTML and WebSocket): the app's layout, which every page carries.</param>
+internal sealed record FirstRenderBytesResult(long ShellBytes, List<FirstRenderBytes> Grids);
 
 /// <summary>Milliseconds from navigation start, in the page's clock; <paramref name="FirstCellMs"/> is −1 on a page without cells.</summary>
 internal sealed record PageMarks(double FirstCellMs, double ReadyMs);

@@ -140,7 +140,10 @@ class GridDrawing {
             label.setAttribute('role', 'rowheader');
             element.appendChild(label);
         }
-        label.style.paddingLeft = `${0.5 + row.depth * 1.1}rem`;
+        const indent = `${0.5 + row.depth * 1.1}rem`;
+        if (label.style.paddingLeft !== indent) {
+            label.style.paddingLeft = indent;
+        }
         this.fillLabel(label, row);
 
         const runs = model.runs.length;
@@ -154,20 +157,20 @@ class GridDrawing {
             cell.appendChild(document.createElement('span'));
             element.appendChild(cell);
         }
+        // Only what differs is written: a fling rewrites thousands of cells a frame, and every write costs the browser.
+        const [mine, other] = row.group ? ['groupId', 'taskId'] : ['taskId', 'groupId'];
         let cell = label.nextElementSibling;
         for (let column = 0; column < runs; column++, cell = cell.nextElementSibling) {
             // A reused element's tooltip and label were another row's.
             cell.removeAttribute('title');
             cell.removeAttribute('aria-label');
             cell._column = column;
-            cell.dataset.rowId = row.id;
-            cell.dataset.runId = model.runs[column];
-            if (row.group) {
-                cell.dataset.groupId = row.id;
-                delete cell.dataset.taskId;
-            } else {
-                cell.dataset.taskId = row.id;
-                delete cell.dataset.groupId;
+            if (cell.dataset.runId !== model.runs[column]) {
+                cell.dataset.runId = model.runs[column];
+            }
+            cell.dataset[mine] = row.id;
+            if (other in cell.dataset) {
+                delete cell.dataset[other];
             }
         }
         this.paintRow(element);
@@ -429,7 +432,8 @@ class GridDrawing {
 
     /** Hovered: its label at once, and its tooltip, asked for once per state the cell shows. */
     async describe(cell) {
-        const { rowId, runId, state } = cell.dataset;
+        const { runId, state } = cell.dataset;
+        const rowId = rowIdOf(cell);
         cell.setAttribute('aria-label', this.labelOf(rowId, runId, state, cell.dataset.hasNote === 'true'));
         if (!this.dotnet || cell.title || cell._describing) {
             return;
@@ -437,7 +441,7 @@ class GridDrawing {
         cell._describing = true;
         try {
             const text = await this.dotnet.invokeMethodAsync('Describe', rowId, runId);
-            if (text && cell.dataset.rowId === rowId && cell.dataset.runId === runId && cell.dataset.state === state) {
+            if (text && rowIdOf(cell) === rowId && cell.dataset.runId === runId && cell.dataset.state === state) {
                 cell.title = text;
             }
         } finally {
@@ -492,7 +496,7 @@ export async function attach(root, dotnet) {
     let dragEnd = null;     // the last cell the pressed mouse crossed
     let dragged = false;    // the press became a drag, so its click must not open a panel
 
-    const ids = cell => ({ rowId: cell.dataset.rowId, runId: cell.dataset.runId });
+    const ids = cell => ({ rowId: rowIdOf(cell), runId: cell.dataset.runId });
 
     const onClick = event => {
         if (dragged) {
@@ -513,7 +517,7 @@ export async function attach(root, dotnet) {
                 drawing.selected = ids(cell);
                 drawing.anchor = null;
                 drawing.paintSelection();
-                dotnet.invokeMethodAsync('OpenCell', cell.dataset.rowId, cell.dataset.runId);
+                dotnet.invokeMethodAsync('OpenCell', rowIdOf(cell), cell.dataset.runId);
             }
             return;
         }
@@ -617,6 +621,11 @@ export async function attach(root, dotnet) {
             grids.delete(body);
         },
     };
+}
+
+/** A cell's row: its task or group id, which is the row's id. */
+function rowIdOf(cell) {
+    return cell.dataset.taskId ?? cell.dataset.groupId;
 }
 
 function isTyping(element) {
