@@ -71,16 +71,16 @@ internal static class GridModelBuild
 internal sealed record ReadTimes(GridDataSet Data, int Rows, double ModelMs, double RawMs, double Ratio);
 
 /// <summary>One task-instance row as the raw-SQL baseline reads it.</summary>
-internal sealed record RawTaskInstance(long RunId, string TaskId, string? State, int TryNumber, DateTimeOffset? StartDate, DateTimeOffset? EndDate);
+internal sealed record RawTaskInstance(long RunId, string TaskId, string? State, bool HasNote);
 
-/// <summary>The floor for reading the grid's cells: the same rows and columns with a plain command and reader, into a list.</summary>
+/// <summary>The floor for reading the grid's cells: the same rows and columns the grid reads (state and whether there is a note), with a plain command and reader, into a list.</summary>
 internal static class RawGridRead
 {
     public static async Task<List<RawTaskInstance>> ReadAsync(NpgsqlDataSource db, long[] runIds, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var command = new NpgsqlCommand(
-            "SELECT dag_run_id, task_id, state, try_number, start_date, end_date FROM task_instance WHERE dag_run_id = ANY(@runs)",
+            "SELECT dag_run_id, task_id, state, note IS NOT NULL FROM task_instance WHERE dag_run_id = ANY(@runs)",
             connection);
         command.Parameters.Add(new NpgsqlParameter<long[]>("runs", runIds));
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -91,9 +91,7 @@ internal static class RawGridRead
                 reader.GetInt64(0),
                 reader.GetString(1),
                 reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetInt32(3),
-                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
-                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5)));
+                reader.GetBoolean(3)));
         }
 
         return rows;
