@@ -95,6 +95,15 @@ public sealed class GridScaleBrowserTests(BrowserFixture browser) : IClassFixtur
         await Expect(active).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex(@"^\S+ on scheduled__2026-11-02T00:00:00\+00:00: none$"));
         await Expect(active).ToBeInViewportAsync();
         Assert.True(await page.Locator(".grid-row").CountAsync() <= 80);
+
+        // Scrolled far away, its element serves another row: it is no longer the active cell, and comes back with its row.
+        await grid.EvaluateAsync("g => { g.scrollTop = g.scrollHeight; }");
+        await page.WaitForFunctionAsync(EveryRowInViewIsDrawn);
+        await Expect(grid).Not.ToHaveAttributeAsync("aria-activedescendant", "grid-active-cell");
+        await Expect(page.Locator("#grid-active-cell")).ToHaveCountAsync(0);
+        await grid.PressAsync("ArrowUp");
+        await Expect(active).ToBeInViewportAsync();
+        await Expect(grid).ToHaveAttributeAsync("aria-activedescendant", "grid-active-cell");
         Assert.Equal(0, Volatile.Read(ref cellsOnTheSocket));
     }
 

@@ -161,7 +161,10 @@ class GridDrawing {
         const [mine, other] = row.group ? ['groupId', 'taskId'] : ['taskId', 'groupId'];
         let cell = label.nextElementSibling;
         for (let column = 0; column < runs; column++, cell = cell.nextElementSibling) {
-            // A reused element's tooltip and label were another row's.
+            // A reused element's tooltip, label and place as the active cell were another row's.
+            if (cell === this.activeCell) {
+                this.deactivate();
+            }
             cell.removeAttribute('title');
             cell.removeAttribute('aria-label');
             cell._column = column;
