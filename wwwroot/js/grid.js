@@ -66,10 +66,6 @@ class GridDrawing {
         this.applySelection(body.dataset.selection);
     }
 
-    get rowHeight() {
-        return this.model?.rowHeight ?? 28;
-    }
-
     setModel(model) {
         this.model = decode(model);
         this.model.rowHeight = parseFloat(getComputedStyle(this.root).getPropertyValue('--grid-row-height')) || 28;
