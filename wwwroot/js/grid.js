@@ -37,9 +37,12 @@ function decode(model) {
     for (let i = 0; i < codes.length; i++) {
         codes[i] = CODE_OF[model.cells.charCodeAt(i)];
     }
-    const rows = model.rows.map(([id, depth, size, expanded]) => ({
-        id, depth, group: size !== undefined, size, expanded: expanded === 1, label: size === undefined ? id : id.slice(id.lastIndexOf('.') + 1),
-    }));
+    // Each id is written as the length of the start it shares with the id before, and the rest.
+    let before = '';
+    const rows = model.rows.map(([shared, rest, depth, size, expanded]) => {
+        const id = before = before.slice(0, shared) + rest;
+        return { id, depth, group: size !== undefined, size, expanded: expanded === 1, label: size === undefined ? id : id.slice(id.lastIndexOf('.') + 1) };
+    });
     return {
         id: model.id, states: model.states, runs: model.runs, rows, codes, seq: 0,
         rowIndex: new Map(rows.map((r, i) => [r.id, i])), runIndex: new Map(model.runs.map((r, i) => [r, i])),

@@ -49,7 +49,9 @@ public sealed class GridComponentTests : ComponentTest
         var model = GridWire.Encode(snapshot, rows, GridLayout.Draw(snapshot, rows));
 
         Assert.Equal(["run_1"], model.Runs);
-        Assert.Equal([["load", 0, 2, 1], ["extract", 1], ["transform", 1], ["added_later", 0]], model.Rows);
+        // Each id shares its start with the one before: "transform" none of "extract", "added_later" none either.
+        Assert.Equal([[0, "load", 0, 2, 1], [0, "extract", 1], [0, "transform", 1], [0, "added_later", 0]], model.Rows);
+        Assert.Equal(["load", "extract", "transform", "added_later"], GridWire.RowIds(model));
         Assert.Equal(4, model.Cells.Length);
         Assert.Equal(["failed", "failed", "none", "missing"], model.Cells.Select(c => model.States[GridWire.Alphabet.IndexOf(c) & GridCell.CodeMask]));
         Assert.True((GridWire.Alphabet.IndexOf(model.Cells[1]) & GridCell.NoteFlag) != 0);
@@ -57,6 +59,20 @@ public sealed class GridComponentTests : ComponentTest
         var json = GridWire.EmbeddedJsonOf(model);
         Assert.DoesNotContain("<", json);
         Assert.Contains($"\"cells\":\"{model.Cells}\"", json);
+    }
+
+    [Fact]
+    public void A_row_id_is_sent_as_what_it_shares_with_the_one_before_and_the_rest()
+    {
+        var snapshot = new GridSnapshot("dag", [Run("run_1")],
+            [new GridTask("stage_01_task_001", "stage_01"), new GridTask("stage_01_task_002", "stage_01"), new GridTask("stage_01_task_010", "stage_01")],
+            [GridCell.Of(null), GridCell.Of(null), GridCell.Of(null)], false, Start);
+        var rows = GridLayout.Build(snapshot, GridLayoutOptions.Default);
+
+        var model = GridWire.Encode(snapshot, rows, GridLayout.Draw(snapshot, rows));
+
+        Assert.Equal([[0, "stage_01", 0, 3, 1], [8, "_task_001", 1], [16, "2", 1], [15, "10", 1]], model.Rows);
+        Assert.Equal(rows.Select(r => r.Id), GridWire.RowIds(model));
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public sealed class GridPageTests : ComponentTest
             """);
         engine.Notifier.Publish(PipelineDag.DagId, await RunKeyAsync(engine, "m"));
 
-        var row = model.Rows.ToList().FindIndex(r => (string)r[0] == "transform");
+        var row = GridWire.RowIds(model).ToList().IndexOf("transform");
         var column = model.Runs.ToList().IndexOf(PipelineDag.Runs["m"]);
         var success = GridWire.Alphabet[Dashboard.Core.Queries.Grid.GridCell.Of(Dashboard.Core.Domain.TaskInstanceState.Success).Value];
         await page.WaitForAssertionAsync(() => Assert.Equal($"{held}.1:{column},{row},{success}", Body(page).GetAttribute("data-patch")));

@@ -24,21 +24,45 @@ public static class GridWire
     private static readonly JsonSerializerOptions EmbeddedJson = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.Default };
 
     /// <summary>
-    /// Everything the browser draws from. A row is <c>[id, depth]</c> for a task and
-    /// <c>[id, depth, tasks, expanded]</c> for a group (expanded 1 or 0); <see cref="Cells"/> is
-    /// rows × runs characters, row by row.
+    /// Everything the browser draws from. A row is <c>[shared, rest, depth]</c> for a task and
+    /// <c>[shared, rest, depth, tasks, expanded]</c> for a group (expanded 1 or 0): its id is the
+    /// first <c>shared</c> characters of the row before's id followed by <c>rest</c>, since task ids
+    /// in a row mostly share their start. <see cref="Cells"/> is rows × runs characters, row by row.
     /// </summary>
     /// <param name="Id">A hash of the content: a browser holding a model with this id holds this content.</param>
     public sealed record Model(string Id, IReadOnlyList<string> States, IReadOnlyList<string> Runs, IReadOnlyList<object[]> Rows, string Cells);
 
     public static Model Encode(GridSnapshot snapshot, IReadOnlyList<GridRow> rows, GridCell[] drawn) =>
-        new(Hash(snapshot, rows, drawn), StateNames, snapshot.Runs.Select(r => r.RunId).ToList(), rows.Select(Row).ToList(), Characters(drawn));
+        new(Hash(snapshot, rows, drawn), StateNames, snapshot.Runs.Select(r => r.RunId).ToList(), Rows(rows), Characters(drawn));
 
     /// <summary>The model as JSON that is safe inside a <c>&lt;script&gt;</c> element of the prerendered page.</summary>
     public static string EmbeddedJsonOf(Model model) => JsonSerializer.Serialize(model, EmbeddedJson);
 
-    private static object[] Row(GridRow row) =>
-        row.IsGroup ? [row.Id, row.Depth, row.GroupTasks.Count, row.Expanded ? 1 : 0] : [row.Id, row.Depth];
+    private static List<object[]> Rows(IReadOnlyList<GridRow> rows)
+    {
+        var table = new List<object[]>(rows.Count);
+        var before = "";
+        foreach (var row in rows)
+        {
+            var shared = row.Id.AsSpan().CommonPrefixLength(before);
+            var rest = row.Id[shared..];
+            table.Add(row.IsGroup ? [shared, rest, row.Depth, row.GroupTasks.Count, row.Expanded ? 1 : 0] : [shared, rest, row.Depth]);
+            before = row.Id;
+        }
+
+        return table;
+    }
+
+    /// <summary>The row ids of a model's row table, as the browser reads them.</summary>
+    public static IEnumerable<string> RowIds(Model model)
+    {
+        var before = "";
+        foreach (var row in model.Rows)
+        {
+            before = before[..(int)row[0]] + (string)row[1];
+            yield return before;
+        }
+    }
 
     private static string Characters(GridCell[] drawn) =>
         string.Create(drawn.Length, drawn, (chars, cells) =>
