@@ -8,10 +8,32 @@ export function loadThemeMode() {
     return localStorage.getItem(themeKey) ?? 'system';
 }
 
-/** Remembers the choice, and the resolved mode in a cookie so the next page's first paint has it. */
-export function saveThemeMode(mode, dark) {
+const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
+
+/** Whether the system asks for a dark theme now. */
+export function systemDark() {
+    return darkQuery.matches;
+}
+
+/** Tells the layout (SystemDarkChanged) when the system's preference changes. */
+export function watchSystemDark(dotnet) {
+    const onChange = () => dotnet.invokeMethodAsync('SystemDarkChanged');
+    darkQuery.addEventListener('change', onChange);
+    return { dispose: () => darkQuery.removeEventListener('change', onChange) };
+}
+
+/**
+ * Shows the page light or dark by switching the dark theme's stylesheet (linked after the light
+ * one) on or off; remembers the choice, and the resolved mode in a cookie so the next page's first
+ * paint has it.
+ */
+export function applyTheme(mode, dark) {
     localStorage.setItem(themeKey, mode);
     document.cookie = `dashboard-dark=${dark ? '1' : '0'}; path=/; max-age=31536000; samesite=lax`;
+    const darkSheet = document.getElementById('theme-dark');
+    if (darkSheet) {
+        darkSheet.media = dark ? 'all' : 'not all';
+    }
 }
 
 /** How times are shown, for this page's circuit and the next page's first paint. */

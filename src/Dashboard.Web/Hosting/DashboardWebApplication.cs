@@ -4,6 +4,7 @@ using Dashboard.Core.Persistence.LocalPostgres;
 using Dashboard.Scheduler;
 using Dashboard.Web.Components;
 using Dashboard.Web.Components.Dialogs;
+using Dashboard.Web.Components.Layout;
 using Dashboard.Web.Components.Shared;
 using Dashboard.Web.Security;
 using Microsoft.AspNetCore.Components.Server.Circuits;
@@ -73,6 +74,7 @@ public static class DashboardWebApplication
 
         try
         {
+            builder.Services.AddSingleton(await Stylesheets.CreateAsync(DashboardTheme.Theme));
             ConfigureServices(builder, connectionString, cluster, dashboardOptions);
             var app = builder.Build();
             if (cluster is not null)
@@ -176,6 +178,7 @@ public static class DashboardWebApplication
 
         // Reachable signed out: the static files (the Blazor script among them; the sign-in page needs them), the health checks.
         app.MapStaticAssets().AllowAnonymous();
+        app.Services.GetRequiredService<Stylesheets>().Map(app);
         app.MapHealthEndpoint();
         app.MapLogDownload();
         app.MapSignOut();

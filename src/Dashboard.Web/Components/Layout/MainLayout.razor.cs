@@ -27,10 +27,10 @@ public sealed partial class MainLayout
     /// <summary>"dag" when the person reads times in each DAG's time zone; UTC otherwise.</summary>
     public const string TimesCookie = "dashboard-times";
 
-    private MudThemeProvider? _themeProvider;
     private ErrorBoundary? _errorBoundary;
     private IJSObjectReference? _module;
     private IJSObjectReference? _shortcuts;
+    private IJSObjectReference? _systemDarkWatch;
     private DotNetObjectReference<MainLayout>? _self;
     private ThemeMode _themeMode = ThemeMode.System;
     private bool _drawerOpen;
@@ -55,9 +55,9 @@ public sealed partial class MainLayout
 
     private string ThemeIcon => _themeMode switch
     {
-        ThemeMode.Light => Icons.Material.Filled.LightMode,
-        ThemeMode.Dark => Icons.Material.Filled.DarkMode,
-        _ => Icons.Material.Filled.BrightnessAuto,
+        ThemeMode.Light => AppIcons.Filled.LightMode,
+        ThemeMode.Dark => AppIcons.Filled.DarkMode,
+        _ => AppIcons.Filled.BrightnessAuto,
     };
 
     protected override void OnInitialized()
@@ -88,7 +88,7 @@ public sealed partial class MainLayout
         _self = DotNetObjectReference.Create(this);
         _shortcuts = await _module.InvokeAsync<IJSObjectReference>("registerShortcuts", _self);
         _themeMode = Enum.TryParse<ThemeMode>(await _module.InvokeAsync<string>("loadThemeMode"), ignoreCase: true, out var mode) ? mode : ThemeMode.System;
-        await _themeProvider!.WatchSystemDarkModeAsync(OnSystemDarkModeChangedAsync);
+        _systemDarkWatch = await _module.InvokeAsync<IJSObjectReference>("watchSystemDark", _self);
         await ApplyThemeAsync();
         StateHasChanged();
     }
@@ -105,24 +105,23 @@ public sealed partial class MainLayout
         {
             ThemeMode.Dark => true,
             ThemeMode.Light => false,
-            _ => await _themeProvider!.GetSystemDarkModeAsync(),
+            _ => _module is not null && await _module.InvokeAsync<bool>("systemDark"),
         };
         if (_module is not null)
         {
-            await _module.InvokeVoidAsync("saveThemeMode", _themeMode.ToString().ToLowerInvariant(), _dark);
+            await _module.InvokeVoidAsync("applyTheme", _themeMode.ToString().ToLowerInvariant(), _dark);
         }
     }
 
-    private Task OnSystemDarkModeChangedAsync(bool dark)
+    [JSInvokable]
+    public Task SystemDarkChanged() => InvokeAsync(async () =>
     {
         if (_themeMode == ThemeMode.System)
         {
-            _dark = dark;
+            await ApplyThemeAsync();
             StateHasChanged();
         }
-
-        return Task.CompletedTask;
-    }
+    });
 
     private async Task SetTimesAsync(TimeDisplay times)
     {
@@ -166,6 +165,7 @@ public sealed partial class MainLayout
     public async ValueTask DisposeAsync()
     {
         Navigation.LocationChanged -= OnLocationChanged;
+        await BrowserModule.ReleaseAsync(_systemDarkWatch, module: null);
         await BrowserModule.ReleaseAsync(_shortcuts, _module);
 
         _self?.Dispose();
