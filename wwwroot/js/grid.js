@@ -1,7 +1,8 @@
 // The grid's browser side. The server sends a compact model (GridWire: the run and row tables once,
-// one letter per cell) and then only patches of the cells that changed; this module draws the rows
-// in view from it, owns the keyboard and the selection, and asks the server for a cell's tooltip
-// only when it is hovered. One delegated listener per grid, so cells carry no handlers.
+// a letter per cell, a run of equal cells as one letter and its count) and then only patches of the
+// cells that changed; this module draws the rows in view from it, owns the keyboard and the
+// selection, and asks the server for a cell's tooltip only when it is hovered. One delegated listener
+// per grid, so cells carry no handlers.
 //
 // The prerendered page embeds the model in a <script type="application/json" data-grid-model> and
 // loads this module, which draws it before the circuit starts. The circuit's first render replaces
@@ -32,11 +33,25 @@ const prerendered = new Map();
 /** The drawing of each grid body element. */
 const grids = new WeakMap();
 
-function decode(model) {
-    const codes = new Uint8Array(model.cells.length);
-    for (let i = 0; i < codes.length; i++) {
-        codes[i] = CODE_OF[model.cells.charCodeAt(i)];
+/** Rows × runs cell codes from their letters: a letter followed by a number stands for that many of it. */
+function decodeCells(text, length) {
+    const codes = new Uint8Array(length);
+    let at = 0;
+    for (let i = 0; i < text.length;) {
+        const code = CODE_OF[text.charCodeAt(i++)];
+        let count = 0;
+        for (let digit; i < text.length && (digit = text.charCodeAt(i) - 48) >= 0 && digit <= 9; i++) {
+            count = count * 10 + digit;
+        }
+        const end = Math.min(at + Math.max(count, 1), length);
+        codes.fill(code, at, end);
+        at = end;
     }
+    return codes;
+}
+
+function decode(model) {
+    const codes = decodeCells(model.cells, model.rows.length * model.runs.length);
     // Each id is written as the length of the start it shares with the id before, and the rest.
     let before = '';
     const rows = model.rows.map(([shared, rest, depth, size, expanded]) => {

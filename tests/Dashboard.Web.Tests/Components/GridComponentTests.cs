@@ -41,7 +41,7 @@ public sealed class GridComponentTests : ComponentTest
     }
 
     [Fact]
-    public void The_model_is_the_run_and_row_tables_once_and_one_letter_per_cell()
+    public void The_model_is_the_run_and_row_tables_once_and_a_letter_per_cell()
     {
         var snapshot = Snapshot(GridCell.Of(TaskInstanceState.Failed, hasNote: true), GridCell.Of(null), GridCell.Missing);
         var rows = GridLayout.Build(snapshot, GridLayoutOptions.Default);
@@ -52,13 +52,30 @@ public sealed class GridComponentTests : ComponentTest
         // Each id shares its start with the one before: "transform" none of "extract", "added_later" none either.
         Assert.Equal([[0, "load", 0, 2, 1], [0, "extract", 1], [0, "transform", 1], [0, "added_later", 0]], model.Rows);
         Assert.Equal(["load", "extract", "transform", "added_later"], GridWire.RowIds(model));
-        Assert.Equal(4, model.Cells.Length);
-        Assert.Equal(["failed", "failed", "none", "missing"], model.Cells.Select(c => model.States[GridWire.Alphabet.IndexOf(c) & GridCell.CodeMask]));
-        Assert.True((GridWire.Alphabet.IndexOf(model.Cells[1]) & GridCell.NoteFlag) != 0);
+        var codes = GridWire.Codes(model).ToList();
+        Assert.Equal(["failed", "failed", "none", "missing"], codes.Select(c => model.States[c & GridCell.CodeMask]));
+        Assert.True((codes[1] & GridCell.NoteFlag) != 0);
         Assert.Equal(GridWire.Hash(snapshot, rows, GridLayout.Draw(snapshot, rows)), model.Id);
         var json = GridWire.EmbeddedJsonOf(model);
         Assert.DoesNotContain("<", json);
         Assert.Contains($"\"cells\":\"{model.Cells}\"", json);
+    }
+
+    [Fact]
+    public void A_run_of_equal_cells_is_sent_as_one_letter_and_its_count()
+    {
+        var tasks = Enumerable.Range(1, 14).Select(i => new GridTask($"task_{i:00}", null)).ToList();
+        var success = GridCell.Of(TaskInstanceState.Success);
+        var failed = GridCell.Of(TaskInstanceState.Failed);
+        GridCell[] cells = [.. Enumerable.Repeat(success, 12), failed, GridCell.Of(null)];
+        var snapshot = new GridSnapshot("dag", [Run("run_1")], tasks, cells, false, Start);
+        var rows = GridLayout.Build(snapshot, GridLayoutOptions.Default);
+
+        var model = GridWire.Encode(snapshot, rows, GridLayout.Draw(snapshot, rows));
+
+        string Letter(GridCell cell) => GridWire.Alphabet[cell.Value].ToString();
+        Assert.Equal($"{Letter(success)}12{Letter(failed)}{Letter(GridCell.Of(null))}", model.Cells);
+        Assert.Equal(cells.Select(c => (int)c.Value), GridWire.Codes(model));
     }
 
     [Fact]

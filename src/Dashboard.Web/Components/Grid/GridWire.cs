@@ -9,8 +9,8 @@ namespace Dashboard.Web.Components.Grid;
 
 /// <summary>
 /// The grid as it travels to the browser, where wwwroot/js/grid.js draws it: a <see cref="Model"/>
-/// (the run and row tables once, then one character per cell) when the browser needs all of it, and
-/// after that only patches of the cells that changed.
+/// (the run and row tables once, then a letter per cell, a run of equal cells as one letter and its
+/// count) when the browser needs all of it, and after that only patches of the cells that changed.
 /// </summary>
 public static class GridWire
 {
@@ -27,7 +27,8 @@ public static class GridWire
     /// Everything the browser draws from. A row is <c>[shared, rest, depth]</c> for a task and
     /// <c>[shared, rest, depth, tasks, expanded]</c> for a group (expanded 1 or 0): its id is the
     /// first <c>shared</c> characters of the row before's id followed by <c>rest</c>, since task ids
-    /// in a row mostly share their start. <see cref="Cells"/> is rows × runs characters, row by row.
+    /// in a row mostly share their start. <see cref="Cells"/> holds rows × runs cells, row by row, a
+    /// letter each, a letter followed by a number standing for that many of it (<see cref="Codes"/>).
     /// </summary>
     /// <param name="Id">A hash of the content: a browser holding a model with this id holds this content.</param>
     public sealed record Model(string Id, IReadOnlyList<string> States, IReadOnlyList<string> Runs, IReadOnlyList<object[]> Rows, string Cells);
@@ -64,14 +65,55 @@ public static class GridWire
         }
     }
 
-    private static string Characters(GridCell[] drawn) =>
-        string.Create(drawn.Length, drawn, (chars, cells) =>
+    /// <summary>
+    /// The cells, row by row, each as its letter, and a letter followed by a number as that many of
+    /// it: a task's row is mostly one state across most runs, so a run of them is a few characters.
+    /// </summary>
+    private static string Characters(GridCell[] drawn)
+    {
+        var text = new StringBuilder(drawn.Length / 4 + 16);
+        for (var start = 0; start < drawn.Length;)
         {
-            for (var i = 0; i < cells.Length; i++)
+            var end = start + 1;
+            while (end < drawn.Length && drawn[end] == drawn[start])
             {
-                chars[i] = Alphabet[cells[i].Value];
+                end++;
             }
-        });
+
+            var letter = Alphabet[drawn[start].Value];
+            var count = end - start;
+            // A pair is as short as a letter and a count, and reads more simply.
+            _ = count switch
+            {
+                1 => text.Append(letter),
+                2 => text.Append(letter).Append(letter),
+                _ => text.Append(letter).Append(count),
+            };
+            start = end;
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The cell codes of a model's cells, as the browser reads them.</summary>
+    public static IEnumerable<int> Codes(Model model)
+    {
+        var cells = model.Cells;
+        for (var i = 0; i < cells.Length;)
+        {
+            var code = Alphabet.IndexOf(cells[i++]);
+            var count = 0;
+            while (i < cells.Length && char.IsAsciiDigit(cells[i]))
+            {
+                count = count * 10 + (cells[i++] - '0');
+            }
+
+            for (var n = Math.Max(count, 1); n > 0; n--)
+            {
+                yield return code;
+            }
+        }
+    }
 
     /// <summary>FNV-1a over the runs, the rows and the cells: the model's id, without building the model.</summary>
     public static string Hash(GridSnapshot snapshot, IReadOnlyList<GridRow> rows, GridCell[] drawn)
