@@ -23,9 +23,10 @@ const moves = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRi
 // Shift+C, shift+S and shift+F, as in Airflow: clear, mark success, mark failed.
 const actions = { c: 'Clear', s: 'MarkSuccess', f: 'MarkFailed' };
 
-// Material icons, as the rest of the page draws them.
-const EXPAND_MORE = 'M16.59 8.59L12 13.17 7.41 8.59 6 10l6 6 6-6z';
-const CHEVRON_RIGHT = 'M10 6L8.59 7.41 13.17 12l-4.58 4.59L10 18l6-6z';
+// Icons as the rest of the page draws them: classes of the app's icon stylesheet (AppIcons).
+const TOGGLE_ICON = 'mud-icon-root mud-icon-size-small app-icon';
+const EXPANDED_ICON = 'filled-expand-more';
+const COLLAPSED_ICON = 'filled-chevron-right';
 
 /** Models found in the prerendered page, by id. */
 const prerendered = new Map();
@@ -210,7 +211,7 @@ class GridDrawing {
         toggle.dataset.groupToggle = row.id;
         toggle.setAttribute('aria-expanded', row.expanded ? 'true' : 'false');
         toggle.setAttribute('aria-label', `${row.expanded ? 'Collapse' : 'Expand'} group ${row.id}`);
-        toggle.querySelector('path').setAttribute('d', row.expanded ? EXPAND_MORE : CHEVRON_RIGHT);
+        toggle.firstElementChild.className = `${TOGGLE_ICON} ${row.expanded ? EXPANDED_ICON : COLLAPSED_ICON}`;
         label.lastElementChild.textContent = row.size;
     }
 
@@ -224,7 +225,9 @@ class GridDrawing {
         const toggle = document.createElement('button');
         toggle.type = 'button';
         toggle.className = 'group-toggle';
-        toggle.innerHTML = '<svg class="mud-icon-root mud-svg-icon mud-icon-size-small" focusable="false" viewBox="0 0 24 24" aria-hidden="true"><path></path></svg>';
+        const icon = document.createElement('span');
+        icon.setAttribute('aria-hidden', 'true');
+        toggle.appendChild(icon);
         const size = document.createElement('span');
         size.className = 'group-size';
         return [toggle, name, size];

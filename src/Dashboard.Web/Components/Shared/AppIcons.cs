@@ -64,6 +64,9 @@ public static class AppIcons
 
         public const string Error = "app-icon filled-error";
 
+        /// <summary>An expanded group's toggle in the grid, drawn by js/grid.js.</summary>
+        public const string ExpandMore = "app-icon filled-expand-more";
+
         public const string FilterList = "app-icon filled-filter-list";
 
         public const string FitScreen = "app-icon filled-fit-screen";
