@@ -157,6 +157,14 @@ public sealed class GridBrowserTests(BrowserFixture browser) : IClassFixture<Bro
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("run_state=failed"));
         await MudControls.SelectAsync(page.GetByTestId("task-state-filter"), "needs attention (failed, upstream_failed, up_for_retry)");
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("task_state=needs_attention"));
+
+        // Back and Forward move the selects with the URL, though the person picked their options by hand.
+        await page.GoBackAsync();
+        await Expect(page.GetByTestId("task-state-filter")).ToHaveValueAsync("");
+        await Expect(page.GetByTestId("run-state-filter")).ToHaveValueAsync("failed");
+        await page.GoForwardAsync();
+        await Expect(page.GetByTestId("task-state-filter")).ToHaveValueAsync("needs_attention");
+
         await Cell(page, "check", bad).ClickAsync();
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("task=check"));
 

@@ -8,6 +8,9 @@ namespace Dashboard.Web.Components.Config;
 
 public partial class Notifications
 {
+    private static readonly IReadOnlyList<ToolbarOption> StateOptions =
+        [new("", "All states"), .. ToolbarOption.Plain(Enum.GetValues<NotificationState>().Select(UrlValues.Of))];
+
     private IReadOnlyList<ChannelSummary> _channels = [];
     private IReadOnlyList<NotificationDelivery>? _deliveries;
     private NotificationState? _state;

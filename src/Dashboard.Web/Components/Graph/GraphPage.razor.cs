@@ -217,6 +217,11 @@ public sealed partial class GraphPage
         return _snapshot?.Run is null ? what : $"{what}: {(state.Exists ? States.Label(state.State) : "no instance")}{counts}";
     }
 
+    /// <summary>The latest runs; a run from a link that is older than them shows in the select as its id.</summary>
+    private IReadOnlyList<ToolbarOption> RunOptions() => _snapshot is { Runs.Count: > 0 } snapshot
+        ? [.. snapshot.Runs.Select(run => new ToolbarOption(run.RunId, RunLabel(run)))]
+        : [new("", "no runs yet")];
+
     private string RunLabel(GraphRun run) => $"{Times.Date(run.Date, _dag?.Timezone)} · {run.RunId} · {States.Name(run.State)}";
 
     private static string N(double value) => Math.Round(value, 1).ToString("0.#", CultureInfo.InvariantCulture);

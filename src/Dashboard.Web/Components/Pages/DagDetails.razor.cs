@@ -50,6 +50,9 @@ public sealed partial class DagDetails
         (_header, _dag, _runs, _run, _loaded) = (header, dag, runs, run, true);
     }
 
+    private IReadOnlyList<ToolbarOption> RunOptions(string zone) =>
+        [.. _runs.Select(choice => new ToolbarOption(choice.RunId, $"{Times.Minute(choice.Date, zone)} · {choice.RunId} ({States.Name(choice.State)})"))];
+
     private void ShowRun(string? runId) =>
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("run", string.IsNullOrEmpty(runId) ? null : runId));
 

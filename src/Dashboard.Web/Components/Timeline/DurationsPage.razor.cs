@@ -13,6 +13,8 @@ namespace Dashboard.Web.Components.Timeline;
 /// </summary>
 public sealed partial class DurationsPage
 {
+    private static readonly IReadOnlyList<ToolbarOption> RunCounts = ToolbarOption.Numbers(DurationsQuery.RunCounts);
+
     private DagHeader? _dag;
     private DurationsChart? _chart;
     private bool _loaded;
@@ -79,6 +81,15 @@ public sealed partial class DurationsPage
             ["run"] = run,
             ["instance"] = run is null ? null : instance,
         }));
+
+    /// <summary>The options are numbers; anything else could only come from a crafted event, and is ignored.</summary>
+    private void ShowRuns(string value)
+    {
+        if (int.TryParse(value, CultureInfo.InvariantCulture, out var runs))
+        {
+            Show(runs, TaskParameter, null, null);
+        }
+    }
 
     private async Task AfterActionAsync()
     {

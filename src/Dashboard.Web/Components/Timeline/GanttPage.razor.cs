@@ -82,6 +82,8 @@ public sealed partial class GanttPage
         _panelVersion++;
     }
 
+    private IReadOnlyList<ToolbarOption> RunOptions(GanttChart chart) => [.. chart.Runs.Select(run => new ToolbarOption(run.RunId, RunLabel(run)))];
+
     private string RunLabel(TimelineRun run) => $"{Times.Date(run.Date, _dag?.Timezone)} · {run.RunId}";
 
     private string RunSummary(TimelineRun run) => run.StartDate is { } start
