@@ -218,9 +218,17 @@ public sealed partial class GraphPage
     }
 
     /// <summary>The latest runs; a run from a link that is older than them shows in the select as its id.</summary>
-    private IReadOnlyList<ToolbarOption> RunOptions() => _snapshot is { Runs.Count: > 0 } snapshot
-        ? [.. snapshot.Runs.Select(run => new ToolbarOption(run.RunId, RunLabel(run)))]
-        : [new("", "no runs yet")];
+    /// <summary>The newest runs, and first the run shown when it is older than them (opened from a link), labelled as they are.</summary>
+    private IReadOnlyList<ToolbarOption> RunOptions()
+    {
+        if (_snapshot is not { Runs.Count: > 0 } snapshot)
+        {
+            return [new("", "no runs yet")];
+        }
+
+        var older = snapshot.Run is { } shown && snapshot.Runs.All(r => r.RunId != shown.RunId) ? [shown] : Array.Empty<GraphRun>();
+        return [.. older.Concat(snapshot.Runs).Select(run => new ToolbarOption(run.RunId, RunLabel(run)))];
+    }
 
     private string RunLabel(GraphRun run) => $"{Times.Date(run.Date, _dag?.Timezone)} · {run.RunId} · {States.Name(run.State)}";
 
