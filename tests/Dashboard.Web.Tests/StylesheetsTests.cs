@@ -64,6 +64,8 @@ public sealed partial class StylesheetsTests
             Assert.Equal("text/css", response.Content.Headers.ContentType?.MediaType);
             Assert.True(response.Headers.CacheControl?.Public);
             Assert.Equal(TimeSpan.FromDays(365), response.Headers.CacheControl?.MaxAge);
+            using var head = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, link));
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
 
             using var unversioned = await anonymous.GetAsync(link.Split('?')[0]);
             Assert.True(unversioned.Headers.CacheControl?.NoCache);

@@ -39,11 +39,11 @@ public sealed class Stylesheets
     public string Css(string name) => _sheets[name].Css;
 
     /// <summary>
-    /// <c>GET /styles/{name}.css</c>, for anyone (the sign-in page needs the theme too). Asked for
+    /// <c>GET</c> (and <c>HEAD</c>) <c>/styles/{name}.css</c>, for anyone (the sign-in page needs the theme too). Asked for
     /// with its current version, the answer is cached for good; otherwise it is revalidated.
     /// </summary>
     public void Map(IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet(PathPrefix + "{name}.css", (string name, string? v, HttpContext context) =>
+        endpoints.MapMethods(PathPrefix + "{name}.css", [HttpMethods.Get, HttpMethods.Head], (string name, string? v, HttpContext context) =>
         {
             if (!_sheets.TryGetValue(name, out var sheet))
             {
