@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using Dashboard.Core.Domain;
 using Dashboard.Core.Operations.Backfill;
 using Dashboard.Core.Persistence;
 using Dashboard.Core.Transitions;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using static Dashboard.Bench.Stopwatches;
 
 namespace Dashboard.Bench;
 
@@ -137,16 +137,6 @@ internal static class BackfillBenchmark
         {
             throw new InvalidOperationException($"The preview plans {plan.ToCreate} new runs, not {BackfillDataSet.Runs}: {plan.Blocker}");
         }
-    }
-
-    private static async Task<double> TimeAsync<T>(Func<Task<T>> action)
-    {
-        // Each measurement starts from a collected heap, so one does not pay for the garbage of the one before.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var stopwatch = Stopwatch.StartNew();
-        GC.KeepAlive(await action());
-        return stopwatch.Elapsed.TotalMilliseconds;
     }
 
     private static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");

@@ -5,6 +5,7 @@ using Dashboard.Core.Operations.Selection;
 using Dashboard.Core.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using static Dashboard.Bench.Stopwatches;
 
 namespace Dashboard.Bench;
 
@@ -147,16 +148,6 @@ internal static class ClearBenchmark
         }
 
         return [.. preview.TaskInstances.Select(t => t.Id)];
-    }
-
-    private static async Task<double> TimeAsync<T>(Func<Task<T>> action)
-    {
-        // Each measurement starts from a collected heap, so one does not pay for the garbage of the one before.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var stopwatch = Stopwatch.StartNew();
-        GC.KeepAlive(await action());
-        return stopwatch.Elapsed.TotalMilliseconds;
     }
 
     private static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Dashboard.Core.Queries.Grid;
 using Npgsql;
 using static Dashboard.Bench.Statistics;
+using static Dashboard.Bench.Stopwatches;
 
 namespace Dashboard.Bench;
 
@@ -56,15 +56,6 @@ internal static class GridModelBuild
         return new ReadTimes(data, raw.Count, Median(model), Median(baseline), PairedRatio(model, baseline));
     }
 
-    private static async Task<double> TimeAsync<T>(Func<Task<T>> action)
-    {
-        // Each measurement starts from a collected heap, so one does not pay for the garbage of the one before.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var stopwatch = Stopwatch.StartNew();
-        GC.KeepAlive(await action());
-        return stopwatch.Elapsed.TotalMilliseconds;
-    }
 }
 
 /// <param name="Ratio">The median of the per-repeat ratios, each of a model build and a raw read taken back to back.</param>
